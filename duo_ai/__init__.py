@@ -1,0 +1,72 @@
+"""duo: learning when to ask an expert for help.
+
+The public API follows the tutorial: ``make_config``, ``make_policy``, ``make_algorithm``,
+``load_policy``, ``Evaluator``, ``CoordEnv`` and the ``register_*`` functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from duo_ai import envs  # noqa: F401  (registers the environment suites)
+from duo_ai.algorithms import simple as _simple_algorithms  # noqa: F401
+from duo_ai.checkpoint import load_policy, save_checkpoint
+from duo_ai.config import load_config
+from duo_ai.coordination import EXPERT, NOVICE, CoordEnv
+from duo_ai.coordination.costs import reward_per_action
+from duo_ai.envs import make_base_envs, make_env
+from duo_ai.errors import CheckpointError, ConfigError, DuoError, ExperimentError
+from duo_ai.evaluation import Evaluator
+from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
+from duo_ai.policies import simple as _simple_policies  # noqa: F401
+from duo_ai.registry import (
+    register_algorithm,
+    register_environment,
+    register_model,
+    register_policy,
+)
+from duo_ai.run import start_run
+
+__version__ = "0.1.0"
+
+
+def make_config(args: Any = None, dotlist: Sequence[str] | None = None) -> DictConfig:
+    """Config from ``args.config`` (a YAML path) and ``key=value`` overrides; starts the run.
+
+    The run (``args.mode``: train, the default, or eval) prepares the experiment folder and logs.
+    """
+    path = args if isinstance(args, (str, Path)) else getattr(args, "config", None)
+    config = load_config(path, dotlist or ())
+    start_run(config, getattr(args, "mode", None) or "train")
+    return config
+
+
+__all__ = [
+    "EXPERT",
+    "NOVICE",
+    "CheckpointError",
+    "ConfigError",
+    "CoordEnv",
+    "DuoError",
+    "Evaluator",
+    "ExperimentError",
+    "load_config",
+    "load_policy",
+    "make_algorithm",
+    "make_base_envs",
+    "make_config",
+    "make_coord_envs",
+    "make_env",
+    "make_policy",
+    "register_algorithm",
+    "register_environment",
+    "register_model",
+    "register_policy",
+    "reward_per_action",
+    "save_checkpoint",
+    "start_run",
+]

@@ -1,0 +1,139 @@
+"""Checkpoints that load without running code from the file.
+
+Format (version 1): one file written by ``torch.save`` holding only tensors and plain data
+(dicts, lists, strings, numbers), read back with ``torch.load(weights_only=True)``, which
+refuses anything else. Keys:
+
+- ``format``: ``"duo-checkpoint"``; ``version``: 1
+- ``policy``: ``{"name", "config"}``: the registered policy name and its config as plain data
+- ``params``: the policy's ``get_params()`` (tensors, numbers)
+- ``observation_space``, ``action_space``: plain descriptions (``describe_space``)
+- ``env``: identity of the environment it was trained on (suite, task, split)
+- ``training_state``: optional, what ``resume`` needs (optimizer, RNG states, step counts)
+
+Writes go to a temporary file in the same folder, then an atomic rename.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from gymnasium.vector import VectorEnv
+from omegaconf import DictConfig, OmegaConf
+
+from duo_ai import registry
+from duo_ai.config import build_section
+from duo_ai.envs.base import env_identity
+from duo_ai.errors import CheckpointError
+from duo_ai.policies.base import Policy
+
+FORMAT, VERSION = "duo-checkpoint", 1
+
+
+def describe_space(space: spaces.Space) -> dict[str, Any]:
+    """A plain, comparable description of a space."""
+    if isinstance(space, spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n)}
+    if isinstance(space, spaces.Box):
+        return {"type": "Box", "shape": list(space.shape), "dtype": str(space.dtype)}
+    if isinstance(space, spaces.MultiDiscrete):
+        return {"type": "MultiDiscrete", "nvec": np.asarray(space.nvec).tolist()}
+    if isinstance(space, spaces.Dict):
+        return {"type": "Dict", "spaces": {k: describe_space(s) for k, s in space.spaces.items()}}
+    return {"type": type(space).__name__, "shape": list(space.shape or ())}
+
+
+def atomic_save(payload: dict[str, Any], path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(payload, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_checkpoint(
+    path: str | Path, policy: Policy, env: VectorEnv, training_state: dict[str, Any] | None = None
+) -> None:
+    config = policy.config
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "policy": {
+            "name": config.name,
+            "config": OmegaConf.to_container(config) if isinstance(config, DictConfig) else config,
+        },
+        "params": policy.get_params(),
+        "observation_space": describe_space(env.single_observation_space),
+        "action_space": describe_space(env.single_action_space),
+        "env": env_identity(env),
+    }
+    if training_state is not None:
+        payload["training_state"] = training_state
+    atomic_save(payload, path)
+
+
+def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """The checkpoint's contents, or a CheckpointError that says what is wrong with the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise CheckpointError(
+            f"refusing to load {path}: it holds objects other than tensors and plain data "
+            f"(loading it could run code): {str(error).splitlines()[-1][:200]}"
+        ) from None
+    except Exception as error:  # truncated or not a torch file at all
+        raise CheckpointError(f"corrupt or unreadable checkpoint {path}: {error}") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a duo checkpoint (no '{FORMAT}' header)")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format version {payload.get('version')}; "
+            f"this duo reads version {VERSION}"
+        )
+    return payload
+
+
+def check_spaces(payload: dict[str, Any], env: VectorEnv, path: str | Path) -> None:
+    for which in ("observation_space", "action_space"):
+        expected = payload[which]
+        found = describe_space(getattr(env, f"single_{which}"))
+        if expected != found:
+            trained_on = payload.get("env") or "an unrecorded environment"
+            raise CheckpointError(
+                f"{path} does not fit this environment: its {which} is {expected} "
+                f"(trained on {trained_on}) but the environment's is {found}"
+            )
+
+
+def load_policy(
+    path: str | Path, env: VectorEnv, device: str | torch.device | None = None
+) -> Policy:
+    """Rebuild the policy saved at ``path`` for ``env`` (whose spaces must match)."""
+    from duo_ai.run import current_device
+
+    device = device or current_device()
+    payload = read_checkpoint(path, map_location=device)
+    check_spaces(payload, env, path)
+    stored = payload["policy"]
+    cls = registry.lookup("policy", stored["name"], where=f"policy in {path}")
+    config = build_section(cls.config_class, stored["config"], "policy.")
+    policy = cls(config, env, device=device)
+    policy.set_params(payload["params"])
+    return policy.eval()

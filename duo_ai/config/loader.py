@@ -1,0 +1,137 @@
+"""Build a validated, typed config from YAML plus ``key=value`` overrides.
+
+Every problem becomes a one-line ConfigError that names the key and what would be valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from duo_ai import registry
+from duo_ai.config.fields import check_range
+from duo_ai.config.schema import DuoConfig
+from duo_ai.errors import ConfigError
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid syntax"
+        raise ConfigError(f"malformed YAML in {path}{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: the top level must be a mapping of keys, got {type(data).__name__}"
+        )
+    return data
+
+
+def parse_overrides(dotlist: Sequence[str]) -> dict[str, Any]:
+    """``a.b=1`` strings -> a nested dict, values parsed as YAML scalars."""
+    for item in dotlist:
+        if "=" not in item or item.startswith("="):
+            raise ConfigError(f"override '{item}' must have the form key=value (e.g. seed=1)")
+    try:
+        return OmegaConf.to_container(OmegaConf.from_dotlist(list(dotlist)))  # type: ignore[return-value]
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"invalid override: {_first_line(error)}") from None
+
+
+def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_section(schema: type, raw: Mapping[str, Any] | None, path: str = "") -> DictConfig:
+    """Validate ``raw`` against the dataclass ``schema`` and return a typed DictConfig."""
+    raw = {} if raw is None else raw
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"{path.rstrip('.') or 'config'}: expected a mapping of keys, got {raw!r}"
+        )
+    fields = {f.name: f for f in dataclasses.fields(schema)}
+    hints = typing.get_type_hints(schema)
+    for key in raw:
+        if key not in fields:
+            raise ConfigError(_unknown_key_message(f"{path}{key}", str(key), list(fields)))
+
+    node = OmegaConf.structured(schema)
+    plain: dict[str, Any] = {}
+    for key, field in fields.items():
+        kind = field.metadata.get("component")
+        if kind is not None:
+            sub_raw = raw.get(key) or {}
+            if not isinstance(sub_raw, Mapping):
+                raise ConfigError(
+                    f"{path}{key}: expected a mapping with a 'name' key, got {sub_raw!r}"
+                )
+            name = sub_raw.get("name", field.metadata["default_name"])
+            cls = registry.lookup(kind, name, where=f"{kind} '{path}{key}.name'")
+            sub = build_section(cls.config_class, {**sub_raw, "name": name}, f"{path}{key}.")
+            OmegaConf.update(node, key, sub, force_add=True)
+        elif key in raw and dataclasses.is_dataclass(hints[key]):
+            OmegaConf.update(node, key, build_section(hints[key], raw[key], f"{path}{key}."))
+        elif key in raw:
+            plain[key] = raw[key]
+    try:
+        node = OmegaConf.merge(node, plain)
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"{path}{error.full_key}: {_first_line(error)}") from None
+    for key in plain:
+        problem = check_range(f"{path}{key}", node[key], fields[key].metadata)
+        if problem:
+            raise ConfigError(problem)
+    return node  # type: ignore[return-value]
+
+
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> DictConfig:
+    """The full config: defaults < YAML file < overrides."""
+    raw = read_yaml(path) if path else {}
+    config = build_section(DuoConfig, deep_merge(raw, parse_overrides(overrides)))
+    _check_device(config.device)
+    return config
+
+
+def _check_device(device: str) -> None:
+    try:
+        torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ConfigError(
+            f"device: '{device}' is not a torch device; valid: cpu, cuda, cuda:N"
+        ) from None
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device: '{device}' asked for but CUDA is not available; use device=cpu")
+
+
+def _unknown_key_message(full_key: str, key: str, valid: list[str]) -> str:
+    message = f"unknown config key '{full_key}'"
+    close = difflib.get_close_matches(key, valid, n=1)
+    if close:
+        message += f" (did you mean '{close[0]}'?)"
+    return message + f"; valid keys here: {', '.join(valid)}"
+
+
+def _first_line(error: OmegaConfBaseException) -> str:
+    return str(getattr(error, "msg", error)).strip().splitlines()[0]

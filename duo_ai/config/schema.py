@@ -1,0 +1,61 @@
+"""The top-level configuration: the tutorial's keys, each typed and documented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from duo_ai.config.fields import component, param, section
+
+
+@dataclass
+class ComponentConfig:
+    """Base of every registered component's config: ``name`` selects the class."""
+
+    name: str = ""
+
+
+@dataclass
+class EvaluationConfig:
+    num_episodes: int = param(
+        256, "complete episodes per evaluation, spread over the copies", min=1
+    )
+    max_num_steps: int = param(
+        1000, "longest an evaluated episode may run before it is cut (Procgen's own limit)", min=1
+    )
+    temperature: float = param(
+        1.0, "sampling temperature of the evaluated policy; 0 = greedy", min=0
+    )
+
+
+@dataclass
+class CoordinationConfig:
+    expert_query_cost_weight: float = param(0.4, "alpha: cost of an expert step, times BP", min=0)
+    switch_agent_cost_weight: float = param(0.0, "beta: cost of switching agent, times BP", min=0)
+    temperature: float = param(1.0, "sampling temperature of novice and expert; 0 = greedy", min=0)
+    open_novice: bool = param(True, "observe the novice's hidden features and logits")
+    open_expert: bool = param(False, "observe the expert's features (runs it on every copy)")
+    base_penalty: float | None = param(
+        None, "BP; unset = the expert's calibrated reward per action on the test split", min=0
+    )
+
+
+@dataclass
+class DuoConfig:
+    name: str = param("default", "experiment name: its folder is <experiment_dir>/<name>")
+    seed: int = param(0, "seed of every random number generator", min=0)
+    device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
+    experiment_dir: str = param("experiments", "parent folder of experiment folders")
+    env: Any = component("environment", "toy", "base environment suite and its splits")
+    policy: Any = component("policy", "always", "the policy trained or evaluated")
+    algorithm: Any = component("algorithm", "always", "the algorithm that trains the policy")
+    evaluation: EvaluationConfig = section(EvaluationConfig)
+    coordination: CoordinationConfig = section(CoordinationConfig)
+    train_novice: str | None = param(None, "novice checkpoint for training and val_sim")
+    train_expert: str | None = param(None, "expert checkpoint for training and val_sim")
+    test_novice: str | None = param(None, "novice checkpoint for val_true and test")
+    test_expert: str | None = param(None, "expert checkpoint for val_true and test")
+    overwrite: bool = param(False, "allow reusing an existing experiment folder")
+    eval_name: str = param("eval", "evaluation log name: <eval_name>.eval.log")
+    eval_splits: list[str] = param(["test"], "splits that --mode eval reports")
+    use_wandb: bool = param(False, "also log to Weights & Biases")

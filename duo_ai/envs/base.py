@@ -1,0 +1,47 @@
+"""Environment suites: a registered suite builds one vectorised base env per split."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from gymnasium.vector import VectorEnv
+
+from duo_ai import registry
+
+SPLITS = ("train", "val_sim", "val_true", "test")
+
+
+class EnvironmentSuite(ABC):
+    """A family of tasks with the four splits of the YRC protocol."""
+
+    config_class: type
+
+    @classmethod
+    @abstractmethod
+    def make(cls, config: Any, split: str, seed: int) -> VectorEnv:
+        """A Gymnasium vector env (next-step autoreset) for ``split``."""
+
+
+def tag_identity(env: VectorEnv, **identity: Any) -> VectorEnv:
+    """Record what this env is, so checkpoints can say what they were trained on."""
+    env.metadata = {**getattr(env, "metadata", {}), "duo_env": identity}
+    return env
+
+
+def env_identity(env: VectorEnv) -> dict[str, Any]:
+    return dict(getattr(env, "metadata", {}).get("duo_env", {"class": type(env).__name__}))
+
+
+def make_env(env_config: Any, split: str, seed: int = 0) -> VectorEnv:
+    """The base env of one split, built by the suite that ``env_config.name`` selects."""
+    suite = registry.lookup("environment", env_config.name)
+    env = suite.make(env_config, split, seed)
+    return tag_identity(env, suite=env_config.name, split=split, **env_identity(env))
+
+
+def make_base_envs(config: Any, splits: tuple[str, ...] = SPLITS) -> dict[str, VectorEnv]:
+    """One base env per split, each seeded differently from ``config.seed``."""
+    return {
+        split: make_env(config.env, split, config.seed + 1000 * i) for i, split in enumerate(splits)
+    }

@@ -1,0 +1,64 @@
+"""Build the pieces a config names: policies, algorithms, coordination envs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gymnasium.vector import VectorEnv
+
+from duo_ai import registry
+from duo_ai.algorithms.base import Algorithm
+from duo_ai.checkpoint import load_policy
+from duo_ai.coordination.coord_env import CoordEnv
+from duo_ai.coordination.costs import reward_per_action
+from duo_ai.errors import ConfigError
+from duo_ai.policies.base import Policy
+from duo_ai.run import current_device
+
+logger = logging.getLogger("duo_ai")
+
+TRAINING_PAIR_SPLITS = ("train", "val_sim")  # YRC-0: the test novice/expert stay unseen here
+
+
+def make_policy(policy_config: Any, env: VectorEnv) -> Policy:
+    """A new policy of the class ``policy_config.name`` selects, shaped for ``env``."""
+    cls = registry.lookup("policy", policy_config.name, where="policy 'policy.name'")
+    return cls(policy_config, env, device=current_device())
+
+
+def make_algorithm(algorithm_config: Any) -> Algorithm:
+    cls = registry.lookup("algorithm", algorithm_config.name, where="algorithm 'algorithm.name'")
+    return cls(algorithm_config)
+
+
+def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, CoordEnv]:
+    """Wrap each split's base env with its novice/expert pair and set the costs."""
+    agents = {}
+    for key in ("train_novice", "train_expert", "test_novice", "test_expert"):
+        if not config[key]:
+            raise ConfigError(
+                f"{key}: a checkpoint path is required to train or evaluate a coordinator"
+            )
+        split = "train" if key.startswith("train") else "test"
+        agents[key] = load_policy(
+            config[key], base_envs.get(split) or next(iter(base_envs.values()))
+        )
+    envs = {}
+    for split, base_env in base_envs.items():
+        pair = "train" if split in TRAINING_PAIR_SPLITS else "test"
+        novice, expert = agents[f"{pair}_novice"], agents[f"{pair}_expert"]
+        envs[split] = CoordEnv(config.coordination, base_env, novice, expert)
+    base_penalty = config.coordination.base_penalty
+    if base_penalty is None:
+        test_env = base_envs.get("test") or next(iter(base_envs.values()))
+        measured = reward_per_action(agents["test_expert"], test_env, config.evaluation)
+        base_penalty = measured["reward_per_action"]
+        logger.info(
+            "base penalty %.6f = expert reward per action on the test split (%d episodes)",
+            base_penalty,
+            measured["num_episodes"],
+        )
+    for env in envs.values():
+        env.set_costs(base_penalty)
+    return envs

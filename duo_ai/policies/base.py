@@ -1,0 +1,93 @@
+"""What every policy offers, and the extra an agent needs to serve as novice or expert."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium.vector import VectorEnv
+
+from duo_ai.config import ComponentConfig, param
+
+Observation = Any  # a batch: an array, or a dict of arrays
+
+
+@dataclass
+class PolicyConfig(ComponentConfig):
+    load_path: str | None = param(None, "checkpoint to load (evaluation) instead of a new policy")
+
+
+class Policy(ABC):
+    """Maps a batch of observations to a batch of actions."""
+
+    config_class: type = PolicyConfig
+
+    def __init__(self, config: Any, env: VectorEnv, device: str | torch.device = "cpu"):
+        self.config = config
+        self.observation_space = env.single_observation_space
+        self.action_space = env.single_action_space
+        self.device = torch.device(device)
+        self.training = False
+
+    @abstractmethod
+    def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
+        """One action per copy; temperature 0 means greedy."""
+
+    def reset(self, done_mask: np.ndarray) -> None:
+        """Forget per-copy memory where ``done_mask`` is set (stateless policies have none)."""
+        return None
+
+    def get_params(self) -> dict[str, Any]:
+        """Everything learned, as tensors and plain data (what a checkpoint stores)."""
+        return {}
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        if params:
+            raise ValueError(f"{type(self).__name__} has no parameters, got {sorted(params)}")
+
+    def train(self) -> Policy:
+        self.training = True
+        return self
+
+    def eval(self) -> Policy:
+        self.training = False
+        return self
+
+
+@dataclass
+class AgentOutput:
+    """One batched forward pass of an agent: what CoordEnv shows and what it samples from."""
+
+    logits: torch.Tensor
+    hidden: torch.Tensor
+
+
+class AgentPolicy(Policy):
+    """A policy that can act as novice or expert: it exposes its logits and features."""
+
+    hidden_dim: int
+    logit_dim: int
+
+    @abstractmethod
+    def forward_agent(self, obs: Observation) -> AgentOutput:
+        """Logits and hidden features for a batch of base observations."""
+
+    @torch.inference_mode()
+    def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
+        return sample_actions(self.forward_agent(obs).logits, temperature).cpu().numpy()
+
+
+def sample_actions(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Sample from softmax(logits / temperature); temperature 0 is argmax."""
+    if temperature == 0:
+        return logits.argmax(dim=-1)
+    return torch.distributions.Categorical(logits=logits / temperature).sample()
+
+
+def batch_size(obs: Observation) -> int:
+    if isinstance(obs, dict):
+        return batch_size(next(iter(obs.values())))
+    return len(obs)

@@ -1,0 +1,114 @@
+"""The active run: its experiment folder, log files, metrics, device and seeds.
+
+``make_config`` starts a run the way the tutorial expects (one per process); algorithms write
+their logs, metrics and checkpoints into its folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from duo_ai.errors import ExperimentError
+
+logger = logging.getLogger("duo_ai")
+
+
+class ElapsedFormatter(logging.Formatter):
+    """``[h:mm:ss LEVEL]: message`` with the time elapsed since the run started."""
+
+    def __init__(self, start: float):
+        super().__init__()
+        self.start = start
+
+    def format(self, record: logging.LogRecord) -> str:
+        seconds = int(record.created - self.start)
+        stamp = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        return f"[{stamp} {record.levelname}]: {record.getMessage()}"
+
+
+class Run:
+    """One training or evaluation run and the folder it writes into."""
+
+    def __init__(self, config: DictConfig, mode: str, folder: Path, log_name: str):
+        self.config, self.mode, self.folder = config, mode, folder
+        self.start = time.time()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.log_path = folder / log_name
+        self.metrics_path = folder / "metrics.jsonl"
+        _configure_logging(self.log_path, self.start)
+
+    @property
+    def device(self) -> torch.device:
+        return torch.device(self.config.device)
+
+    def log_metrics(self, step: int, metrics: dict[str, Any]) -> None:
+        """Append one row to ``metrics.jsonl`` (one JSON object a line: easy to plot)."""
+        row = {"step": int(step), "time": round(time.time() - self.start, 3), **metrics}
+        with self.metrics_path.open("a") as file:
+            file.write(json.dumps(row) + "\n")
+
+
+_current: Run | None = None
+
+
+def start_run(config: DictConfig, mode: str = "train") -> Run:
+    """Seed everything, prepare the folder (refusing to clobber one) and start logging."""
+    global _current
+    seed_everything(config.seed)
+    if mode == "train":
+        folder = Path(config.experiment_dir) / config.name
+        resuming = bool(config.get("resume", False))
+        if folder.exists() and any(folder.iterdir()) and not resuming:
+            if not config.overwrite:
+                raise ExperimentError(
+                    f"experiment folder {folder} already exists; pass overwrite=1 to replace it, "
+                    f"or choose another name=..."
+                )
+            shutil.rmtree(folder)
+        _current = Run(config, mode, folder, "train.log")
+        (folder / "config.yaml").write_text(OmegaConf.to_yaml(config))
+    elif mode == "eval":
+        load_path = config.policy.get("load_path")
+        folder = Path(load_path).parent if load_path else Path(config.experiment_dir) / config.name
+        _current = Run(config, mode, folder, f"{config.eval_name}.eval.log")
+    else:
+        raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
+    logger.info("%s run, folder %s", mode, folder)
+    return _current
+
+
+def current_run() -> Run | None:
+    return _current
+
+
+def current_device() -> torch.device:
+    return _current.device if _current is not None else torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _configure_logging(log_path: Path, start: float) -> None:
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    formatter = ElapsedFormatter(start)
+    for handler in (logging.StreamHandler(sys.stdout), logging.FileHandler(log_path)):
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)

@@ -1,0 +1,111 @@
+"""Every bad input gives one clear line naming the problem, and exit status 2."""
+
+import subprocess
+import sys
+
+import pytest
+
+from duo_ai.cli.main import main
+
+CASES = [
+    (["algoritm.name=random"], "unknown config key 'algoritm' (did you mean 'algorithm'?)"),
+    (
+        ["algorithm.name=random", "algorithm.prob=[0.1]"],
+        "unknown config key 'algorithm.prob' (did you mean 'probs'?)",
+    ),
+    (["env.lenght=3"], "unknown config key 'env.lenght' (did you mean 'length'?)"),
+    (["env.train.shfit=1"], "unknown config key 'env.train.shfit'"),
+    (["env.name=toyy"], "unknown environment 'env.name' 'toyy'; valid choices: gym, toy"),
+    (["policy.name=alway"], "unknown policy 'policy.name' 'alway'; valid choices:"),
+    (["algorithm.name=nope"], "unknown algorithm 'algorithm.name' 'nope'; valid choices:"),
+    (
+        ["evaluation.num_episodes=abc"],
+        "evaluation.num_episodes: Value 'abc' of type 'str' could not be converted to Integer",
+    ),
+    (
+        ["coordination.expert_query_cost_weight=-0.5"],
+        "coordination.expert_query_cost_weight: must be >= 0, got -0.5",
+    ),
+    (
+        ["coordination.switch_agent_cost_weight=-1"],
+        "coordination.switch_agent_cost_weight: must be >= 0",
+    ),
+    (["coordination.temperature=-1"], "coordination.temperature: must be >= 0, got -1.0"),
+    (["env.num_envs=0"], "env.num_envs: must be >= 1, got 0"),
+    (["evaluation.num_episodes=-3"], "evaluation.num_episodes: must be >= 1, got -3"),
+    (["policy.agent=both"], "policy.agent: 'both' is not valid; valid choices: novice, expert"),
+    (
+        ["algorithm.name=random", "algorithm.probs=[0.5,2]"],
+        "algorithm.probs: need probabilities in [0, 1]",
+    ),
+    (["device=gpu"], "device: 'gpu' is not a torch device"),
+    (["seed"], "override 'seed' must have the form key=value"),
+    (["eval_splits=[tset]"], None),  # checked in eval mode below
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), [case for case in CASES if case[1]])
+def test_bad_overrides(overrides, message, tmp_path, capsys):
+    status = main(["train", "--type", "agent", f"experiment_dir={tmp_path}", *overrides])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unknown_eval_split(tmp_path, capsys):
+    assert (
+        main(["eval", "--type", "agent", f"experiment_dir={tmp_path}", "eval_splits=[tset]"]) == 2
+    )
+    assert (
+        "eval_splits: unknown split tset; valid choices: train, val_sim, val_true, test"
+        in capsys.readouterr().err
+    )
+
+
+def test_missing_and_malformed_yaml(tmp_path, capsys):
+    assert main(["train", "--config", str(tmp_path / "none.yaml")]) == 2
+    assert "config file not found" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("env:\n  name: toy\n   num_envs: [1\n")
+    assert main(["train", "--config", str(bad)]) == 2
+    assert f"malformed YAML in {bad}" in capsys.readouterr().err
+
+
+def test_wrong_type_for_a_section(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text("evaluation: 3\n")
+    assert main(["train", "--config", str(config)]) == 2
+    assert "evaluation: expected a mapping of keys, got 3" in capsys.readouterr().err
+
+
+def test_coordinator_needs_agent_checkpoints(tmp_path, capsys):
+    assert main(["train", "--type", "coord", f"experiment_dir={tmp_path}"]) == 2
+    assert "train_novice: a checkpoint path is required" in capsys.readouterr().err
+    paths = [
+        f"{key}={tmp_path}/missing.ckpt"
+        for key in ("train_novice", "train_expert", "test_novice", "test_expert")
+    ]
+    assert (
+        main(["train", "--type", "coord", f"experiment_dir={tmp_path}", "overwrite=1", *paths]) == 2
+    )
+    assert "checkpoint not found" in capsys.readouterr().err
+
+
+def test_installed_command_exits_2_without_traceback(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "duo_ai.cli.main",
+            "train",
+            f"experiment_dir={tmp_path}",
+            "algorithm.total_timestep=1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("duo: error: unknown config key 'algorithm.total_timestep'")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,93 @@
+"""Scripted agents with known actions, for exact tests of everything around them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+import duo_ai
+from duo_ai.config import param
+from duo_ai.envs.toy import ChainEnv
+from duo_ai.policies import AgentOutput, AgentPolicy, PolicyConfig
+
+CONFIDENT = 50.0  # logit gap that makes sampling at temperature 1 as good as greedy
+
+
+@dataclass
+class ScriptedConfig(PolicyConfig):
+    shift: int = param(0, "the chain shift this agent knows")
+
+
+@duo_ai.register_policy("scripted")
+class ScriptedAgent(AgentPolicy):
+    """Plays (position + shift) % num_actions on ChainEnv; counts its steps since reset."""
+
+    config_class = ScriptedConfig
+    hidden_dim = 2
+
+    def __init__(self, config, env, device="cpu"):
+        super().__init__(config, env, device)
+        self.logit_dim = int(self.action_space.n)
+        self.batch_sizes: list[int] = []
+        self.steps_since_reset: np.ndarray | None = None
+
+    def forward_agent(self, obs):
+        position = np.asarray(obs).argmax(axis=1)
+        self.batch_sizes.append(len(position))
+        if self.steps_since_reset is None or len(self.steps_since_reset) != len(position):
+            self.steps_since_reset = np.zeros(len(position), np.int64)
+        counter = self.steps_since_reset.copy()
+        self.steps_since_reset += 1
+        action = (position + self.config.shift) % self.logit_dim
+        logits = torch.zeros(len(position), self.logit_dim)
+        logits[torch.arange(len(position)), torch.from_numpy(action)] = CONFIDENT
+        hidden = torch.tensor(np.stack([position, counter], axis=1), dtype=torch.float32)
+        return AgentOutput(logits=logits, hidden=hidden)
+
+    def reset(self, done_mask):
+        if self.steps_since_reset is not None and len(self.steps_since_reset) == len(done_mask):
+            self.steps_since_reset[np.asarray(done_mask)] = 0
+
+    def get_params(self):
+        return {"shift": torch.tensor(self.config.shift)}
+
+    def set_params(self, params):
+        self.config.shift = int(params["shift"])
+
+
+def scripted(env, shift: int) -> ScriptedAgent:
+    config = duo_ai.config.build_section(ScriptedConfig, {"name": "scripted", "shift": shift})
+    return ScriptedAgent(config, env)
+
+
+def coord_config(**overrides):
+    values = dict(
+        expert_query_cost_weight=0.4,
+        switch_agent_cost_weight=0.0,
+        temperature=1.0,
+        open_novice=True,
+        open_expert=False,
+    )
+    values.update(overrides)
+    return SimpleNamespace(**values)
+
+
+@pytest.fixture
+def chain():
+    """Three copies of the test-split chain: the novice (shift 0) is always wrong there."""
+    return ChainEnv(num_envs=3, length=5, num_actions=3, time_limit=8, shift=1)
+
+
+@pytest.fixture
+def agent_checkpoints(tmp_path):
+    """Scripted novice/expert checkpoints for the toy suite: novice knows shift 0, expert 1."""
+    env = ChainEnv(num_envs=2, shift=0)
+    paths = {}
+    for role, shift in (("novice", 0), ("expert", 1)):
+        paths[role] = tmp_path / "agents" / f"{role}.ckpt"
+        duo_ai.save_checkpoint(paths[role], scripted(env, shift), env)
+    return paths
