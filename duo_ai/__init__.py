@@ -12,7 +12,9 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from duo_ai import envs  # noqa: F401  (registers the environment suites)
+# Importing these modules registers the built-in environments, models, policies and algorithms.
+from duo_ai import envs, models  # noqa: F401
+from duo_ai.algorithms import ppo as _ppo  # noqa: F401
 from duo_ai.algorithms import simple as _simple_algorithms  # noqa: F401
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
@@ -22,6 +24,7 @@ from duo_ai.envs import make_base_envs, make_env
 from duo_ai.errors import CheckpointError, ConfigError, DuoError, ExperimentError
 from duo_ai.evaluation import Evaluator
 from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
+from duo_ai.policies import ppo as _ppo_policy  # noqa: F401
 from duo_ai.policies import simple as _simple_policies  # noqa: F401
 from duo_ai.registry import (
     register_algorithm,

@@ -104,8 +104,7 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"{path} is not a duo checkpoint (no '{FORMAT}' header)")
     if payload.get("version") != VERSION:
         raise CheckpointError(
-            f"{path} has checkpoint format version {payload.get('version')}; "
-            f"this duo reads version {VERSION}"
+            f"{path} has checkpoint format version {payload.get('version')}; this duo reads version {VERSION}"
         )
     return payload
 
@@ -122,9 +121,7 @@ def check_spaces(payload: dict[str, Any], env: VectorEnv, path: str | Path) -> N
             )
 
 
-def load_policy(
-    path: str | Path, env: VectorEnv, device: str | torch.device | None = None
-) -> Policy:
+def load_policy(path: str | Path, env: VectorEnv, device: str | torch.device | None = None) -> Policy:
     """Rebuild the policy saved at ``path`` for ``env`` (whose spaces must match)."""
     from duo_ai.run import current_device
 

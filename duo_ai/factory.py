@@ -37,13 +37,9 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
     agents = {}
     for key in ("train_novice", "train_expert", "test_novice", "test_expert"):
         if not config[key]:
-            raise ConfigError(
-                f"{key}: a checkpoint path is required to train or evaluate a coordinator"
-            )
+            raise ConfigError(f"{key}: a checkpoint path is required to train or evaluate a coordinator")
         split = "train" if key.startswith("train") else "test"
-        agents[key] = load_policy(
-            config[key], base_envs.get(split) or next(iter(base_envs.values()))
-        )
+        agents[key] = load_policy(config[key], base_envs.get(split) or next(iter(base_envs.values())))
     envs = {}
     for split, base_env in base_envs.items():
         pair = "train" if split in TRAINING_PAIR_SPLITS else "test"

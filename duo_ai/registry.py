@@ -24,9 +24,7 @@ def _register(kind: str, name: str, cls: T | None) -> Any:
     def add(registered: T) -> T:
         config_class = getattr(registered, "config_class", None)
         if config_class is None or not dataclasses.is_dataclass(config_class):
-            raise TypeError(
-                f"{registered.__name__} needs a dataclass `config_class` to be a {kind}"
-            )
+            raise TypeError(f"{registered.__name__} needs a dataclass `config_class` to be a {kind}")
         _TABLES[kind][name] = registered
         return registered
 

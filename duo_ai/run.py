@@ -46,6 +46,10 @@ class Run:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.log_path = folder / log_name
         self.metrics_path = folder / "metrics.jsonl"
+        self.resuming = mode == "train" and bool(config.get("resume", False))
+        self._tensorboard: Any = None
+        self._purge_step: int | None = None
+        self._wandb: Any = _start_wandb(config, folder) if config.use_wandb else None
         _configure_logging(self.log_path, self.start)
 
     @property
@@ -57,6 +61,28 @@ class Run:
         row = {"step": int(step), "time": round(time.time() - self.start, 3), **metrics}
         with self.metrics_path.open("a") as file:
             file.write(json.dumps(row) + "\n")
+        scalars = {key: value for key, value in metrics.items() if isinstance(value, (int, float))}
+        for key, value in scalars.items():
+            self.tensorboard.add_scalar(key, value, step)
+        self.tensorboard.flush()
+        if self._wandb is not None:
+            self._wandb.log(scalars, step=int(step))
+
+    @property
+    def tensorboard(self) -> Any:
+        if self._tensorboard is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._tensorboard = SummaryWriter(str(self.folder / "tensorboard"), purge_step=self._purge_step)
+        return self._tensorboard
+
+    def forget_metrics_after(self, step: int) -> None:
+        """On resume, drop the rows logged after the checkpoint the run continues from."""
+        if self.metrics_path.exists():
+            rows = self.metrics_path.read_text().splitlines()
+            kept = [row for row in rows if row.strip() and json.loads(row)["step"] <= step]
+            self.metrics_path.write_text("".join(row + "\n" for row in kept))
+        self._purge_step = step + 1
 
 
 _current: Run | None = None
@@ -100,6 +126,53 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def capture_rng() -> dict[str, Any]:
+    """Every random generator's state, as tensors and plain data (checkpoint-safe)."""
+    numpy_state = np.random.get_state(legacy=False)
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "key": torch.from_numpy(numpy_state["state"]["key"].astype(np.int64)),
+            "pos": int(numpy_state["state"]["pos"]),
+            "has_gauss": int(numpy_state["has_gauss"]),
+            "gauss": float(numpy_state["gauss"]),
+        },
+        "python": random.getstate(),
+    }
+
+
+def restore_rng(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    numpy_state = state["numpy"]
+    np.random.set_state(
+        {
+            "bit_generator": "MT19937",
+            "state": {
+                "key": numpy_state["key"].numpy().astype(np.uint32),
+                "pos": numpy_state["pos"],
+            },
+            "has_gauss": numpy_state["has_gauss"],
+            "gauss": numpy_state["gauss"],
+        }
+    )
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+
+
+def _start_wandb(config: DictConfig, folder: Path) -> Any:
+    try:
+        import wandb
+    except ImportError:
+        raise ExperimentError("use_wandb=1 needs the wandb package: pip install wandb") from None
+    return wandb.init(
+        project="duo",
+        name=config.name,
+        dir=str(folder),
+        config=OmegaConf.to_container(config),
+        resume="allow",
+    )
 
 
 def _configure_logging(log_path: Path, start: float) -> None:

@@ -24,9 +24,7 @@ def test_round_trip_restores_config_and_params(tmp_path):
 def test_loading_into_a_mismatched_environment_fails_clearly(tmp_path):
     path = tmp_path / "agent.ckpt"
     duo_ai.save_checkpoint(path, scripted(ChainEnv(2, length=5), 0), ChainEnv(2, length=5))
-    with pytest.raises(
-        duo_ai.CheckpointError, match="does not fit this environment.*observation_space"
-    ):
+    with pytest.raises(duo_ai.CheckpointError, match="does not fit this environment.*observation_space"):
         duo_ai.load_policy(path, ChainEnv(2, length=7))
     with pytest.raises(duo_ai.CheckpointError, match="action_space"):
         duo_ai.load_policy(path, ChainEnv(2, length=5, num_actions=4))

@@ -12,9 +12,7 @@ def make_base_envs(config):
 
 
 def compute_reward_per_action(config, base_envs, expert):
-    return duo_ai.reward_per_action(expert, base_envs["test"], config.evaluation)[
-        "reward_per_action"
-    ]
+    return duo_ai.reward_per_action(expert, base_envs["test"], config.evaluation)["reward_per_action"]
 
 
 def make_coord_envs(config, base_envs):
@@ -26,9 +24,7 @@ def make_coord_envs(config, base_envs):
     envs = {}
     for split in splits:
         novice, expert = (
-            (train_novice, train_expert)
-            if split in ["train", "val_sim"]
-            else (test_novice, test_expert)
+            (train_novice, train_expert) if split in ["train", "val_sim"] else (test_novice, test_expert)
         )
         envs[split] = duo_ai.CoordEnv(config.coordination, base_envs[split], novice, expert)
     base_penalty = compute_reward_per_action(config, base_envs, test_expert)

@@ -51,9 +51,7 @@ class RandomSweep(Algorithm):
         super().__init__(config)
         bad = [prob for prob in config.probs if not 0.0 <= prob <= 1.0]
         if bad or not config.probs:
-            raise ConfigError(
-                f"algorithm.probs: need probabilities in [0, 1], got {list(config.probs)}"
-            )
+            raise ConfigError(f"algorithm.probs: need probabilities in [0, 1], got {list(config.probs)}")
 
     def train(
         self,

@@ -29,13 +29,11 @@ def make_envs(config: DictConfig, kind: str) -> dict[str, VectorEnv]:
 
 
 def train(config: DictConfig, kind: str) -> None:
+    algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
     start_run(config, "train")
     envs = make_envs(config, kind)
     policy = make_policy(config.policy, envs["train"])
-    algorithm = make_algorithm(config.algorithm)
-    validators = {
-        split: Evaluator(config.evaluation, env) for split, env in envs.items() if split != "train"
-    }
+    validators = {split: Evaluator(config.evaluation, env) for split, env in envs.items() if split != "train"}
     algorithm.train(policy, envs["train"], validators)
 
 
@@ -43,9 +41,7 @@ def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     """Evaluate the policy at ``policy.load_path`` (or a new one) on ``eval_splits``."""
     unknown = [split for split in config.eval_splits if split not in SPLITS]
     if unknown:
-        raise ConfigError(
-            f"eval_splits: unknown split {unknown[0]}; valid choices: {', '.join(SPLITS)}"
-        )
+        raise ConfigError(f"eval_splits: unknown split {unknown[0]}; valid choices: {', '.join(SPLITS)}")
     run = start_run(config, "eval")
     envs = make_envs(config, kind)
     some_env = envs[config.eval_splits[0]]
@@ -53,9 +49,7 @@ def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     policy = load_policy(load_path, some_env) if load_path else make_policy(config.policy, some_env)
     results = {}
     for split in config.eval_splits:
-        results[split] = Evaluator(config.evaluation, envs[split]).evaluate_and_log(
-            policy, f"{split} split"
-        )
+        results[split] = Evaluator(config.evaluation, envs[split]).evaluate_and_log(policy, f"{split} split")
     out = run.folder / f"{config.eval_name}.eval.json"
     out.write_text(json.dumps(results, indent=2))
     logger.info("results written to %s", out)

@@ -37,9 +37,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path}: the top level must be a mapping of keys, got {type(data).__name__}"
-        )
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, got {type(data).__name__}")
     return data
 
 
@@ -68,9 +66,7 @@ def build_section(schema: type, raw: Mapping[str, Any] | None, path: str = "") -
     """Validate ``raw`` against the dataclass ``schema`` and return a typed DictConfig."""
     raw = {} if raw is None else raw
     if not isinstance(raw, Mapping):
-        raise ConfigError(
-            f"{path.rstrip('.') or 'config'}: expected a mapping of keys, got {raw!r}"
-        )
+        raise ConfigError(f"{path.rstrip('.') or 'config'}: expected a mapping of keys, got {raw!r}")
     fields = {f.name: f for f in dataclasses.fields(schema)}
     hints = typing.get_type_hints(schema)
     for key in raw:
@@ -84,9 +80,7 @@ def build_section(schema: type, raw: Mapping[str, Any] | None, path: str = "") -
         if kind is not None:
             sub_raw = raw.get(key) or {}
             if not isinstance(sub_raw, Mapping):
-                raise ConfigError(
-                    f"{path}{key}: expected a mapping with a 'name' key, got {sub_raw!r}"
-                )
+                raise ConfigError(f"{path}{key}: expected a mapping with a 'name' key, got {sub_raw!r}")
             name = sub_raw.get("name", field.metadata["default_name"])
             cls = registry.lookup(kind, name, where=f"{kind} '{path}{key}.name'")
             sub = build_section(cls.config_class, {**sub_raw, "name": name}, f"{path}{key}.")
@@ -118,9 +112,7 @@ def _check_device(device: str) -> None:
     try:
         torch.device(device)
     except (RuntimeError, ValueError):
-        raise ConfigError(
-            f"device: '{device}' is not a torch device; valid: cpu, cuda, cuda:N"
-        ) from None
+        raise ConfigError(f"device: '{device}' is not a torch device; valid: cpu, cuda, cuda:N") from None
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device: '{device}' asked for but CUDA is not available; use device=cpu")
 

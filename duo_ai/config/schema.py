@@ -17,15 +17,11 @@ class ComponentConfig:
 
 @dataclass
 class EvaluationConfig:
-    num_episodes: int = param(
-        256, "complete episodes per evaluation, spread over the copies", min=1
-    )
+    num_episodes: int = param(256, "complete episodes per evaluation, spread over the copies", min=1)
     max_num_steps: int = param(
         1000, "longest an evaluated episode may run before it is cut (Procgen's own limit)", min=1
     )
-    temperature: float = param(
-        1.0, "sampling temperature of the evaluated policy; 0 = greedy", min=0
-    )
+    temperature: float = param(1.0, "sampling temperature of the evaluated policy; 0 = greedy", min=0)
 
 
 @dataclass
@@ -47,15 +43,16 @@ class DuoConfig:
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
     experiment_dir: str = param("experiments", "parent folder of experiment folders")
     env: Any = component("environment", "toy", "base environment suite and its splits")
-    policy: Any = component("policy", "always", "the policy trained or evaluated")
-    algorithm: Any = component("algorithm", "always", "the algorithm that trains the policy")
+    policy: Any = component("policy", "ppo", "the policy trained or evaluated")
+    algorithm: Any = component("algorithm", "ppo", "the algorithm that trains the policy")
     evaluation: EvaluationConfig = section(EvaluationConfig)
     coordination: CoordinationConfig = section(CoordinationConfig)
     train_novice: str | None = param(None, "novice checkpoint for training and val_sim")
     train_expert: str | None = param(None, "expert checkpoint for training and val_sim")
     test_novice: str | None = param(None, "novice checkpoint for val_true and test")
     test_expert: str | None = param(None, "expert checkpoint for val_true and test")
-    overwrite: bool = param(False, "allow reusing an existing experiment folder")
+    overwrite: bool = param(False, "replace an existing experiment folder")
+    resume: bool = param(False, "continue training from the experiment folder's last.ckpt")
     eval_name: str = param("eval", "evaluation log name: <eval_name>.eval.log")
     eval_splits: list[str] = param(["test"], "splits that --mode eval reports")
     use_wandb: bool = param(False, "also log to Weights & Biases")

@@ -94,9 +94,7 @@ class CoordEnv(VectorEnv):
                 expert_logits = self._expert_out.logits[torch.from_numpy(asks_expert)]
             else:
                 expert_logits = self.expert.forward_agent(take(self._base_obs, asks_expert)).logits
-            base_actions[asks_expert] = (
-                sample_actions(expert_logits, self.temperature).cpu().numpy()
-            )
+            base_actions[asks_expert] = sample_actions(expert_logits, self.temperature).cpu().numpy()
 
         base_obs, base_reward, terminated, truncated, info = self.base_env.step(base_actions)
 

@@ -42,6 +42,4 @@ def make_env(env_config: Any, split: str, seed: int = 0) -> VectorEnv:
 
 def make_base_envs(config: Any, splits: tuple[str, ...] = SPLITS) -> dict[str, VectorEnv]:
     """One base env per split, each seeded differently from ``config.seed``."""
-    return {
-        split: make_env(config.env, split, config.seed + 1000 * i) for i, split in enumerate(splits)
-    }
+    return {split: make_env(config.env, split, config.seed + 1000 * i) for i, split in enumerate(splits)}

@@ -61,9 +61,7 @@ class Evaluator:
             ep_expert += counted & (np.asarray(actions) == 1)
             cut = counted & ~ended & (ep_len >= max_len)
             for i in np.flatnonzero(counted & (ended | cut)):
-                records.append(
-                    (ep_reward[i], ep_base[i], int(ep_len[i]), ep_expert[i], bool(cut[i]))
-                )
+                records.append((ep_reward[i], ep_base[i], int(ep_len[i]), ep_expert[i], bool(cut[i])))
                 finished[i] += 1
                 ep_reward[i] = ep_base[i] = ep_len[i] = ep_expert[i] = 0
             skipping = (skipping | cut) & ~ended
@@ -81,9 +79,7 @@ class Evaluator:
 
 
 def summarize(records: list[tuple[float, float, int, float, bool]]) -> dict[str, float]:
-    rewards, bases, lengths, experts, cuts = (
-        np.array(column) for column in zip(*records, strict=True)
-    )
+    rewards, bases, lengths, experts, cuts = (np.array(column) for column in zip(*records, strict=True))
     reward_mean, reward_std, reward_ci = mean_std_ci(rewards)
     base_mean, base_std, base_ci = mean_std_ci(bases)
     steps = int(lengths.sum())

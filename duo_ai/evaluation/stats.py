@@ -13,7 +13,7 @@ def mean_std_ci(values: np.ndarray) -> tuple[float, float, float]:
     if values.size == 0:
         return float("nan"), float("nan"), float("nan")
     std = float(values.std(ddof=1)) if values.size > 1 else 0.0
-    return float(values.mean()), std, Z_95 * std / np.sqrt(values.size)
+    return float(values.mean()), std, float(Z_95 * std / np.sqrt(values.size))
 
 
 def format_summary(summary: dict[str, float]) -> str:

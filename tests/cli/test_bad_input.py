@@ -33,7 +33,10 @@ CASES = [
     (["coordination.temperature=-1"], "coordination.temperature: must be >= 0, got -1.0"),
     (["env.num_envs=0"], "env.num_envs: must be >= 1, got 0"),
     (["evaluation.num_episodes=-3"], "evaluation.num_episodes: must be >= 1, got -3"),
-    (["policy.agent=both"], "policy.agent: 'both' is not valid; valid choices: novice, expert"),
+    (
+        ["policy.name=always", "policy.agent=both"],
+        "policy.agent: 'both' is not valid; valid choices: novice, expert",
+    ),
     (
         ["algorithm.name=random", "algorithm.probs=[0.5,2]"],
         "algorithm.probs: need probabilities in [0, 1]",
@@ -54,9 +57,7 @@ def test_bad_overrides(overrides, message, tmp_path, capsys):
 
 
 def test_unknown_eval_split(tmp_path, capsys):
-    assert (
-        main(["eval", "--type", "agent", f"experiment_dir={tmp_path}", "eval_splits=[tset]"]) == 2
-    )
+    assert main(["eval", "--type", "agent", f"experiment_dir={tmp_path}", "eval_splits=[tset]"]) == 2
     assert (
         "eval_splits: unknown split tset; valid choices: train, val_sim, val_true, test"
         in capsys.readouterr().err
@@ -86,9 +87,7 @@ def test_coordinator_needs_agent_checkpoints(tmp_path, capsys):
         f"{key}={tmp_path}/missing.ckpt"
         for key in ("train_novice", "train_expert", "test_novice", "test_expert")
     ]
-    assert (
-        main(["train", "--type", "coord", f"experiment_dir={tmp_path}", "overwrite=1", *paths]) == 2
-    )
+    assert main(["train", "--type", "coord", f"experiment_dir={tmp_path}", "overwrite=1", *paths]) == 2
     assert "checkpoint not found" in capsys.readouterr().err
 
 

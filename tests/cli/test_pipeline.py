@@ -23,7 +23,9 @@ def test_train_refuses_an_existing_folder_without_overwrite(tmp_path, agent_chec
         "train",
         "--type",
         "coord",
-        *coord_args(tmp_path, agent_checkpoints, "policy.agent=expert"),
+        *coord_args(
+            tmp_path, agent_checkpoints, "policy.name=always", "algorithm.name=always", "policy.agent=expert"
+        ),
     ]
     assert main(args) == 0
     assert main(args) == 2

@@ -12,9 +12,7 @@ from tests.conftest import coord_config, scripted
 
 
 def evaluation(num_episodes=7, max_num_steps=1000, temperature=1.0):
-    return SimpleNamespace(
-        num_episodes=num_episodes, max_num_steps=max_num_steps, temperature=temperature
-    )
+    return SimpleNamespace(num_episodes=num_episodes, max_num_steps=max_num_steps, temperature=temperature)
 
 
 def always(env, agent):
@@ -27,9 +25,7 @@ def test_quotas_spread_episodes_over_copies():
 
 
 def test_exact_episode_count_and_costs_of_always_expert(chain):
-    env = CoordEnv(
-        coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1)
-    )
+    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
     env.set_costs(0.5)
     summary = Evaluator(evaluation(7), env).evaluate(always(env, "expert"))
     assert summary["num_episodes"] == 7

@@ -1,0 +1,233 @@
+"""Proximal Policy Optimization (Schulman et al. 2017) for agents and coordinators alike.
+
+Read ``PPO.train`` top to bottom: rollout, advantages, minibatch epochs, validation and saving.
+Defaults are the Procgen ones (Cobbe et al. 2020; CleanRL's ppo_procgen).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium.vector import VectorEnv
+from torch import nn
+from tqdm import tqdm
+
+from duo_ai import registry
+from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
+from duo_ai.algorithms.gae import compute_gae
+from duo_ai.algorithms.rollout import EpisodeStats, RolloutBuffer, tree_map
+from duo_ai.checkpoint import read_checkpoint, save_checkpoint
+from duo_ai.config import param
+from duo_ai.errors import CheckpointError
+from duo_ai.evaluation import Evaluator
+from duo_ai.models.base import to_tensor
+from duo_ai.policies.ppo import PPOPolicy
+from duo_ai.run import Run, capture_rng, restore_rng
+
+logger = logging.getLogger("duo_ai")
+
+
+@dataclass
+class PPOConfig(AlgorithmConfig):
+    total_timesteps: int = param(15_000_000, "environment steps to train for", min=1)
+    num_steps: int = param(256, "steps per copy in each rollout", min=1)
+    update_epochs: int = param(3, "passes over each rollout", min=1)
+    num_minibatches: int = param(8, "minibatches per pass", min=1)
+    gamma: float = param(0.999, "discount factor", min=0, max=1)
+    gae_lambda: float = param(0.95, "GAE lambda", min=0, max=1)
+    clip_coef: float = param(0.2, "policy ratio clipping", above=0)
+    norm_adv: bool = param(True, "normalise advantages per minibatch")
+    clip_vloss: bool = param(True, "clip the value loss like the policy ratio")
+    vf_coef: float = param(0.5, "value loss weight", min=0)
+    ent_coef: float = param(0.01, "entropy bonus weight", min=0)
+    max_grad_norm: float = param(0.5, "gradient norm clipping", above=0)
+    learning_rate: float = param(5e-4, "Adam learning rate", above=0)
+    anneal_lr: bool = param(False, "decay the learning rate linearly to 0")
+    target_kl: float | None = param(None, "stop an update early past this KL", above=0)
+    log_freq: int = param(10, "iterations between validations (best_<split>, last)", min=1)
+    save_freq: int = param(10, "iterations between saves of last.ckpt (the resume point)", min=1)
+
+
+@registry.register_algorithm("ppo")
+class PPO(Algorithm):
+    config_class = PPOConfig
+
+    def train(
+        self,
+        policy: PPOPolicy,
+        env: VectorEnv,
+        validators: dict[str, Evaluator],
+        run: Run | None = None,
+    ) -> None:
+        cfg, run = self.config, require_run(run)
+        batch_size = cfg.num_steps * env.num_envs
+        num_iterations = -(-cfg.total_timesteps // batch_size)
+        optimizer = torch.optim.Adam(policy.model.parameters(), lr=cfg.learning_rate, eps=1e-5)
+        validation = Validation(validators, run)
+        start_iteration = self._resume(run, policy, optimizer, validation) if run.resuming else 0
+
+        buffer = RolloutBuffer(cfg.num_steps, env.num_envs, policy.device)
+        episodes = EpisodeStats(env.num_envs)
+        obs = to_tensor(env.reset()[0], policy.device)
+        resetting = np.zeros(env.num_envs, bool)
+        progress = tqdm(
+            total=num_iterations * batch_size, initial=start_iteration * batch_size, unit="step",
+            disable=None, dynamic_ncols=True,
+        )  # fmt: skip
+        window_start = time.time()
+        for iteration in range(start_iteration, num_iterations):
+            if cfg.anneal_lr:
+                optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
+
+            # 1. Rollout: num_steps of every copy with the current policy.
+            policy.train()
+            with torch.inference_mode():
+                for step in range(cfg.num_steps):
+                    out = policy.model(obs)
+                    dist = torch.distributions.Categorical(logits=out.logits)
+                    action = dist.sample()
+                    buffer.store_obs(step, obs)
+                    buffer.actions[step], buffer.logprobs[step] = action, dist.log_prob(action)
+                    buffer.values[step] = out.value
+                    buffer.valid[step] = torch.from_numpy(~resetting)
+                    action_np = action.cpu().numpy()
+                    next_obs, reward, terminated, truncated, _ = env.step(action_np)
+                    ended = np.asarray(terminated) | np.asarray(truncated)
+                    buffer.rewards[step] = torch.as_tensor(reward, dtype=torch.float32)
+                    buffer.terminated[step] = torch.as_tensor(terminated)
+                    buffer.truncated[step] = torch.as_tensor(truncated)
+                    episodes.update(np.asarray(reward), ended, ~resetting, action_np)
+                    resetting = ended
+                    obs = to_tensor(next_obs, policy.device)
+                next_value = policy.model(obs).value
+
+            # 2. Advantages (GAE), leaving out the reset steps of next-step autoreset.
+            advantages, returns = compute_gae(
+                buffer.rewards, buffer.values, next_value, buffer.terminated, buffer.truncated,
+                cfg.gamma, cfg.gae_lambda,
+            )  # fmt: skip
+            samples = buffer.flat_valid(advantages, returns)
+
+            # 3. Update: clipped surrogate, clipped value loss, entropy bonus.
+            losses = self._update(policy.model, optimizer, samples)
+            global_step = (iteration + 1) * batch_size
+            progress.update(batch_size)
+
+            # 4. Report the recent window; validate and save.
+            done = iteration + 1 == num_iterations
+            if (iteration + 1) % cfg.log_freq == 0 or done:
+                window = episodes.read()
+                elapsed, window_start = time.time() - window_start, time.time()
+                window["steps_per_second"] = cfg.log_freq * batch_size / max(elapsed, 1e-9)
+                run.log_metrics(global_step, {f"train/{k}": v for k, v in {**window, **losses}.items()})
+                progress.set_postfix(
+                    reward=f"{window['episode_reward']:.2f}",
+                    expert=f"{window['action_1_fraction']:.2f}",
+                )
+                logger.info(
+                    "iteration %d/%d, step %d: train reward %.3f over %d episodes, action 1 fraction %.2f, "
+                    "%.0f steps/s",
+                    iteration + 1, num_iterations, global_step, window["episode_reward"], window["episodes"],
+                    window["action_1_fraction"], window["steps_per_second"],
+                )  # fmt: skip
+                validation(policy, global_step)
+            if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done:
+                state = {
+                    "iteration": iteration + 1,
+                    "global_step": global_step,
+                    "optimizer": optimizer.state_dict(),
+                    "rng": capture_rng(),
+                    "best": validation.best,
+                }
+                save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
+        progress.close()
+
+    def _update(
+        self, model: nn.Module, optimizer: torch.optim.Optimizer, samples: dict[str, Any]
+    ) -> dict[str, float]:
+        cfg = self.config
+        num_samples = len(samples["actions"])
+        stats: dict[str, list[float]] = {
+            "policy_loss": [],
+            "value_loss": [],
+            "entropy": [],
+            "approx_kl": [],
+            "clipfrac": [],
+        }
+        for _ in range(cfg.update_epochs):
+            order = torch.randperm(num_samples, device=samples["actions"].device)
+            for index in torch.tensor_split(order, cfg.num_minibatches):
+                if len(index) == 0:
+                    continue
+                out = model(tree_map(lambda x, i=index: x[i], samples["obs"]))
+                dist = torch.distributions.Categorical(logits=out.logits)
+                log_ratio = dist.log_prob(samples["actions"][index]) - samples["logprobs"][index]
+                ratio = log_ratio.exp()
+                with torch.no_grad():
+                    approx_kl = ((ratio - 1) - log_ratio).mean()
+                    clipfrac = ((ratio - 1).abs() > cfg.clip_coef).float().mean()
+
+                advantages = samples["advantages"][index]
+                if cfg.norm_adv and len(index) > 1:
+                    advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+                clipped_ratio = ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)
+                policy_loss = torch.max(-advantages * ratio, -advantages * clipped_ratio).mean()
+
+                returns, old_values = samples["returns"][index], samples["values"][index]
+                value_loss = (out.value - returns) ** 2
+                if cfg.clip_vloss:
+                    clipped_value = old_values + (out.value - old_values).clamp(-cfg.clip_coef, cfg.clip_coef)
+                    value_loss = torch.max(value_loss, (clipped_value - returns) ** 2)
+                value_loss = 0.5 * value_loss.mean()
+
+                entropy = dist.entropy().mean()
+                loss = policy_loss - cfg.ent_coef * entropy + cfg.vf_coef * value_loss
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                optimizer.step()
+                for key, value in zip(
+                    stats, (policy_loss, value_loss, entropy, approx_kl, clipfrac), strict=True
+                ):
+                    stats[key].append(value.item())
+            if cfg.target_kl is not None and stats["approx_kl"] and stats["approx_kl"][-1] > cfg.target_kl:
+                break
+        return {key: float(np.mean(values)) if values else float("nan") for key, values in stats.items()}
+
+    def _resume(
+        self, run: Run, policy: PPOPolicy, optimizer: torch.optim.Optimizer, validation: Validation
+    ) -> int:
+        """Restore everything ``last.ckpt`` saved; returns the iteration to continue from."""
+        path = Path(run.folder) / "last.ckpt"
+        if not path.exists():
+            logger.warning("resume=1 but %s has no last.ckpt yet: starting from the beginning", run.folder)
+            return 0
+        payload = read_checkpoint(path, map_location=policy.device)
+        state = payload.get("training_state")
+        if state is None:
+            raise CheckpointError(f"{path} has no training state to resume from")
+        if payload["policy"]["name"] != policy.config.name:
+            raise CheckpointError(
+                f"{path} holds a '{payload['policy']['name']}' policy, not '{policy.config.name}'"
+            )
+        policy.set_params(payload["params"])
+        try:
+            optimizer.load_state_dict(state["optimizer"])
+        except (ValueError, KeyError) as error:
+            raise CheckpointError(f"{path}: optimizer state does not fit this model: {error}") from None
+        restore_rng(state["rng"])
+        validation.best = dict(state["best"])
+        run.forget_metrics_after(state["global_step"])
+        logger.info(
+            "resumed from %s at iteration %d, step %d",
+            path,
+            state["iteration"],
+            state["global_step"],
+        )
+        return int(state["iteration"])

@@ -1,0 +1,93 @@
+"""Preallocated storage for one PPO rollout, and the episode statistics it produces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def tree_map(fn, tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {key: tree_map(fn, value) for key, value in tree.items()}
+    return fn(tree)
+
+
+class RolloutBuffer:
+    """Tensors shaped [num_steps, num_envs, ...], allocated once, on the policy's device."""
+
+    def __init__(self, num_steps: int, num_envs: int, device: torch.device):
+        self.num_steps, self.num_envs, self.device = num_steps, num_envs, device
+        self.obs: Any = None
+        shape = (num_steps, num_envs)
+        self.actions = torch.zeros(shape, dtype=torch.long, device=device)
+        self.logprobs = torch.zeros(shape, device=device)
+        self.values = torch.zeros(shape, device=device)
+        self.rewards = torch.zeros(shape, device=device)
+        self.terminated = torch.zeros(shape, dtype=torch.bool, device=device)
+        self.truncated = torch.zeros(shape, dtype=torch.bool, device=device)
+        self.valid = torch.zeros(shape, dtype=torch.bool, device=device)  # False on reset steps
+
+    def store_obs(self, step: int, obs: Any) -> None:
+        if self.obs is None:
+            self.obs = tree_map(
+                lambda x: torch.zeros((self.num_steps, *x.shape), dtype=x.dtype, device=self.device),
+                obs,
+            )
+        tree_map_pair(lambda store, x: store[step].copy_(x), self.obs, obs)
+
+    def flat_valid(self, advantages: torch.Tensor, returns: torch.Tensor) -> dict[str, Any]:
+        """Training samples: every decision step, the reset steps left out."""
+        keep = self.valid.flatten()
+        flat = lambda x: x.flatten(0, 1)[keep]  # noqa: E731
+        return {
+            "obs": tree_map(flat, self.obs),
+            "actions": flat(self.actions),
+            "logprobs": flat(self.logprobs),
+            "values": flat(self.values),
+            "advantages": flat(advantages),
+            "returns": flat(returns),
+        }
+
+
+def tree_map_pair(fn, left: Any, right: Any) -> None:
+    if isinstance(left, dict):
+        for key in left:
+            tree_map_pair(fn, left[key], right[key])
+    else:
+        fn(left, right)
+
+
+class EpisodeStats:
+    """Returns, lengths and expert (action 1) share of the episodes finished since the last read."""
+
+    def __init__(self, num_envs: int):
+        self.running_return = np.zeros(num_envs)
+        self.running_length = np.zeros(num_envs, np.int64)
+        self.returns: list[float] = []
+        self.lengths: list[int] = []
+        self.decisions = 0
+        self.action_ones = 0
+
+    def update(self, reward: np.ndarray, ended: np.ndarray, valid: np.ndarray, actions: np.ndarray) -> None:
+        self.running_return += np.where(valid, reward, 0.0)
+        self.running_length += valid
+        self.decisions += int(valid.sum())
+        self.action_ones += int((valid & (actions == 1)).sum())
+        finished = valid & ended
+        self.returns.extend(self.running_return[finished].tolist())
+        self.lengths.extend(self.running_length[finished].tolist())
+        self.running_return[finished] = 0.0
+        self.running_length[finished] = 0
+
+    def read(self) -> dict[str, float]:
+        """Summary of the window, then start a new window."""
+        summary = {
+            "episodes": len(self.returns),
+            "episode_reward": float(np.mean(self.returns)) if self.returns else float("nan"),
+            "episode_length": float(np.mean(self.lengths)) if self.lengths else float("nan"),
+            "action_1_fraction": self.action_ones / max(self.decisions, 1),
+        }
+        self.returns, self.lengths, self.decisions, self.action_ones = [], [], 0, 0
+        return summary

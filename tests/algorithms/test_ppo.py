@@ -1,0 +1,164 @@
+"""PPO learns small tasks, is deterministic for a seed, and resumes after a hard kill."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+import duo_ai
+from duo_ai.checkpoint import read_checkpoint
+from duo_ai.cli.main import main
+from duo_ai.coordination import CoordEnv
+from duo_ai.envs.toy import ChainEnv
+from duo_ai.evaluation import Evaluator
+from tests.conftest import coord_config, scripted
+
+FAST_PPO = [
+    "algorithm.name=ppo",
+    "algorithm.num_steps=32",
+    "algorithm.gamma=0.9",
+    "algorithm.ent_coef=0.0",
+    "algorithm.learning_rate=0.003",
+    "algorithm.num_minibatches=4",
+    "algorithm.update_epochs=4",
+]
+
+
+def agent_args(tmp_path, name, total, *extra):
+    return [
+        f"experiment_dir={tmp_path}",
+        f"name={name}",
+        "policy.name=ppo",
+        "policy.model.name=mlp_ppo",
+        "env.num_envs=8",
+        "evaluation.num_episodes=16",
+        f"algorithm.total_timesteps={total}",
+        *FAST_PPO,
+        *extra,
+    ]
+
+
+def test_agent_learns_the_chain(tmp_path):
+    assert (
+        main(["train", "--type", "agent", *agent_args(tmp_path, "learn", 12_000, "algorithm.log_freq=100")])
+        == 0
+    )
+    env = ChainEnv(8)
+    policy = duo_ai.load_policy(tmp_path / "learn" / "last.ckpt", env)
+    summary = Evaluator(duo_ai.load_config(None, ["evaluation.temperature=0"]).evaluation, env).evaluate(
+        policy, 16
+    )
+    assert summary["reward_mean"] == 5.0  # every step rewarded: the optimum
+
+
+def test_coordinator_learns_to_ask_the_expert_where_the_novice_fails(tmp_path):
+    config = duo_ai.load_config(
+        None,
+        [f"experiment_dir={tmp_path}", "name=coord", "policy.name=ppo", "policy.model.name=mlp_coord_ppo",
+         "policy.model.feature_type=dist", "algorithm.total_timesteps=6000", "algorithm.log_freq=100",
+         "evaluation.num_episodes=16", *FAST_PPO],
+    )  # fmt: skip
+    run = duo_ai.start_run(config)
+    chain = ChainEnv(8, shift=1)
+    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
+    env.set_costs(1.0)
+    policy = duo_ai.make_policy(config.policy, env)
+    duo_ai.make_algorithm(config.algorithm).train(policy, env, {}, run)
+    greedy = duo_ai.load_config(None, ["evaluation.temperature=0"]).evaluation
+    summary = Evaluator(greedy, env).evaluate(policy, 16)
+    assert summary["action_1_fraction"] == 1.0
+    assert summary["reward_mean"] == pytest.approx(5 * 0.6)
+
+
+def metrics_without_time(path):
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return [{k: v for k, v in row.items() if k not in ("time", "train/steps_per_second")} for row in rows]
+
+
+def test_same_seed_same_metrics(tmp_path):
+    for name in ("a", "b"):
+        assert (
+            main(
+                [
+                    "train",
+                    "--type",
+                    "agent",
+                    *agent_args(tmp_path, name, 2048, "algorithm.log_freq=2", "seed=3"),
+                ]
+            )
+            == 0
+        )
+    first, second = (
+        metrics_without_time(tmp_path / "a" / "metrics.jsonl"),
+        metrics_without_time(tmp_path / "b" / "metrics.jsonl"),
+    )
+    assert first == second and len(first) > 2
+    assert (
+        main(["train", "--type", "agent", *agent_args(tmp_path, "c", 2048, "algorithm.log_freq=2", "seed=4")])
+        == 0
+    )
+    assert metrics_without_time(tmp_path / "c" / "metrics.jsonl") != first
+
+
+def saved_iteration(path):
+    try:
+        return read_checkpoint(path)["training_state"]["iteration"]
+    except Exception:
+        return 0
+
+
+def test_resume_after_sigkill_ends_at_the_same_step(tmp_path):
+    total = 8 * 32 * 60
+    args = agent_args(tmp_path, "killed", total, "algorithm.log_freq=20", "algorithm.save_freq=1")
+    command = [sys.executable, "-m", "duo_ai.cli.main", "train", "--type", "agent", *args]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    last = tmp_path / "killed" / "last.ckpt"
+    deadline = time.time() + 120
+    while saved_iteration(last) < 3 and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    killed_at = saved_iteration(last)
+    assert 3 <= killed_at < 60, "the run must be killed mid-training"
+
+    assert main(["train", "--type", "agent", *args, "resume=1"]) == 0
+    payload = read_checkpoint(last)
+    assert payload["training_state"]["global_step"] == total
+    assert payload["training_state"]["iteration"] == 60
+    steps = [
+        row["step"]
+        for row in map(json.loads, (tmp_path / "killed" / "metrics.jsonl").read_text().splitlines())
+    ]
+    assert steps == sorted(steps)
+    for name in ("best_val_sim.ckpt", "best_test.ckpt"):
+        duo_ai.load_policy(tmp_path / "killed" / name, ChainEnv(8))
+    assert "resumed from" in (tmp_path / "killed" / "train.log").read_text()
+
+
+def test_resume_into_a_different_model_is_refused(tmp_path, capsys):
+    assert main(["train", "--type", "agent", *agent_args(tmp_path, "r", 512)]) == 0
+    resumed = agent_args(tmp_path, "r", 1024, "resume=1", "policy.model.hidden_sizes=[32]")
+    assert main(["train", "--type", "agent", *resumed]) == 2
+    assert "weights do not fit policy.model 'mlp_ppo'" in capsys.readouterr().err
+
+
+def test_ppo_bad_inputs(tmp_path, capsys):
+    assert main(["train", *agent_args(tmp_path, "x", 100, "algorithm.total_timesteps=abc")]) == 2
+    assert (
+        "algorithm.total_timesteps: Value 'abc' of type 'str' could not be converted to Integer"
+        in capsys.readouterr().err
+    )
+    bad_feature = ["policy.model.name=mlp_coord_ppo", "policy.model.feature_type=logits"]
+    assert main(["train", *agent_args(tmp_path, "y", 100, *bad_feature)]) == 2
+    assert (
+        "policy.model.feature_type: 'logits' is not valid; valid choices: obs, hidden, dist, hidden_obs, "
+        "obs_dist, hidden_dist, obs_hidden_dist" in capsys.readouterr().err
+    )
+    assert main(["train", *agent_args(tmp_path, "z", 100, "algorithm.gamma=1.5")]) == 2
+    assert "algorithm.gamma: must be <= 1, got 1.5" in capsys.readouterr().err
+    assert torch.get_num_threads() >= 1
