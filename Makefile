@@ -6,7 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint clean
 
+# System libraries: envpool's Procgen needs the Qt 5 runtime.
+SYSTEM_PACKAGES := libqt5gui5
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
 $(STAMP): pyproject.toml
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"

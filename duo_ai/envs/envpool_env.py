@@ -1,0 +1,54 @@
+"""envpool's batched C++ environments behind Gymnasium's vector API.
+
+envpool already batches and autoresets (next-step mode); this adapter only gives it the
+``single_*`` spaces of ``gymnasium.vector.VectorEnv`` and picks one key of dict observations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from duo_ai.errors import ConfigError
+
+
+def envpool_ids() -> list[str]:
+    import envpool
+
+    return list(envpool.list_all_envs())
+
+
+class EnvpoolVectorEnv(VectorEnv):
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
+
+    def __init__(self, task_id: str, num_envs: int, seed: int, obs_key: str | None = None, **kwargs: Any):
+        import envpool
+
+        try:
+            self.pool = envpool.make_gymnasium(task_id, num_envs=num_envs, seed=seed, **kwargs)
+        except ImportError as error:
+            raise ConfigError(f"cannot start envpool task {task_id}: {str(error).splitlines()[0]}") from None
+        self.task_id, self.obs_key, self.num_envs = task_id, obs_key, num_envs
+        space = self.pool.observation_space
+        self.single_observation_space = space[obs_key] if obs_key else space
+        self.single_action_space = self.pool.action_space
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self.metadata = {**self.metadata, "duo_env": {"task": task_id}}
+
+    def _obs(self, obs: Any) -> np.ndarray:
+        return obs[self.obs_key] if self.obs_key else obs
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        obs, info = self.pool.reset()
+        return self._obs(obs), info
+
+    def step(self, actions: np.ndarray):
+        obs, reward, terminated, truncated, info = self.pool.step(np.asarray(actions, dtype=np.int32))
+        return self._obs(obs), reward, terminated, truncated, info
+
+    def close(self, **kwargs: Any) -> None:
+        self.pool.close()

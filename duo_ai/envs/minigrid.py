@@ -1,0 +1,57 @@
+"""MiniGrid task pairs with a distribution shift, simulated by envpool's C++ MiniGrid.
+
+Observations are MiniGrid's symbolic 7x7x3 egocentric view (object, colour, state per cell),
+identical to the Farama ``minigrid`` package's ``image`` (a test checks this). The novice's
+task serves ``train`` and ``val_sim``, the expert's (shifted) task ``val_true`` and ``test``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from duo_ai import registry
+from duo_ai.config import ComponentConfig, param, section
+from duo_ai.envs.base import EnvironmentSuite
+from duo_ai.envs.envpool_env import EnvpoolVectorEnv, envpool_ids
+from duo_ai.errors import ConfigError
+
+# pair name -> (novice task: train/val_sim, expert task: val_true/test)
+PAIRS = {
+    "distshift": ("MiniGrid-DistShift1-v0", "MiniGrid-DistShift2-v0"),
+    "lavagap": ("MiniGrid-LavaGapS5-v0", "MiniGrid-LavaGapS7-v0"),
+    "doorkey": ("MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0"),
+}
+NOVICE_SPLITS = ("train", "val_sim")
+
+
+@dataclass
+class MiniGridSplitConfig:
+    task: str | None = param(None, "MiniGrid task id; unset = the pair's task for this split")
+
+
+@dataclass
+class MiniGridConfig(ComponentConfig):
+    pair: str = param("distshift", "task pair: novice task -> shifted task", choices=tuple(PAIRS))
+    num_envs: int = param(16, "parallel copies", min=1)
+    train: MiniGridSplitConfig = section(MiniGridSplitConfig)
+    val_sim: MiniGridSplitConfig = section(MiniGridSplitConfig)
+    val_true: MiniGridSplitConfig = section(MiniGridSplitConfig)
+    test: MiniGridSplitConfig = section(MiniGridSplitConfig)
+
+
+def split_task(config: MiniGridConfig, split: str) -> str:
+    novice_task, expert_task = PAIRS[config.pair]
+    return config[split].task or (novice_task if split in NOVICE_SPLITS else expert_task)
+
+
+@registry.register_environment("minigrid")
+class MiniGridSuite(EnvironmentSuite):
+    config_class = MiniGridConfig
+
+    @classmethod
+    def make(cls, config: MiniGridConfig, split: str, seed: int) -> EnvpoolVectorEnv:
+        task = split_task(config, split)
+        if task not in envpool_ids():
+            valid = sorted(name for name in envpool_ids() if name.startswith("MiniGrid-"))
+            raise ConfigError(f"env.{split}.task: unknown MiniGrid task '{task}'; valid: {', '.join(valid)}")
+        return EnvpoolVectorEnv(task, config.num_envs, seed, obs_key="image")
