@@ -28,7 +28,7 @@ from gymnasium import spaces
 from gymnasium.vector import VectorEnv
 from omegaconf import DictConfig, OmegaConf
 
-from duo_ai import registry
+from duo_ai import registry, zoo
 from duo_ai.config import build_section
 from duo_ai.envs.base import env_identity
 from duo_ai.errors import CheckpointError
@@ -88,7 +88,7 @@ def save_checkpoint(
 
 def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """The checkpoint's contents, or a CheckpointError that says what is wrong with the file."""
-    path = Path(path)
+    path = zoo.resolve(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gymnasium.vector import VectorEnv
@@ -11,12 +10,10 @@ from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm
 from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.coord_env import CoordEnv
-from duo_ai.coordination.costs import reward_per_action
+from duo_ai.coordination.costs import base_penalty_for
 from duo_ai.errors import ConfigError
 from duo_ai.policies.base import Policy
 from duo_ai.run import current_device
-
-logger = logging.getLogger("duo_ai")
 
 TRAINING_PAIR_SPLITS = ("train", "val_sim")  # YRC-0: the test novice/expert stay unseen here
 
@@ -48,13 +45,7 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
     base_penalty = config.coordination.base_penalty
     if base_penalty is None:
         test_env = base_envs.get("test") or next(iter(base_envs.values()))
-        measured = reward_per_action(agents["test_expert"], test_env, config.evaluation)
-        base_penalty = measured["reward_per_action"]
-        logger.info(
-            "base penalty %.6f = expert reward per action on the test split (%d episodes)",
-            base_penalty,
-            measured["num_episodes"],
-        )
+        base_penalty = base_penalty_for(test_env, agents["test_expert"], config.evaluation)
     for env in envs.values():
         env.set_costs(base_penalty)
     return envs

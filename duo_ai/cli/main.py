@@ -1,10 +1,17 @@
-"""The ``duo`` command: ``duo train|eval --type agent|coord [--config FILE] [key=value ...]``."""
+"""The ``duo`` command.
+
+duo train --type agent|coord [--config FILE] [key=value ...]
+duo eval  --type agent|coord [--config FILE] [key=value ...]
+duo calibrate --config FILE [key=value ...]
+duo demo [key=value ...]
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from duo_ai.cli import pipeline
 from duo_ai.config import load_config
@@ -13,9 +20,10 @@ from duo_ai.errors import DuoError
 EXIT_USAGE = 2
 
 
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+def add_run_arguments(parser: argparse.ArgumentParser, with_type: bool = True) -> None:
     parser.add_argument("--config", default=None, help="YAML config file")
-    parser.add_argument("--type", default="coord", choices=pipeline.KINDS, help="what to train")
+    if with_type:
+        parser.add_argument("--type", default="coord", choices=pipeline.KINDS, help="agent or coordinator")
     parser.add_argument("overrides", nargs="*", help="key=value config overrides")
 
 
@@ -27,7 +35,7 @@ def run_job(mode: str, kind: str, config_path: str | None, overrides: Sequence[s
         pipeline.evaluate(config, kind)
 
 
-def guarded(job, *args) -> int:
+def guarded(job: Callable[..., Any], *args: Any) -> int:
     """Run ``job``; a user error becomes one line on stderr and exit status 2."""
     try:
         job(*args)
@@ -41,18 +49,28 @@ def guarded(job, *args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="duo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="duo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    for mode, help_text in (
-        ("train", "train an agent or a coordinator"),
-        ("eval", "evaluate a policy"),
-    ):
-        add_run_arguments(commands.add_parser(mode, help=help_text))
+    add_run_arguments(commands.add_parser("train", help="train an agent or a coordinator"))
+    add_run_arguments(commands.add_parser("eval", help="evaluate a policy (policy.load_path=...)"))
+    add_run_arguments(
+        commands.add_parser("calibrate", help="store the test expert's reward per action"), with_type=False
+    )
+    demo = commands.add_parser("demo", help="MiniGrid DistShift: novice, expert and a trained coordinator")
+    demo.add_argument("overrides", nargs="*", help="key=value config overrides")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        from duo_ai.cli.demo import run_demo
+
+        return guarded(run_demo, args.overrides)
+    if args.command == "calibrate":
+        return guarded(lambda: pipeline.calibrate_costs(load_config(args.config, args.overrides)))
     return guarded(run_job, args.command, args.type, args.config, args.overrides)
 
 

@@ -1,23 +1,32 @@
-"""The two jobs of the command line: train a policy, evaluate one. Agents or coordinators."""
+"""The jobs of the command line: train a policy, evaluate one, calibrate costs."""
 
 from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from gymnasium.vector import VectorEnv
 from omegaconf import DictConfig
 
 from duo_ai.checkpoint import load_policy
-from duo_ai.envs import SPLITS, make_base_envs
+from duo_ai.coordination.costs import calibrate, task_key
+from duo_ai.envs import SPLITS, make_base_envs, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
-from duo_ai.run import start_run
+from duo_ai.policies.base import Policy
+from duo_ai.run import current_run, start_run
 
 logger = logging.getLogger("duo_ai")
 KINDS = ("agent", "coord")
+
+
+def check_splits(key: str, splits: list[str]) -> None:
+    unknown = [split for split in splits if split not in SPLITS]
+    if unknown:
+        raise ConfigError(f"{key}: unknown split {unknown[0]}; valid choices: {', '.join(SPLITS)}")
 
 
 def make_envs(config: DictConfig, kind: str) -> dict[str, VectorEnv]:
@@ -28,20 +37,26 @@ def make_envs(config: DictConfig, kind: str) -> dict[str, VectorEnv]:
     return base_envs if kind == "agent" else make_coord_envs(config, base_envs)
 
 
-def train(config: DictConfig, kind: str) -> None:
+def current_folder() -> Path:
+    run = current_run()
+    assert run is not None, "no run started"
+    return run.folder
+
+
+def train(config: DictConfig, kind: str) -> tuple[Policy, dict[str, VectorEnv]]:
+    check_splits("validation_splits", list(config.validation_splits))
     algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
     start_run(config, "train")
     envs = make_envs(config, kind)
     policy = make_policy(config.policy, envs["train"])
-    validators = {split: Evaluator(config.evaluation, env) for split, env in envs.items() if split != "train"}
+    validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     algorithm.train(policy, envs["train"], validators)
+    return policy, envs
 
 
 def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     """Evaluate the policy at ``policy.load_path`` (or a new one) on ``eval_splits``."""
-    unknown = [split for split in config.eval_splits if split not in SPLITS]
-    if unknown:
-        raise ConfigError(f"eval_splits: unknown split {unknown[0]}; valid choices: {', '.join(SPLITS)}")
+    check_splits("eval_splits", list(config.eval_splits))
     run = start_run(config, "eval")
     envs = make_envs(config, kind)
     some_env = envs[config.eval_splits[0]]
@@ -54,3 +69,18 @@ def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     out.write_text(json.dumps(results, indent=2))
     logger.info("results written to %s", out)
     return results
+
+
+def calibrate_costs(config: DictConfig) -> dict[str, Any]:
+    """Measure the test expert's reward per action on the test split and store it."""
+    if not config.test_expert:
+        raise ConfigError("test_expert: calibration needs the test expert's checkpoint")
+    start_run(config, "eval")
+    env = make_env(config.env, "test", config.seed)
+    entry = calibrate(load_policy(config.test_expert, env), env, config.evaluation, str(config.test_expert))
+    logger.info(
+        "%s: reward per action %.6f (mean reward %.4f ± %.4f over %d episodes, mean length %.2f)",
+        task_key(env), entry["reward_per_action"], entry["reward_mean"], entry["reward_ci"],
+        entry["num_episodes"], entry["episode_length_mean"],
+    )  # fmt: skip
+    return entry

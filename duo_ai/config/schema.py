@@ -42,7 +42,7 @@ class DuoConfig:
     seed: int = param(0, "seed of every random number generator", min=0)
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
     experiment_dir: str = param("experiments", "parent folder of experiment folders")
-    env: Any = component("environment", "toy", "base environment suite and its splits")
+    env: Any = component("environment", "procgen", "base environment suite and its splits")
     policy: Any = component("policy", "ppo", "the policy trained or evaluated")
     algorithm: Any = component("algorithm", "ppo", "the algorithm that trains the policy")
     evaluation: EvaluationConfig = section(EvaluationConfig)
@@ -55,4 +55,7 @@ class DuoConfig:
     resume: bool = param(False, "continue training from the experiment folder's last.ckpt")
     eval_name: str = param("eval", "evaluation log name: <eval_name>.eval.log")
     eval_splits: list[str] = param(["test"], "splits that --mode eval reports")
+    validation_splits: list[str] = param(
+        ["val_sim", "val_true", "test"], "splits validated during training (best_<split>.ckpt each)"
+    )
     use_wandb: bool = param(False, "also log to Weights & Biases")

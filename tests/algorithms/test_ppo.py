@@ -33,6 +33,7 @@ def agent_args(tmp_path, name, total, *extra):
     return [
         f"experiment_dir={tmp_path}",
         f"name={name}",
+        "env.name=toy",
         "policy.name=ppo",
         "policy.model.name=mlp_ppo",
         "env.num_envs=8",
@@ -59,7 +60,7 @@ def test_agent_learns_the_chain(tmp_path):
 def test_coordinator_learns_to_ask_the_expert_where_the_novice_fails(tmp_path):
     config = duo_ai.load_config(
         None,
-        [f"experiment_dir={tmp_path}", "name=coord", "policy.name=ppo", "policy.model.name=mlp_coord_ppo",
+        [f"experiment_dir={tmp_path}", "name=coord", "env.name=toy", "policy.name=ppo", "policy.model.name=mlp_coord_ppo",
          "policy.model.feature_type=dist", "algorithm.total_timesteps=6000", "algorithm.log_freq=100",
          "evaluation.num_episodes=16", *FAST_PPO],
     )  # fmt: skip

@@ -15,7 +15,7 @@ CASES = [
     ),
     (["env.lenght=3"], "unknown config key 'env.lenght' (did you mean 'length'?)"),
     (["env.train.shfit=1"], "unknown config key 'env.train.shfit'"),
-    (["env.name=toyy"], "unknown environment 'env.name' 'toyy'; valid choices: gym, toy"),
+    (["env.name=toyy"], "unknown environment 'env.name' 'toyy'; valid choices: gym, minigrid, procgen, toy"),
     (["policy.name=alway"], "unknown policy 'policy.name' 'alway'; valid choices:"),
     (["algorithm.name=nope"], "unknown algorithm 'algorithm.name' 'nope'; valid choices:"),
     (
@@ -49,7 +49,7 @@ CASES = [
 
 @pytest.mark.parametrize(("overrides", "message"), [case for case in CASES if case[1]])
 def test_bad_overrides(overrides, message, tmp_path, capsys):
-    status = main(["train", "--type", "agent", f"experiment_dir={tmp_path}", *overrides])
+    status = main(["train", "--type", "agent", f"experiment_dir={tmp_path}", "env.name=toy", *overrides])
     err = capsys.readouterr().err
     assert status == 2
     assert message in err
@@ -57,7 +57,7 @@ def test_bad_overrides(overrides, message, tmp_path, capsys):
 
 
 def test_unknown_eval_split(tmp_path, capsys):
-    assert main(["eval", "--type", "agent", f"experiment_dir={tmp_path}", "eval_splits=[tset]"]) == 2
+    assert main(["eval", "--type", "agent", f"experiment_dir={tmp_path}", "env.name=toy", "eval_splits=[tset]"]) == 2
     assert (
         "eval_splits: unknown split tset; valid choices: train, val_sim, val_true, test"
         in capsys.readouterr().err
@@ -81,13 +81,13 @@ def test_wrong_type_for_a_section(tmp_path, capsys):
 
 
 def test_coordinator_needs_agent_checkpoints(tmp_path, capsys):
-    assert main(["train", "--type", "coord", f"experiment_dir={tmp_path}"]) == 2
+    assert main(["train", "--type", "coord", f"experiment_dir={tmp_path}", "env.name=toy"]) == 2
     assert "train_novice: a checkpoint path is required" in capsys.readouterr().err
     paths = [
         f"{key}={tmp_path}/missing.ckpt"
         for key in ("train_novice", "train_expert", "test_novice", "test_expert")
     ]
-    assert main(["train", "--type", "coord", f"experiment_dir={tmp_path}", "overwrite=1", *paths]) == 2
+    assert main(["train", "--type", "coord", f"experiment_dir={tmp_path}", "env.name=toy", "overwrite=1", *paths]) == 2
     assert "checkpoint not found" in capsys.readouterr().err
 
 

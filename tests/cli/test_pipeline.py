@@ -8,6 +8,7 @@ from duo_ai.cli.main import main
 def coord_args(tmp_path, checkpoints, *extra):
     return [
         f"experiment_dir={tmp_path}/exp",
+        "env.name=toy",
         "name=run",
         "evaluation.num_episodes=6",
         f"train_novice={checkpoints['novice']}",

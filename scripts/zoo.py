@@ -1,0 +1,140 @@
+"""Train the shipped agents and measure them.
+
+    python scripts/zoo.py train [NAME ...]   # train (resumable: rerun to continue), copy into duo_ai/zoo
+    python scripts/zoo.py measure [NAME ...] # evaluate on each split, write duo_ai/zoo/<suite>/<task>/results.json
+    python scripts/zoo.py doc                # write docs/ZOO.md from the measured results
+
+Every agent is trained by ``duo train --type agent`` with a recipe in configs/zoo/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ZOO = ROOT / "duo_ai" / "zoo"
+EXPERIMENTS = ROOT / "experiments" / "zoo"
+MINIGRID = "configs/zoo/minigrid_agent.yaml"
+PROCGEN = "configs/zoo/procgen_agent.yaml"
+MEASURE_EPISODES = 256
+
+
+@dataclass
+class Agent:
+    name: str  # <suite>/<task>/<role>
+    config: str
+    overrides: list[str] = field(default_factory=list)
+    checkpoint: str = "best_val_sim.ckpt"
+
+    @property
+    def run_name(self) -> str:
+        return self.name.replace("/", "_")
+
+    @property
+    def suite_overrides(self) -> list[str]:
+        """The env settings that define the task pair (without the agent's training split)."""
+        return [o for o in self.overrides if o.startswith(("env.pair=", "env.task=", "env.name="))]
+
+
+def minigrid_agents(
+    pair: str, novice_task: str, expert_task: str, novice_steps: int, expert_steps: int, weak_steps: int
+) -> list[Agent]:
+    pair_override = f"env.pair={pair}"
+    expert_task_overrides = [f"env.train.task={expert_task}", f"env.val_sim.task={expert_task}"]
+    return [
+        Agent(
+            f"minigrid/{pair}/novice", MINIGRID, [pair_override, f"algorithm.total_timesteps={novice_steps}"]
+        ),
+        Agent(
+            f"minigrid/{pair}/expert",
+            MINIGRID,
+            [pair_override, *expert_task_overrides, f"algorithm.total_timesteps={expert_steps}"],
+        ),
+        Agent(
+            f"minigrid/{pair}/novice_weak",
+            MINIGRID,
+            [pair_override, f"algorithm.total_timesteps={weak_steps}", "algorithm.log_freq=2"],
+            checkpoint="last.ckpt",
+        ),
+    ]
+
+
+AGENTS = [
+    *minigrid_agents(
+        "distshift", "MiniGrid-DistShift1-v0", "MiniGrid-DistShift2-v0", 200_000, 200_000, 24_576
+    ),
+    *minigrid_agents("lavagap", "MiniGrid-LavaGapS5-v0", "MiniGrid-LavaGapS7-v0", 300_000, 500_000, 40_960),
+    *minigrid_agents(
+        "doorkey", "MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0", 500_000, 2_000_000, 81_920
+    ),
+    Agent("procgen/coinrun/novice", PROCGEN, ["env.task=coinrun", "env.train.distribution_mode=easy"]),
+    Agent(
+        "procgen/coinrun/expert",
+        PROCGEN,
+        ["env.task=coinrun", "env.train.distribution_mode=hard", "env.val_sim.distribution_mode=hard"],
+    ),
+]
+
+
+def select(names: list[str]) -> list[Agent]:
+    chosen = [agent for agent in AGENTS if not names or any(agent.name.startswith(n) for n in names)]
+    if not chosen:
+        sys.exit(f"no agent matches {names}; agents: {', '.join(a.name for a in AGENTS)}")
+    return chosen
+
+
+def duo(*args: str) -> None:
+    command = [sys.executable, "-m", "duo_ai.cli.main", *args]
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, check=True, cwd=ROOT)
+
+
+def train(agent: Agent, extra: list[str]) -> None:
+    duo("train", "--type", "agent", "--config", agent.config, *agent.overrides,
+        f"experiment_dir={EXPERIMENTS}", f"name={agent.run_name}", "resume=1", *extra)  # fmt: skip
+    run = EXPERIMENTS / agent.run_name
+    target = ZOO / agent.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(run / agent.checkpoint, target.with_suffix(".ckpt"))
+    shutil.copy(run / "config.yaml", target.with_suffix(".config.yaml"))
+    shutil.copy(run / "train.log", target.with_suffix(".train.log"))
+
+
+def measure(agent: Agent) -> None:
+    """Evaluate the shipped checkpoint on every split; results.json keeps one entry per role."""
+    suite_dir = (ZOO / agent.name).parent
+    role = Path(agent.name).name
+    eval_name = f"{role}.measure"
+    duo("eval", "--type", "agent", "--config", agent.config, *agent.suite_overrides,
+        f"policy.load_path=zoo:{agent.name}", f"eval_name={eval_name}",
+        f"evaluation.num_episodes={MEASURE_EPISODES}", "eval_splits=[val_sim,test]")  # fmt: skip
+    results_file = suite_dir / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    measured = json.loads((suite_dir / f"{eval_name}.eval.json").read_text())
+    results[role] = {"command": f"python scripts/zoo.py measure {agent.name}", **measured}
+    results_file.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("action", choices=("train", "measure"))
+    parser.add_argument("names", nargs="*", help="agent name prefixes (default: all)")
+    parser.add_argument("--set", nargs="*", default=[], help="extra key=value overrides for training")
+    args = parser.parse_args()
+    for agent in select(args.names):
+        if args.action == "train":
+            train(agent, args.set)
+        else:
+            measure(agent)
+
+
+if __name__ == "__main__":
+    main()
