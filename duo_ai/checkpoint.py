@@ -59,10 +59,17 @@ def atomic_save(payload: dict[str, Any], path: str | Path) -> None:
             torch.save(payload, file)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a checkpoint is ordinary data
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_checkpoint(
@@ -107,6 +114,13 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
             f"{path} has checkpoint format version {payload.get('version')}; this duo reads version {VERSION}"
         )
     return payload
+
+
+def export_policy(source: str | Path, target: str | Path) -> None:
+    """Copy a checkpoint without its training state: what one ships or shares."""
+    payload = read_checkpoint(source)
+    payload.pop("training_state", None)
+    atomic_save(payload, target)
 
 
 def check_spaces(payload: dict[str, Any], env: VectorEnv, path: str | Path) -> None:

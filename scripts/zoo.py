@@ -14,8 +14,11 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from duo_ai.checkpoint import export_policy, read_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = ROOT / "duo_ai" / "zoo"
@@ -95,13 +98,27 @@ def duo(*args: str) -> None:
     subprocess.run(command, check=True, cwd=ROOT)
 
 
+def train_command(agent: Agent) -> str:
+    return " ".join(
+        ["duo train --type agent --config", agent.config, *agent.overrides, f"name={agent.run_name}"]
+    )
+
+
 def train(agent: Agent, extra: list[str]) -> None:
+    started = time.time()
     duo("train", "--type", "agent", "--config", agent.config, *agent.overrides,
         f"experiment_dir={EXPERIMENTS}", f"name={agent.run_name}", "resume=1", *extra)  # fmt: skip
     run = EXPERIMENTS / agent.run_name
     target = ZOO / agent.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(run / agent.checkpoint, target.with_suffix(".ckpt"))
+    meta_file = target.with_suffix(".meta.json")
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {"wall_clock_seconds": 0.0}
+    meta["wall_clock_seconds"] = round(meta["wall_clock_seconds"] + time.time() - started, 1)
+    meta["steps"] = read_checkpoint(run / "last.ckpt")["training_state"]["global_step"]
+    meta["checkpoint"] = agent.checkpoint
+    meta["command"] = train_command(agent)
+    meta_file.write_text(json.dumps(meta, indent=2) + "\n")
+    export_policy(run / agent.checkpoint, target.with_suffix(".ckpt"))
     shutil.copy(run / "config.yaml", target.with_suffix(".config.yaml"))
     shutil.copy(run / "train.log", target.with_suffix(".train.log"))
 
@@ -113,22 +130,88 @@ def measure(agent: Agent) -> None:
     eval_name = f"{role}.measure"
     duo("eval", "--type", "agent", "--config", agent.config, *agent.suite_overrides,
         f"policy.load_path=zoo:{agent.name}", f"eval_name={eval_name}",
+        f"experiment_dir={EXPERIMENTS}", f"name={agent.run_name}",
         f"evaluation.num_episodes={MEASURE_EPISODES}", "eval_splits=[val_sim,test]")  # fmt: skip
     results_file = suite_dir / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    measured = json.loads((suite_dir / f"{eval_name}.eval.json").read_text())
+    measured = json.loads((EXPERIMENTS / agent.run_name / f"{eval_name}.eval.json").read_text())
     results[role] = {"command": f"python scripts/zoo.py measure {agent.name}", **measured}
     results_file.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def fmt(result: dict) -> str:
+    return f"{result['reward_mean']:.3f} ± {result['reward_ci']:.3f}"
+
+
+def separated(low: dict, high: dict) -> bool:
+    """True when the 95% intervals do not overlap and ``high`` is above."""
+    return high["reward_mean"] - high["reward_ci"] > low["reward_mean"] + low["reward_ci"]
+
+
+def write_doc() -> None:
+    lines = [
+        "# The agent zoo",
+        "",
+        "Novice and expert agents shipped in `duo_ai/zoo/`, named `zoo:<suite>/<task>/<role>` in configs.",
+        "Each was trained by `duo train --type agent` with a recipe in `configs/zoo/`; its training",
+        "config and log sit beside the checkpoint. `novice_weak` is the novice after a short",
+        "training: the simulated novice of the YRC-0 protocol (coordinators train with it and the",
+        "novice as stand-in expert on the novice's task, never seeing the test task or expert).",
+        "",
+        "Rewards are means over 256 episodes (sampling at temperature 1) ± the 95% confidence",
+        "half-width; `val_sim` is the novice's task, `test` the shifted task.",
+        "",
+        "Reproduce: `python scripts/zoo.py train NAME` (resumable) then `python scripts/zoo.py measure NAME`",
+        "and `python scripts/zoo.py doc`.",
+        "",
+        "| agent | steps | wall-clock | val_sim reward | test reward | checkpoint | training command |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for suite_dir in sorted({(ZOO / a.name).parent for a in AGENTS}):
+        results_file = suite_dir / "results.json"
+        if not results_file.exists():
+            continue
+        results = json.loads(results_file.read_text())
+        name = suite_dir.relative_to(ZOO)
+        for role, result in results.items():
+            meta_file = suite_dir / f"{role}.meta.json"
+            meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+            minutes = f"{meta['wall_clock_seconds'] / 60:.1f} min" if meta else "?"
+            lines.append(
+                f"| `zoo:{name}/{role}` | {meta.get('steps', '?'):,} | {minutes} | {fmt(result['val_sim'])} | "
+                f"{fmt(result['test'])} | {meta.get('checkpoint', '?')} | `{meta.get('command', '?')}` |"
+            )
+        if "novice" in results and "expert" in results:
+            ok = separated(results["novice"]["test"], results["expert"]["test"])
+            verdicts.append(
+                f"- `{name}`: the expert {'beats' if ok else 'does NOT beat'} the novice on test with "
+                f"{'non-overlapping' if ok else 'overlapping (or reversed)'} 95% CIs "
+                f"({fmt(results['expert']['test'])} vs {fmt(results['novice']['test'])})."
+            )
+    lines += ["", "## Expert vs novice on the test split", "", *verdicts, ""]
+    lines += [
+        "## Procgen at full scale",
+        "",
+        "The literature trains Procgen experts for 25M steps (novice: easy mode, expert: hard mode) on",
+        "a GPU. With a CUDA GPU: `python scripts/zoo.py train procgen/coinrun --set device=cuda",
+        "algorithm.total_timesteps=25000000` (resumable; rerun after an interruption), then measure as above.",
+        "",
+    ]
+    (ROOT / "docs" / "ZOO.md").write_text("\n".join(lines))
+    print("wrote docs/ZOO.md")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("action", choices=("train", "measure"))
+    parser.add_argument("action", choices=("train", "measure", "doc"))
     parser.add_argument("names", nargs="*", help="agent name prefixes (default: all)")
     parser.add_argument("--set", nargs="*", default=[], help="extra key=value overrides for training")
     args = parser.parse_args()
+    if args.action == "doc":
+        return write_doc()
     for agent in select(args.names):
         if args.action == "train":
             train(agent, args.set)

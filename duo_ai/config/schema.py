@@ -41,6 +41,9 @@ class DuoConfig:
     name: str = param("default", "experiment name: its folder is <experiment_dir>/<name>")
     seed: int = param(0, "seed of every random number generator", min=0)
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
+    torch_threads: int = param(
+        0, "CPU threads for torch; 0 = half the cores (the rest simulate envs and run Python)", min=0
+    )
     experiment_dir: str = param("experiments", "parent folder of experiment folders")
     env: Any = component("environment", "procgen", "base environment suite and its splits")
     policy: Any = component("policy", "ppo", "the policy trained or evaluated")

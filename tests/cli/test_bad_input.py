@@ -57,7 +57,10 @@ def test_bad_overrides(overrides, message, tmp_path, capsys):
 
 
 def test_unknown_eval_split(tmp_path, capsys):
-    assert main(["eval", "--type", "agent", f"experiment_dir={tmp_path}", "env.name=toy", "eval_splits=[tset]"]) == 2
+    assert (
+        main(["eval", "--type", "agent", f"experiment_dir={tmp_path}", "env.name=toy", "eval_splits=[tset]"])
+        == 2
+    )
     assert (
         "eval_splits: unknown split tset; valid choices: train, val_sim, val_true, test"
         in capsys.readouterr().err
@@ -87,7 +90,12 @@ def test_coordinator_needs_agent_checkpoints(tmp_path, capsys):
         f"{key}={tmp_path}/missing.ckpt"
         for key in ("train_novice", "train_expert", "test_novice", "test_expert")
     ]
-    assert main(["train", "--type", "coord", f"experiment_dir={tmp_path}", "env.name=toy", "overwrite=1", *paths]) == 2
+    assert (
+        main(
+            ["train", "--type", "coord", f"experiment_dir={tmp_path}", "env.name=toy", "overwrite=1", *paths]
+        )
+        == 2
+    )
     assert "checkpoint not found" in capsys.readouterr().err
 
 
