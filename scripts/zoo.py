@@ -1,6 +1,7 @@
 """Train the shipped agents and measure them.
 
     python scripts/zoo.py train [NAME ...]   # train (resumable: rerun to continue), copy into duo_ai/zoo
+    python scripts/zoo.py export [NAME ...]  # copy an unfinished (interrupted) run into the zoo
     python scripts/zoo.py measure [NAME ...] # evaluate on each split, write duo_ai/zoo/<suite>/<task>/results.json
     python scripts/zoo.py doc                # write docs/ZOO.md from the measured results
 
@@ -14,7 +15,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,19 +105,24 @@ def train_command(agent: Agent) -> str:
 
 
 def train(agent: Agent, extra: list[str]) -> None:
-    started = time.time()
     duo("train", "--type", "agent", "--config", agent.config, *agent.overrides,
         f"experiment_dir={EXPERIMENTS}", f"name={agent.run_name}", "resume=1", *extra)  # fmt: skip
+    export(agent)
+
+
+def export(agent: Agent) -> None:
+    """Copy the run's chosen checkpoint (weights only), config, log and figures into the zoo."""
     run = EXPERIMENTS / agent.run_name
     target = ZOO / agent.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    meta_file = target.with_suffix(".meta.json")
-    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {"wall_clock_seconds": 0.0}
-    meta["wall_clock_seconds"] = round(meta["wall_clock_seconds"] + time.time() - started, 1)
-    meta["steps"] = read_checkpoint(run / "last.ckpt")["training_state"]["global_step"]
-    meta["checkpoint"] = agent.checkpoint
-    meta["command"] = train_command(agent)
-    meta_file.write_text(json.dumps(meta, indent=2) + "\n")
+    last_row = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    meta = {
+        "steps": read_checkpoint(run / "last.ckpt")["training_state"]["global_step"],
+        "wall_clock_seconds": last_row["time"],  # cumulative over resumes, validation included
+        "checkpoint": agent.checkpoint,
+        "command": train_command(agent),
+    }
+    target.with_suffix(".meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     export_policy(run / agent.checkpoint, target.with_suffix(".ckpt"))
     shutil.copy(run / "config.yaml", target.with_suffix(".config.yaml"))
     shutil.copy(run / "train.log", target.with_suffix(".train.log"))
@@ -206,7 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("action", choices=("train", "measure", "doc"))
+    parser.add_argument("action", choices=("train", "export", "measure", "doc"))
     parser.add_argument("names", nargs="*", help="agent name prefixes (default: all)")
     parser.add_argument("--set", nargs="*", default=[], help="extra key=value overrides for training")
     args = parser.parse_args()
@@ -215,6 +220,8 @@ def main() -> None:
     for agent in select(args.names):
         if args.action == "train":
             train(agent, args.set)
+        elif args.action == "export":
+            export(agent)
         else:
             measure(agent)
 

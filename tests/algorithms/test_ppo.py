@@ -163,3 +163,15 @@ def test_ppo_bad_inputs(tmp_path, capsys):
     assert main(["train", *agent_args(tmp_path, "z", 100, "algorithm.gamma=1.5")]) == 2
     assert "algorithm.gamma: must be <= 1, got 1.5" in capsys.readouterr().err
     assert torch.get_num_threads() >= 1
+
+
+def test_tracking_writes_tensorboard_and_wandb_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    args = agent_args(tmp_path, "tracked", 512, "use_wandb=1", "algorithm.log_freq=1")
+    assert main(["train", "--type", "agent", *args]) == 0
+    folder = tmp_path / "tracked"
+    assert list((folder / "tensorboard").glob("events.out.tfevents.*"))
+    assert list(folder.glob("wandb/offline-run-*"))
+    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    assert {"train/episode_reward", "train/policy_loss", "val_sim/reward_mean"} <= set().union(*rows)
