@@ -8,7 +8,7 @@ Any ``key=value`` after the flags overrides the config. ``duo train|eval`` does 
 import argparse
 import sys
 
-from duo_ai.cli.main import add_run_arguments, guarded, run_job
+from duo_ai.cli.main import add_run_arguments, guarded, parse_with_overrides, run_job
 
 
 def main() -> int:
@@ -17,7 +17,7 @@ def main() -> int:
     )
     parser.add_argument("--mode", default="train", choices=("train", "eval"))
     add_run_arguments(parser)
-    args = parser.parse_args()
+    args = parse_with_overrides(parser, None)
     return guarded(run_job, args.mode, args.type, args.config, args.overrides)
 
 

@@ -27,6 +27,16 @@ def add_run_arguments(parser: argparse.ArgumentParser, with_type: bool = True) -
     parser.add_argument("overrides", nargs="*", help="key=value config overrides")
 
 
+def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse flags; ``key=value`` overrides may stand before, between or after them."""
+    args, extra = parser.parse_known_args(argv)
+    unknown = [arg for arg in extra if arg.startswith("-")]
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.overrides = [*args.overrides, *extra]
+    return args
+
+
 def run_job(mode: str, kind: str, config_path: str | None, overrides: Sequence[str]) -> None:
     config = load_config(config_path, overrides)
     if mode == "train":
@@ -64,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_with_overrides(build_parser(), argv)
     if args.command == "demo":
         from duo_ai.cli.demo import run_demo
 
