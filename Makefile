@@ -23,11 +23,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
-	$(VENV)/bin/ruff check duo_ai tests examples benchmarks
+	$(VENV)/bin/ruff check .
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check duo_ai tests examples benchmarks
-	$(VENV)/bin/ruff format --check duo_ai tests examples benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV)
