@@ -1,19 +1,24 @@
-"""Training for the coordinators that learn nothing or one number."""
+"""Training for the coordinators that learn nothing or one number (a probability, a threshold)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+import numpy as np
 from gymnasium.vector import VectorEnv
 
 from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
 from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import param
+from duo_ai.coordination.coord_env import NOVICE
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy
 from duo_ai.run import Run
+
+logger = logging.getLogger("duo_ai")
 
 
 @registry.register_algorithm("always")
@@ -66,3 +71,61 @@ class RandomSweep(Algorithm):
             policy.set_params({"prob": prob})
             validation(policy, step=index)
         save_checkpoint(run.folder / "last.ckpt", policy, env)
+
+
+@dataclass
+class ThresholdSweepConfig(AlgorithmConfig):
+    percentiles: list[float] = param(
+        [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0],
+        "percentiles of the novice's training-split scores tried as thresholds",
+    )
+    rollout_steps: int = param(256, "steps of novice-only rollouts that collect scores", min=1)
+    explore_temperatures: list[float] = param([1.0], "novice sampling temperatures for those rollouts")
+
+
+@registry.register_algorithm("threshold")
+class ThresholdSweep(Algorithm):
+    """Scores states the novice visits on the training split, then tries percentiles as thresholds.
+
+    Works with any policy that has ``score(obs)`` and a ``threshold`` parameter (logit, ood).
+    """
+
+    config_class = ThresholdSweepConfig
+
+    def __init__(self, config: ThresholdSweepConfig):
+        super().__init__(config)
+        bad = [p for p in config.percentiles if not 0.0 <= p <= 100.0]
+        if bad or not config.percentiles:
+            raise ConfigError(
+                f"algorithm.percentiles: need values in [0, 100], got {list(config.percentiles)}"
+            )
+
+    def train(
+        self, policy: Policy, env: VectorEnv, validators: dict[str, Evaluator], run: Run | None = None
+    ) -> None:
+        run = require_run(run)
+        scores = novice_scores(policy, env, self.config.rollout_steps, list(self.config.explore_temperatures))
+        # The policy asks when score < threshold: the 0th percentile never asks, +inf always does.
+        thresholds = np.unique([*np.percentile(scores, list(self.config.percentiles)), np.inf])
+        logger.info("%d thresholds from %d novice scores on the training split", len(thresholds), scores.size)
+        validation = Validation(validators, run)
+        for index, threshold in enumerate(thresholds):
+            policy.set_params({"threshold": float(threshold)})
+            validation(policy, step=index)
+        save_checkpoint(run.folder / "last.ckpt", policy, env)
+
+
+def novice_scores(policy: Policy, env: VectorEnv, steps: int, temperatures: list[float]) -> np.ndarray:
+    """The policy's scores on states the novice alone visits (each temperature in turn)."""
+    scores = []
+    original = env.temperature
+    try:
+        for temperature in temperatures:
+            env.temperature = temperature
+            obs, _ = env.reset()
+            for _ in range(steps):
+                scores.append(policy.score(obs))
+                obs, *_ = env.step(np.full(env.num_envs, NOVICE))
+    finally:
+        env.temperature = original
+    return np.concatenate(scores)

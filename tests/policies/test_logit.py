@@ -1,0 +1,57 @@
+"""The logit baseline: exact confidence scores, thresholds from novice rollouts, chosen on validation."""
+
+import math
+
+import numpy as np
+import pytest
+
+import duo_ai
+from duo_ai.coordination import CoordEnv
+from duo_ai.evaluation import Evaluator
+from duo_ai.policies.logit import confidence
+from tests.conftest import coord_config, scripted
+
+LOGITS = np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+def softmax(row):
+    e = np.exp(row - row.max())
+    return e / e.sum()
+
+
+def test_confidence_metrics_match_their_definitions():
+    p = softmax(LOGITS[0])
+    np.testing.assert_allclose(confidence(LOGITS, "max_logit"), [2.0, 0.0])
+    np.testing.assert_allclose(confidence(LOGITS, "max_prob"), [p[0], 1 / 3])
+    np.testing.assert_allclose(confidence(LOGITS, "margin"), [p[0] - p[1], 0.0], atol=1e-12)
+    np.testing.assert_allclose(confidence(LOGITS, "entropy"), [(p * np.log(p)).sum(), -math.log(3)])
+    np.testing.assert_allclose(confidence(LOGITS, "energy"), [np.log(np.exp(LOGITS[0]).sum()), math.log(3)])
+    np.testing.assert_allclose(confidence(LOGITS, "max_logit", temperature=2.0), [1.0, 0.0])
+
+
+def test_sweep_picks_the_threshold_that_asks_on_validation(tmp_path, chain):
+    """On the shifted chain the novice is confidently wrong: only an always-ask threshold pays."""
+    config = duo_ai.load_config(
+        None,
+        [f"experiment_dir={tmp_path}", "name=logit", "env.name=toy", "policy.name=logit", "algorithm.name=threshold",
+         "algorithm.rollout_steps=8", "evaluation.num_episodes=6"],
+    )  # fmt: skip
+    run = duo_ai.start_run(config)
+    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
+    env.set_costs(1.0)
+    policy = duo_ai.make_policy(config.policy, env)
+    duo_ai.make_algorithm(config.algorithm).train(
+        policy, env, {"test": Evaluator(config.evaluation, env)}, run
+    )
+    best = duo_ai.load_policy(tmp_path / "logit" / "best_test.ckpt", env)
+    summary = Evaluator(config.evaluation, env).evaluate(best)
+    assert summary["action_1_fraction"] == 1.0
+    assert summary["reward_mean"] == pytest.approx(5 * 0.6)
+    assert best.config.threshold > confidence(np.array([[50.0, 0.0, 0.0]]), "max_prob")[0]
+
+
+def test_logit_needs_the_novice_open(chain):
+    env = CoordEnv(coord_config(open_novice=False), chain, scripted(chain, 0), scripted(chain, 1))
+    config = duo_ai.load_config(None, ["policy.name=logit"])
+    with pytest.raises(duo_ai.ConfigError, match="set coordination.open_novice=true"):
+        duo_ai.make_policy(config.policy, env)
