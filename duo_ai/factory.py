@@ -11,11 +11,10 @@ from duo_ai.algorithms.base import Algorithm
 from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.coordination.costs import base_penalty_for
+from duo_ai.envs.base import TRAINING_SPLITS
 from duo_ai.errors import ConfigError
 from duo_ai.policies.base import Policy
 from duo_ai.run import current_device
-
-TRAINING_PAIR_SPLITS = ("train", "val_sim")  # YRC-0: the test novice/expert stay unseen here
 
 
 def make_policy(policy_config: Any, env: VectorEnv) -> Policy:
@@ -30,7 +29,11 @@ def make_algorithm(algorithm_config: Any) -> Algorithm:
 
 
 def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, CoordEnv]:
-    """Wrap each split's base env with its novice/expert pair and set the costs."""
+    """Wrap each split's base env with its novice/expert pair and set the costs.
+
+    YRC-0: train and val_sim use the training pair, val_true and test the test pair (a skyline
+    run uses the test pair everywhere).
+    """
     agents = {}
     for key in ("train_novice", "train_expert", "test_novice", "test_expert"):
         if not config[key]:
@@ -39,7 +42,7 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
         agents[key] = load_policy(config[key], base_envs.get(split) or next(iter(base_envs.values())))
     envs = {}
     for split, base_env in base_envs.items():
-        pair = "train" if split in TRAINING_PAIR_SPLITS else "test"
+        pair = "train" if split in TRAINING_SPLITS and not config.get("skyline", False) else "test"
         novice, expert = agents[f"{pair}_novice"], agents[f"{pair}_expert"]
         envs[split] = CoordEnv(config.coordination, base_env, novice, expert)
     base_penalty = config.coordination.base_penalty

@@ -14,7 +14,7 @@ from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.costs import calibrate, task_key
 from duo_ai.envs import SPLITS, make_base_envs, make_env
 from duo_ai.errors import ConfigError
-from duo_ai.evaluation import Evaluator
+from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
 from duo_ai.policies.base import Policy
 from duo_ai.run import current_run, start_run
@@ -45,13 +45,43 @@ def current_folder() -> Path:
 
 def train(config: DictConfig, kind: str) -> tuple[Policy, dict[str, VectorEnv]]:
     check_splits("validation_splits", list(config.validation_splits))
+    if config.selection_split not in config.validation_splits:
+        raise ConfigError(
+            f"selection_split: '{config.selection_split}' is not validated; "
+            f"valid choices: {', '.join(config.validation_splits)}"
+        )
     algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
     start_run(config, "train")
     envs = make_envs(config, kind)
     policy = make_policy(config.policy, envs["train"])
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     algorithm.train(policy, envs["train"], validators)
+    if kind == "coord":
+        protocol_result(config, envs)
     return policy, envs
+
+
+def protocol_result(config: DictConfig, envs: dict[str, VectorEnv]) -> dict[str, Any]:
+    """The protocol's number: the checkpoint chosen on ``selection_split``, evaluated on test."""
+    folder = current_folder()
+    oracle = config.selection_split == "test" or bool(config.skyline)
+    if oracle:
+        logger.warning(
+            "this run %s: an upper reference, not a YRC-0 result",
+            "trains on the test distribution (skyline)" if config.skyline else "selects on the test split",
+        )
+    chosen = load_policy(folder / f"best_{config.selection_split}.ckpt", envs["test"])
+    summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
+    logger.info("TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle else "")
+    logger.info(format_summary(summary))
+    result = {
+        "selection_split": config.selection_split,
+        "selected_on_test": config.selection_split == "test",
+        "skyline": bool(config.skyline),
+        "test": summary,
+    }
+    (folder / "test_result.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
 
 
 def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:

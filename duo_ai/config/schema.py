@@ -58,6 +58,10 @@ class DuoConfig:
     resume: bool = param(False, "continue training from the experiment folder's last.ckpt")
     eval_name: str = param("eval", "evaluation log name: <eval_name>.eval.log")
     eval_splits: list[str] = param(["test"], "splits that --mode eval reports")
+    selection_split: str = param(
+        "val_sim", "split whose best checkpoint is reported on test (test = oracle, flagged)"
+    )
+    skyline: bool = param(False, "upper reference: train on the test distribution with the test pair")
     validation_splits: list[str] = param(
         ["val_sim", "val_true", "test"], "splits validated during training (best_<split>.ckpt each)"
     )

@@ -10,6 +10,7 @@ from gymnasium.vector import VectorEnv
 from duo_ai import registry
 
 SPLITS = ("train", "val_sim", "val_true", "test")
+TRAINING_SPLITS = ("train", "val_sim")  # YRC-0: what a coordinator may see while it is trained
 
 
 class EnvironmentSuite(ABC):
@@ -41,5 +42,14 @@ def make_env(env_config: Any, split: str, seed: int = 0) -> VectorEnv:
 
 
 def make_base_envs(config: Any, splits: tuple[str, ...] = SPLITS) -> dict[str, VectorEnv]:
-    """One base env per split, each seeded differently from ``config.seed``."""
-    return {split: make_env(config.env, split, config.seed + 1000 * i) for i, split in enumerate(splits)}
+    """One base env per split, each seeded differently from ``config.seed``.
+
+    A skyline run trains on the test distribution: its training splits take the test split's
+    settings (with their own seeds).
+    """
+    skyline = bool(config.get("skyline", False))
+    envs = {}
+    for i, split in enumerate(splits):
+        source = "test" if skyline and split in TRAINING_SPLITS else split
+        envs[split] = make_env(config.env, source, config.seed + 1000 * i)
+    return envs

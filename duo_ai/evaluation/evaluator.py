@@ -30,8 +30,13 @@ class Evaluator:
     def __init__(self, config: Any, env: VectorEnv):
         self.config, self.env = config, env
 
-    def evaluate(self, policy: Policy, num_episodes: int | None = None) -> dict[str, float]:
-        """Run the episodes and return their summary (see ``summarize``)."""
+    def evaluate(
+        self, policy: Policy, num_episodes: int | None = None, keep_episodes: bool = False
+    ) -> dict[str, Any]:
+        """Run the episodes and return their summary (see ``summarize``).
+
+        ``keep_episodes`` adds each episode's reward (``episode_rewards``), e.g. for bootstrapping.
+        """
         num_episodes = num_episodes or self.config.num_episodes
         max_len = self.config.max_num_steps
         n = self.env.num_envs
@@ -69,7 +74,10 @@ class Evaluator:
             resetting = ended
         if len(records) < num_episodes:
             logger.warning("evaluation stopped after %d of %d episodes", len(records), num_episodes)
-        return summarize(records)
+        summary = summarize(records)
+        if keep_episodes:
+            summary["episode_rewards"] = [float(record[0]) for record in records]
+        return summary
 
     def evaluate_and_log(self, policy: Policy, title: str) -> dict[str, float]:
         summary = self.evaluate(policy)
@@ -78,7 +86,9 @@ class Evaluator:
         return summary
 
 
-def summarize(records: list[tuple[float, float, int, float, bool]]) -> dict[str, float]:
+def summarize(records: list[tuple[float, float, int, float, bool]]) -> dict[str, Any]:
+    if not records:
+        raise RuntimeError("no episode finished: raise evaluation.max_num_steps or check the environment")
     rewards, bases, lengths, experts, cuts = (np.array(column) for column in zip(*records, strict=True))
     reward_mean, reward_std, reward_ci = mean_std_ci(rewards)
     base_mean, base_std, base_ci = mean_std_ci(bases)

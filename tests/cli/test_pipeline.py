@@ -63,3 +63,48 @@ def test_eval_writes_its_log_beside_the_loaded_policy(tmp_path, agent_checkpoint
     results = json.loads((folder / "final.eval.json").read_text())
     assert results["test"]["num_episodes"] == 6
     assert results["test"]["reward_mean"] == 5 * (1 - 0.4 * 0.5)
+
+
+def test_protocol_result_is_the_val_sim_choice_on_test(tmp_path, agent_checkpoints):
+    args = coord_args(
+        tmp_path,
+        agent_checkpoints,
+        "policy.name=random",
+        "algorithm.name=random",
+        "algorithm.probs=[0.0,1.0]",
+    )
+    assert main(["train", "--type", "coord", *args]) == 0
+    result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
+    assert (result["selection_split"], result["selected_on_test"], result["skyline"]) == (
+        "val_sim",
+        False,
+        False,
+    )
+    # On val_sim the stand-in expert is the novice itself, so asking never pays: p = 0 is chosen.
+    assert result["test"]["action_1_fraction"] == 0.0
+    assert len(result["test"]["episode_rewards"]) == 6
+
+
+def test_selecting_on_test_and_skyline_runs_are_flagged(tmp_path, agent_checkpoints):
+    args = coord_args(
+        tmp_path,
+        agent_checkpoints,
+        "policy.name=random",
+        "algorithm.name=random",
+        "algorithm.probs=[0.0,1.0]",
+    )
+    assert main(["train", "--type", "coord", *args, "selection_split=test"]) == 0
+    folder = tmp_path / "exp" / "run"
+    assert json.loads((folder / "test_result.json").read_text())["selected_on_test"] is True
+    assert "TEST result of best_test.ckpt (ORACLE)" in (folder / "train.log").read_text()
+    assert main(["train", "--type", "coord", *args, "skyline=1", "overwrite=1"]) == 0
+    result = json.loads((folder / "test_result.json").read_text())
+    assert result["skyline"] is True
+    assert result["test"]["action_1_fraction"] == 1.0  # trained with the test expert: asking pays
+    assert "skyline" in (folder / "train.log").read_text()
+
+
+def test_selection_split_must_be_validated(tmp_path, agent_checkpoints, capsys):
+    args = coord_args(tmp_path, agent_checkpoints, "validation_splits=[val_sim]", "selection_split=test")
+    assert main(["train", "--type", "coord", *args]) == 2
+    assert "selection_split: 'test' is not validated; valid choices: val_sim" in capsys.readouterr().err
