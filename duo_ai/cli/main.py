@@ -30,10 +30,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, with_type: bool = True) -
 def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse flags; ``key=value`` overrides may stand before, between or after them."""
     args, extra = parser.parse_known_args(argv)
-    unknown = [arg for arg in extra if arg.startswith("-")]
+    unknown = [arg for arg in extra if arg.startswith("-") or not hasattr(args, "overrides")]
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    args.overrides = [*args.overrides, *extra]
+    if hasattr(args, "overrides"):
+        args.overrides = [*args.overrides, *extra]
     return args
 
 
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(
         commands.add_parser("calibrate", help="store the test expert's reward per action"), with_type=False
     )
+    report = commands.add_parser("report", help="table, AUC and Pareto plot of finished coordinator runs")
+    report.add_argument("runs", nargs="+", help="experiment folders (searched for finished runs)")
+    report.add_argument("--out", default="report", help="folder for results.md, results.csv, pareto.png")
     demo = commands.add_parser("demo", help="MiniGrid DistShift: novice, expert and a trained coordinator")
     demo.add_argument("overrides", nargs="*", help="key=value config overrides")
     return parser
@@ -79,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from duo_ai.cli.demo import run_demo
 
         return guarded(run_demo, args.overrides)
+    if args.command == "report":
+        from duo_ai.evaluation.report import build_report
+
+        return guarded(build_report, args.runs, args.out)
     if args.command == "calibrate":
         return guarded(lambda: pipeline.calibrate_costs(load_config(args.config, args.overrides)))
     return guarded(run_job, args.command, args.type, args.config, args.overrides)

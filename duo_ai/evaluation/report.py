@@ -1,0 +1,210 @@
+"""Gather finished coordinator runs into a results table, AUC over cost weights, and a Pareto plot.
+
+A finished run is a folder with ``config.yaml`` and ``test_result.json`` (written at the end of
+``duo train --type coord``). Runs of one method, task and cost weight (seeds) are pooled by
+episode. Runs that selected on test or trained on it (skyline) are marked as oracles.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from duo_ai.errors import DuoError
+from duo_ai.evaluation.stats import mean_std_ci
+
+BOOTSTRAP_SAMPLES = 1000
+
+
+@dataclass
+class Run:
+    folder: Path
+    method: str
+    task: str
+    alpha: float
+    seed: int
+    oracle: bool
+    test: dict[str, Any]
+
+
+@dataclass
+class Cell:
+    """Pooled episodes of one method on one task at one cost weight."""
+
+    rewards: list[float] = field(default_factory=list)
+    base_means: list[tuple[float, int]] = field(default_factory=list)
+    expert_fractions: list[float] = field(default_factory=list)
+    runs: int = 0
+    oracle: bool = False
+
+
+def method_label(config: Any) -> str:
+    policy = config.policy
+    if config.get("skyline", False):
+        return f"skyline ({policy.name})"
+    if policy.name == "always":
+        return f"always {policy.agent}"
+    if policy.name == "logit":
+        return f"logit {policy.metric}"
+    if policy.name == "ppo":
+        return f"ppo {policy.model.get('feature_type', '')}".strip()
+    return str(policy.name)
+
+
+def task_label(config: Any) -> str:
+    env = config.env
+    detail = env.get("pair") or env.get("task") or ""
+    return f"{env.name}/{detail}" if detail else str(env.name)
+
+
+def find_runs(paths: list[str | Path]) -> list[Run]:
+    runs = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise DuoError(f"report: no such folder {path}")
+        for result_file in sorted(path.rglob("test_result.json")):
+            folder = result_file.parent
+            config = OmegaConf.load(folder / "config.yaml")
+            result = json.loads(result_file.read_text())
+            runs.append(
+                Run(
+                    folder=folder,
+                    method=method_label(config),
+                    task=task_label(config),
+                    alpha=float(config.coordination.expert_query_cost_weight),
+                    seed=int(config.seed),
+                    oracle=bool(result["selected_on_test"] or result["skyline"]),
+                    test=result["test"],
+                )
+            )
+    if not runs:
+        raise DuoError(f"report: no finished run (test_result.json) under {', '.join(map(str, paths))}")
+    return runs
+
+
+def pool(runs: list[Run]) -> dict[tuple[str, str, float], Cell]:
+    cells: dict[tuple[str, str, float], Cell] = defaultdict(Cell)
+    for run in runs:
+        cell = cells[(run.method, run.task, run.alpha)]
+        cell.rewards.extend(run.test["episode_rewards"])
+        cell.base_means.append((run.test["base_reward_mean"], run.test["num_episodes"]))
+        cell.expert_fractions.append(run.test["action_1_fraction"])
+        cell.runs += 1
+        cell.oracle |= run.oracle
+    return dict(cells)
+
+
+def auc(
+    alphas: np.ndarray, rewards: list[np.ndarray], rng: np.random.Generator
+) -> tuple[float, float, float]:
+    """Trapezoid area of mean reward over alpha, with a 95% bootstrap interval over episodes."""
+    point = float(np.trapezoid([r.mean() for r in rewards], alphas))
+    samples = [
+        np.trapezoid([rng.choice(r, size=r.size).mean() for r in rewards], alphas)
+        for _ in range(BOOTSTRAP_SAMPLES)
+    ]
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return point, float(low), float(high)
+
+
+def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
+    """Write results.md, results.csv and pareto.png into ``out``; return the pooled rows."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cells = pool(find_runs(paths))
+    rows = []
+    for (method, task, alpha), cell in sorted(
+        cells.items(), key=lambda item: (item[0][1], item[0][0], item[0][2])
+    ):
+        mean, std, ci = mean_std_ci(np.array(cell.rewards))
+        weights = np.array([n for _, n in cell.base_means], dtype=float)
+        base = float(np.average([m for m, _ in cell.base_means], weights=weights))
+        rows.append(
+            {
+                "task": task,
+                "method": method,
+                "alpha": alpha,
+                "reward_mean": mean,
+                "reward_ci": ci,
+                "base_reward_mean": base,
+                "expert_fraction": float(np.mean(cell.expert_fractions)),
+                "runs": cell.runs,
+                "episodes": len(cell.rewards),
+                "oracle": cell.oracle,
+            }
+        )
+    with (out / "results.csv").open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    rng = np.random.default_rng(seed)
+    areas = []
+    for task, method in sorted({(row["task"], row["method"]) for row in rows}):
+        points = sorted((alpha, cell) for (m, t, alpha), cell in cells.items() if (m, t) == (method, task))
+        if len(points) >= 2:
+            alphas = np.array([alpha for alpha, _ in points])
+            area = auc(alphas, [np.array(cell.rewards) for _, cell in points], rng)
+            areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area})
+
+    (out / "results.md").write_text(markdown(rows, areas))
+    pareto_plot(rows, out / "pareto.png")
+    return {"rows": rows, "auc": areas}
+
+
+def markdown(rows: list[dict[str, Any]], areas: list[dict[str, Any]]) -> str:
+    lines = [
+        "| task | method | α | test reward | base reward | expert fraction | runs | episodes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        flag = " (oracle)" if row["oracle"] else ""
+        lines.append(
+            f"| {row['task']} | {row['method']}{flag} | {row['alpha']:g} | {row['reward_mean']:.3f} ± "
+            f"{row['reward_ci']:.3f} | {row['base_reward_mean']:.3f} | {row['expert_fraction']:.3f} | "
+            f"{row['runs']} | {row['episodes']} |"
+        )
+    if areas:
+        lines += ["", "Area under test reward vs α (trapezoid; 95% bootstrap interval over episodes):", ""]
+        lines += ["| task | method | α grid | AUC |", "|---|---|---|---|"]
+        for area in areas:
+            point, low, high = area["auc"]
+            grid = ", ".join(f"{a:g}" for a in area["alphas"])
+            lines.append(
+                f"| {area['task']} | {area['method']} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def pareto_plot(rows: list[dict[str, Any]], path: Path) -> None:
+    """Test reward against expert-query fraction, one curve per method (points: cost weights)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = sorted({row["task"] for row in rows})
+    figure, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 3.8), squeeze=False)
+    for axis, task in zip(axes[0], tasks, strict=True):
+        for method in sorted({row["method"] for row in rows if row["task"] == task}):
+            points = sorted(
+                (row["alpha"], row["expert_fraction"], row["reward_mean"], row["reward_ci"])
+                for row in rows
+                if row["task"] == task and row["method"] == method
+            )
+            _, x, y, err = zip(*points, strict=True)
+            axis.errorbar(x, y, yerr=err, marker="o", capsize=2, label=method)
+        axis.set_title(task)
+        axis.set_xlabel("expert-query fraction")
+        axis.set_ylabel("test reward")
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

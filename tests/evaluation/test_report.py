@@ -1,0 +1,43 @@
+"""``duo report`` pools finished runs into a table, an AUC over cost weights and a Pareto plot."""
+
+import csv
+
+import pytest
+
+from duo_ai.cli.main import main
+
+
+@pytest.fixture
+def finished_runs(tmp_path, agent_checkpoints):
+    """always-expert and always-novice at alpha 0.2 and 0.4 on the toy chain (BP 0.5)."""
+    for agent in ("expert", "novice"):
+        for alpha in (0.2, 0.4):
+            args = [
+                f"experiment_dir={tmp_path}/runs", f"name={agent}_{alpha}", "env.name=toy",
+                "policy.name=always", f"policy.agent={agent}", "algorithm.name=always",
+                f"coordination.expert_query_cost_weight={alpha}", "coordination.base_penalty=0.5",
+                "evaluation.num_episodes=6", f"train_novice={agent_checkpoints['novice']}",
+                f"train_expert={agent_checkpoints['novice']}", f"test_novice={agent_checkpoints['novice']}",
+                f"test_expert={agent_checkpoints['expert']}",
+            ]  # fmt: skip
+            assert main(["train", "--type", "coord", *args]) == 0
+    return tmp_path / "runs"
+
+
+def test_report_table_auc_and_plot(finished_runs, tmp_path):
+    out = tmp_path / "report"
+    assert main(["report", str(finished_runs), "--out", str(out)]) == 0
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    expert = {float(r["alpha"]): float(r["reward_mean"]) for r in rows if r["method"] == "always expert"}
+    assert expert == pytest.approx({0.2: 5 * (1 - 0.2 * 0.5), 0.4: 5 * (1 - 0.4 * 0.5)})
+    assert {float(r["reward_mean"]) for r in rows if r["method"] == "always novice"} == {0.0}
+    markdown = (out / "results.md").read_text()
+    assert "| toy | always expert | 0.2 | 4.500 ± 0.000 | 5.000 | 1.000 | 1 | 6 |" in markdown
+    assert "| toy | always expert | 0.2, 0.4 | 0.850 [0.850, 0.850] |" in markdown  # 0.2 * (4.5 + 4.0) / 2
+    assert (out / "pareto.png").stat().st_size > 1000
+
+
+def test_report_without_finished_runs(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty")]) == 2
+    assert "no finished run (test_result.json)" in capsys.readouterr().err
