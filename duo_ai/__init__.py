@@ -25,6 +25,7 @@ from duo_ai.errors import CheckpointError, ConfigError, DuoError, ExperimentErro
 from duo_ai.evaluation import Evaluator
 from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
 from duo_ai.policies import logit as _logit_policy  # noqa: F401
+from duo_ai.policies import ood as _ood_policy  # noqa: F401
 from duo_ai.policies import ppo as _ppo_policy  # noqa: F401
 from duo_ai.policies import simple as _simple_policies  # noqa: F401
 from duo_ai.registry import (

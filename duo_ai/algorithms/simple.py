@@ -87,7 +87,8 @@ class ThresholdSweepConfig(AlgorithmConfig):
 class ThresholdSweep(Algorithm):
     """Scores states the novice visits on the training split, then tries percentiles as thresholds.
 
-    Works with any policy that has ``score(obs)`` and a ``threshold`` parameter (logit, ood).
+    Works with any policy that has ``score(obs)`` and a ``threshold`` parameter (logit, ood);
+    a policy with ``fit(observations)`` (ood) is first fitted on those novice rollouts.
     """
 
     config_class = ThresholdSweepConfig
@@ -104,7 +105,12 @@ class ThresholdSweep(Algorithm):
         self, policy: Policy, env: VectorEnv, validators: dict[str, Evaluator], run: Run | None = None
     ) -> None:
         run = require_run(run)
-        scores = novice_scores(policy, env, self.config.rollout_steps, list(self.config.explore_temperatures))
+        observations = novice_observations(
+            env, self.config.rollout_steps, list(self.config.explore_temperatures)
+        )
+        if hasattr(policy, "fit"):
+            policy.fit(observations)
+        scores = np.concatenate([policy.score(obs) for obs in observations])
         # The policy asks when score < threshold: the 0th percentile never asks, +inf always does.
         thresholds = np.unique([*np.percentile(scores, list(self.config.percentiles)), np.inf])
         logger.info("%d thresholds from %d novice scores on the training split", len(thresholds), scores.size)
@@ -115,17 +121,17 @@ class ThresholdSweep(Algorithm):
         save_checkpoint(run.folder / "last.ckpt", policy, env)
 
 
-def novice_scores(policy: Policy, env: VectorEnv, steps: int, temperatures: list[float]) -> np.ndarray:
-    """The policy's scores on states the novice alone visits (each temperature in turn)."""
-    scores = []
+def novice_observations(env: VectorEnv, steps: int, temperatures: list[float]) -> list[dict]:
+    """CoordEnv observations of the states the novice alone visits (each temperature in turn)."""
+    observations = []
     original = env.temperature
     try:
         for temperature in temperatures:
             env.temperature = temperature
             obs, _ = env.reset()
             for _ in range(steps):
-                scores.append(policy.score(obs))
+                observations.append(obs)
                 obs, *_ = env.step(np.full(env.num_envs, NOVICE))
     finally:
         env.temperature = original
-    return np.concatenate(scores)
+    return observations

@@ -1,0 +1,145 @@
+"""Ask the expert when the novice's situation looks out of distribution.
+
+A PyOD detector (DeepSVDD by default, any PyOD detector by name) is fitted on the novice's
+features from novice-only rollouts of the training split. PyOD scores are higher for more
+abnormal samples; this policy negates them into a confidence, so, as with ``logit``, it asks
+the expert when the confidence is below ``threshold``.
+
+Checkpoints stay free of pickles: they store the fitted-on features, and loading refits the
+detector with the same seed (deterministic on CPU), instead of unpickling a fitted object.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from duo_ai import registry
+from duo_ai.config import param
+from duo_ai.errors import ConfigError
+from duo_ai.models.coordinators import FEATURE_TYPES
+from duo_ai.policies.base import Observation, Policy, PolicyConfig
+
+logger = logging.getLogger("duo_ai")
+
+# PyOD detector class -> module in pyod.models (the common ones; others: give "module.Class").
+DETECTOR_MODULES = {
+    "DeepSVDD": "deep_svdd",
+    "IForest": "iforest",
+    "KNN": "knn",
+    "LOF": "lof",
+    "OCSVM": "ocsvm",
+    "ECOD": "ecod",
+    "COPOD": "copod",
+    "PCA": "pca",
+    "HBOS": "hbos",
+    "GMM": "gmm",
+}
+
+
+def make_detector(name: str, num_features: int, seed: int, kwargs: dict[str, Any]) -> Any:
+    module_name, _, class_name = name.rpartition(".")
+    module_name = module_name or DETECTOR_MODULES.get(class_name, "")
+    if not module_name:
+        raise ConfigError(
+            f"policy.detector: unknown PyOD detector '{name}'; valid: {', '.join(DETECTOR_MODULES)} "
+            "or 'module.Class' for any other pyod.models detector"
+        )
+    try:
+        cls = getattr(importlib.import_module(f"pyod.models.{module_name}"), class_name)
+    except (ImportError, AttributeError):
+        raise ConfigError(
+            f"policy.detector: pyod.models.{module_name} has no detector {class_name}"
+        ) from None
+    extra = {"n_features": num_features, "verbose": 0} if class_name == "DeepSVDD" else {}
+    try:
+        return cls(**{**extra, "random_state": seed, **kwargs})
+    except TypeError:
+        return cls(**{**extra, **kwargs})  # detectors without random_state
+
+
+@dataclass
+class OODConfig(PolicyConfig):
+    feature_type: str = param("hidden", "novice features the detector sees", choices=FEATURE_TYPES)
+    detector: str = param("DeepSVDD", "PyOD detector class")
+    detector_kwargs: dict[str, Any] = param({}, "keyword arguments of the detector")
+    seed: int = param(0, "detector seed (refits are identical)", min=0)
+    max_fit_samples: int = param(4096, "at most this many rollout states are fitted on", min=2)
+    threshold: float = param(0.0, "ask the expert when confidence (-PyOD score) is below this")
+
+
+@registry.register_policy("ood")
+class OODPolicy(Policy):
+    config_class = OODConfig
+
+    def __init__(self, config: OODConfig, env, device="cpu"):
+        super().__init__(config, env, device)
+        self.parts = config.feature_type.split("_")
+        keys = getattr(self.observation_space, "spaces", {})
+        needed = {"hidden": "novice_hidden", "dist": "novice_logits"}
+        missing = [needed[p] for p in self.parts if p in needed and needed[p] not in keys]
+        if missing:
+            raise ConfigError(f"policy.feature_type reads {missing[0]}: set coordination.open_novice=true")
+        self.detector: Any = None
+        self.fit_features: np.ndarray | None = None
+
+    def features(self, obs: Observation) -> np.ndarray:
+        joined = []
+        if "obs" in self.parts:
+            base = np.asarray(obs["base_obs"], dtype=np.float32)
+            joined.append(base.reshape(len(base), -1))
+        if "hidden" in self.parts:
+            joined.append(np.asarray(obs["novice_hidden"], dtype=np.float32))
+        if "dist" in self.parts:
+            joined.append(torch.softmax(torch.as_tensor(obs["novice_logits"]).float(), -1).numpy())
+        return np.concatenate(joined, axis=1)
+
+    def fit(self, observations: list[Observation]) -> None:
+        features = np.concatenate([self.features(obs) for obs in observations])
+        if len(features) > self.config.max_fit_samples:
+            keep = np.random.default_rng(self.config.seed).choice(
+                len(features), self.config.max_fit_samples, replace=False
+            )
+            features = features[np.sort(keep)]
+        self._fit(features)
+        scores = self.detector.decision_function(features)
+        if np.ptp(scores) == 0:
+            logger.warning(
+                "OOD detector %s gives one score to every sample: it has collapsed", self.config.detector
+            )
+
+    def _fit(self, features: np.ndarray) -> None:
+        self.fit_features = features.astype(np.float32)
+        self.detector = make_detector(
+            self.config.detector, features.shape[1], self.config.seed, dict(self.config.detector_kwargs)
+        )
+        try:
+            self.detector.fit(self.fit_features)
+        except ValueError as error:
+            raise RuntimeError(
+                f"OOD detector {self.config.detector} could not be fitted on {len(features)} novice states: {error}"
+            ) from None
+
+    def score(self, obs: Observation) -> np.ndarray:
+        if self.detector is None:
+            raise RuntimeError("the OOD detector is not fitted: train with algorithm.name=threshold")
+        return -self.detector.decision_function(self.features(obs))
+
+    def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
+        return (self.score(obs) < self.config.threshold).astype(np.int64)
+
+    def get_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"threshold": float(self.config.threshold)}
+        if self.fit_features is not None:
+            params["fit_features"] = torch.from_numpy(self.fit_features)
+        return params
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.config.threshold = float(params["threshold"])
+        if "fit_features" in params and self.fit_features is None:
+            self._fit(params["fit_features"].numpy())
