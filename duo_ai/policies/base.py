@@ -11,6 +11,7 @@ import torch
 from gymnasium.vector import VectorEnv
 
 from duo_ai.config import ComponentConfig, param
+from duo_ai.errors import ConfigError
 
 Observation = Any  # a batch: an array, or a dict of arrays
 
@@ -55,6 +56,32 @@ class Policy(ABC):
     def eval(self) -> Policy:
         self.training = False
         return self
+
+
+class ThresholdPolicy(Policy):
+    """Asks the expert (action 1) where the confidence ``score(obs)`` is below ``config.threshold``."""
+
+    def __init__(self, config: Any, env: VectorEnv, device: str | torch.device = "cpu"):
+        super().__init__(config, env, device)
+        for key in self.required_keys():
+            if key not in getattr(self.observation_space, "spaces", {}):
+                raise ConfigError(f"policy.name={config.name} reads {key}: set coordination.open_novice=true")
+
+    def required_keys(self) -> list[str]:
+        return ["novice_logits"]
+
+    @abstractmethod
+    def score(self, obs: Observation) -> np.ndarray:
+        """Confidence per copy: higher means the novice can be trusted more."""
+
+    def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
+        return (self.score(obs) < self.config.threshold).astype(np.int64)
+
+    def get_params(self) -> dict[str, Any]:
+        return {"threshold": float(self.config.threshold)}
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.config.threshold = float(params["threshold"])
 
 
 @dataclass

@@ -10,7 +10,7 @@ import torch
 from duo_ai import registry
 from duo_ai.config import param
 from duo_ai.errors import ConfigError
-from duo_ai.policies.base import Observation, Policy, PolicyConfig
+from duo_ai.policies.base import Observation, PolicyConfig, ThresholdPolicy
 
 METRICS = ("max_logit", "max_prob", "margin", "entropy", "energy")
 
@@ -44,24 +44,8 @@ class LogitConfig(PolicyConfig):
 
 
 @registry.register_policy("logit")
-class LogitPolicy(Policy):
+class LogitPolicy(ThresholdPolicy):
     config_class = LogitConfig
-
-    def __init__(self, config: LogitConfig, env, device="cpu"):
-        super().__init__(config, env, device)
-        if "novice_logits" not in getattr(self.observation_space, "spaces", {}):
-            raise ConfigError(
-                "policy.name=logit reads the novice's logits: set coordination.open_novice=true"
-            )
 
     def score(self, obs: Observation) -> np.ndarray:
         return confidence(obs["novice_logits"], self.config.metric, self.config.score_temperature)
-
-    def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
-        return (self.score(obs) < self.config.threshold).astype(np.int64)
-
-    def get_params(self) -> dict[str, float]:
-        return {"threshold": float(self.config.threshold)}
-
-    def set_params(self, params: dict[str, float]) -> None:
-        self.config.threshold = float(params["threshold"])

@@ -23,7 +23,7 @@ from duo_ai import registry
 from duo_ai.config import param
 from duo_ai.errors import ConfigError
 from duo_ai.models.coordinators import FEATURE_TYPES
-from duo_ai.policies.base import Observation, Policy, PolicyConfig
+from duo_ai.policies.base import Observation, PolicyConfig, ThresholdPolicy
 
 logger = logging.getLogger("duo_ai")
 
@@ -74,19 +74,18 @@ class OODConfig(PolicyConfig):
 
 
 @registry.register_policy("ood")
-class OODPolicy(Policy):
+class OODPolicy(ThresholdPolicy):
     config_class = OODConfig
 
     def __init__(self, config: OODConfig, env, device="cpu"):
-        super().__init__(config, env, device)
         self.parts = config.feature_type.split("_")
-        keys = getattr(self.observation_space, "spaces", {})
-        needed = {"hidden": "novice_hidden", "dist": "novice_logits"}
-        missing = [needed[p] for p in self.parts if p in needed and needed[p] not in keys]
-        if missing:
-            raise ConfigError(f"policy.feature_type reads {missing[0]}: set coordination.open_novice=true")
+        super().__init__(config, env, device)
         self.detector: Any = None
         self.fit_features: np.ndarray | None = None
+
+    def required_keys(self) -> list[str]:
+        needed = {"hidden": "novice_hidden", "dist": "novice_logits"}
+        return [needed[part] for part in self.parts if part in needed]
 
     def features(self, obs: Observation) -> np.ndarray:
         joined = []
@@ -130,16 +129,13 @@ class OODPolicy(Policy):
             raise RuntimeError("the OOD detector is not fitted: train with algorithm.name=threshold")
         return -self.detector.decision_function(self.features(obs))
 
-    def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
-        return (self.score(obs) < self.config.threshold).astype(np.int64)
-
     def get_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"threshold": float(self.config.threshold)}
+        params = super().get_params()
         if self.fit_features is not None:
             params["fit_features"] = torch.from_numpy(self.fit_features)
         return params
 
     def set_params(self, params: dict[str, Any]) -> None:
-        self.config.threshold = float(params["threshold"])
+        super().set_params(params)
         if "fit_features" in params and self.fit_features is None:
             self._fit(params["fit_features"].numpy())

@@ -53,5 +53,7 @@ def test_sweep_picks_the_threshold_that_asks_on_validation(tmp_path, chain):
 def test_logit_needs_the_novice_open(chain):
     env = CoordEnv(coord_config(open_novice=False), chain, scripted(chain, 0), scripted(chain, 1))
     config = duo_ai.load_config(None, ["policy.name=logit"])
-    with pytest.raises(duo_ai.ConfigError, match="set coordination.open_novice=true"):
+    with pytest.raises(
+        duo_ai.ConfigError, match="policy.name=logit reads novice_logits: set coordination.open_novice=true"
+    ):
         duo_ai.make_policy(config.policy, env)
