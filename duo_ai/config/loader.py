@@ -53,9 +53,16 @@ def parse_overrides(dotlist: Sequence[str]) -> dict[str, Any]:
 
 
 def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra`` over ``base``; a component section whose ``name`` changes starts afresh, since
+    the keys ``base`` gave it belong to another class (``policy.name=always`` over a PPO file)."""
     merged = dict(base)
     for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+        renamed = (
+            isinstance(value, Mapping)
+            and "name" in value
+            and value["name"] != (merged.get(key) or {}).get("name")
+        )
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping) and not renamed:
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
