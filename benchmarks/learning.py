@@ -5,7 +5,7 @@
 1. A MiniGrid DistShift1 agent with the zoo recipe (configs/zoo/minigrid_agent.yaml), 200k steps.
    Stated return: >= 0.90 mean reward on val_sim (an optimal agent gets ~0.95).
 2. A coordinator on the toy chain (novice and expert trained here by PPO on their own splits),
-   evaluated greedily on the test split. The novice is always wrong there and the expert always
+   evaluated greedily (coordinator and agents) on the test split. The novice is always wrong there and the expert always
    right, so the optimum is to always ask: 5 * (1 - alpha * BP) = 3.0 at alpha 0.4, BP 1.
 """
 
@@ -63,7 +63,8 @@ def main() -> None:
         f"test_expert={OUT}/toy_expert/last.ckpt", "env.train.shift=1", "coordination.base_penalty=1.0",
         "policy.model.name=mlp_coord_ppo", "policy.model.feature_type=obs", "algorithm.total_timesteps=8192",
         "algorithm.num_steps=32", "algorithm.gamma=0.9", "algorithm.learning_rate=0.003",
-        "algorithm.ent_coef=0.0", "algorithm.log_freq=32", "evaluation.temperature=0", "name=toy_coord",
+        "algorithm.ent_coef=0.0", "algorithm.log_freq=32", "evaluation.temperature=0", "coordination.temperature=0",
+        "name=toy_coord",
     ]  # fmt: skip
     coord_seconds = duo("train", "--type", "coord", *coord)
     duo("eval", "--type", "coord", *coord, f"policy.load_path={OUT}/toy_coord/last.ckpt", "eval_name=greedy")
@@ -77,6 +78,7 @@ def main() -> None:
     plt.plot(
         [r["step"] for r in val], [r["val_sim/reward_mean"] for r in val], "o-", label="val_sim (64 episodes)"
     )
+    plt.ticklabel_format(style="sci", axis="x", scilimits=(0, 0))
     plt.xlabel("environment steps")
     plt.ylabel("mean episode reward")
     plt.title("PPO on MiniGrid-DistShift1")

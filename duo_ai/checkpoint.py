@@ -143,7 +143,7 @@ def load_policy(path: str | Path, env: VectorEnv, device: str | torch.device | N
     payload = read_checkpoint(path, map_location=device)
     check_spaces(payload, env, path)
     stored = payload["policy"]
-    cls = registry.lookup("policy", stored["name"], where=f"policy in {path}")
+    cls = registry.lookup("policy", stored["name"], key=f"the policy stored in {path}")
     config = build_section(cls.config_class, stored["config"], "policy.")
     policy = cls(config, env, device=device)
     policy.set_params(payload["params"])

@@ -19,12 +19,12 @@ from duo_ai.run import current_device
 
 def make_policy(policy_config: Any, env: VectorEnv) -> Policy:
     """A new policy of the class ``policy_config.name`` selects, shaped for ``env``."""
-    cls = registry.lookup("policy", policy_config.name, where="policy 'policy.name'")
+    cls = registry.lookup("policy", policy_config.name, key="policy.name")
     return cls(policy_config, env, device=current_device())
 
 
 def make_algorithm(algorithm_config: Any) -> Algorithm:
-    cls = registry.lookup("algorithm", algorithm_config.name, where="algorithm 'algorithm.name'")
+    cls = registry.lookup("algorithm", algorithm_config.name, key="algorithm.name")
     return cls(algorithm_config)
 
 

@@ -55,13 +55,13 @@ def registered_names(kind: str) -> list[str]:
     return sorted(_TABLES[kind])
 
 
-def lookup(kind: str, name: str, where: str | None = None) -> type:
-    """The class registered as ``name``, or a ConfigError naming the valid choices."""
+def lookup(kind: str, name: str, key: str | None = None) -> type:
+    """The class registered as ``name``, or a ConfigError naming the config key and valid choices."""
     table = _TABLES[kind]
     if name in table:
         return table[name]
-    label = where or f"{kind} name"
-    message = f"unknown {label} '{name}'; valid choices: {', '.join(sorted(table)) or '(none)'}"
+    where = f" for {key}" if key else ""
+    message = f"unknown {kind} '{name}'{where}; valid choices: {', '.join(sorted(table)) or '(none)'}"
     close = difflib.get_close_matches(str(name), table, n=1)
     if close:
         message += f" (did you mean '{close[0]}'?)"

@@ -89,7 +89,7 @@ def build_section(schema: type, raw: Mapping[str, Any] | None, path: str = "") -
             if not isinstance(sub_raw, Mapping):
                 raise ConfigError(f"{path}{key}: expected a mapping with a 'name' key, got {sub_raw!r}")
             name = sub_raw.get("name", field.metadata["default_name"])
-            cls = registry.lookup(kind, name, where=f"{kind} '{path}{key}.name'")
+            cls = registry.lookup(kind, name, key=f"{path}{key}.name")
             sub = build_section(cls.config_class, {**sub_raw, "name": name}, f"{path}{key}.")
             OmegaConf.update(node, key, sub, force_add=True)
         elif key in raw and dataclasses.is_dataclass(hints[key]):

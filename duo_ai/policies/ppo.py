@@ -26,7 +26,7 @@ class PPOPolicy(AgentPolicy):
 
     def __init__(self, config: PPOPolicyConfig, env: VectorEnv, device: str | torch.device = "cpu"):
         super().__init__(config, env, device)
-        model_class = registry.lookup("model", config.model.name, where="model 'policy.model.name'")
+        model_class = registry.lookup("model", config.model.name, key="policy.model.name")
         self.model = model_class(config.model, self.observation_space, self.action_space).to(self.device)
         self.hidden_dim, self.logit_dim = self.model.hidden_dim, self.model.logit_dim
         self.model.eval()

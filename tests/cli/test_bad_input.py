@@ -15,9 +15,17 @@ CASES = [
     ),
     (["env.lenght=3"], "unknown config key 'env.lenght' (did you mean 'length'?)"),
     (["env.train.shfit=1"], "unknown config key 'env.train.shfit'"),
-    (["env.name=toyy"], "unknown environment 'env.name' 'toyy'; valid choices: gym, minigrid, procgen, toy"),
-    (["policy.name=alway"], "unknown policy 'policy.name' 'alway'; valid choices:"),
-    (["algorithm.name=nope"], "unknown algorithm 'algorithm.name' 'nope'; valid choices:"),
+    (
+        ["env.name=toyy"],
+        "unknown environment 'toyy' for env.name; valid choices: gym, minigrid, procgen, toy (did you mean 'toy'?)",
+    ),
+    (["policy.name=alway"], "unknown policy 'alway' for policy.name; valid choices:"),
+    (["algorithm.name=nope"], "unknown algorithm 'nope' for algorithm.name; valid choices:"),
+    (
+        ["policy.name=ppo", "policy.model.name=impala"],
+        "unknown model 'impala' for policy.model.name; valid choices: impala_coord_ppo, impala_ppo",
+    ),
+    (["algorithm.name=ppo", "algorithm.num_steps=-8"], "algorithm.num_steps: must be >= 1, got -8"),
     (
         ["evaluation.num_episodes=abc"],
         "evaluation.num_episodes: Value 'abc' of type 'str' could not be converted to Integer",
