@@ -25,10 +25,10 @@ METHODS: dict[str, list[str]] = {
     "always_expert": ["policy.name=always", "policy.agent=expert", "algorithm.name=always"],
     "random": ["policy.name=random", "algorithm.name=random"],
     **{
-        f"logit_{m}": ["policy.name=logit", f"policy.metric={m}", "algorithm.name=threshold"]
+        f"logit_{m}": ["policy.name=logit", f"policy.metric={m}", "algorithm.name=logit"]
         for m in LOGIT_METRICS
     },
-    "ood": ["policy.name=ood", "policy.feature_type=hidden", "algorithm.name=threshold"],
+    "ood": ["policy.name=ood", "policy.feature_type=hidden", "algorithm.name=ood"],
     "ppo": ["algorithm.total_timesteps=200000"],  # the suite config's PPO coordinator (obs_dist)
 }
 

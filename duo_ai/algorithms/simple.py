@@ -80,10 +80,9 @@ class ThresholdSweepConfig(AlgorithmConfig):
         "percentiles of the novice's training-split scores tried as thresholds",
     )
     rollout_steps: int = param(256, "steps of novice-only rollouts that collect scores", min=1)
-    explore_temperatures: list[float] = param([1.0], "novice sampling temperatures for those rollouts")
+    explore_temps: list[float] = param([1.0], "novice sampling temperatures for those rollouts")
 
 
-@registry.register_algorithm("threshold")
 class ThresholdSweep(Algorithm):
     """Scores states the novice visits on the training split, then tries percentiles as thresholds.
 
@@ -105,9 +104,7 @@ class ThresholdSweep(Algorithm):
         self, policy: Policy, env: VectorEnv, validators: dict[str, Evaluator], run: Run | None = None
     ) -> None:
         run = require_run(run)
-        observations = novice_observations(
-            env, self.config.rollout_steps, list(self.config.explore_temperatures)
-        )
+        observations = novice_observations(env, self.config.rollout_steps, list(self.config.explore_temps))
         if hasattr(policy, "fit"):
             policy.fit(observations)
         scores = np.concatenate([policy.score(obs) for obs in observations])
@@ -135,3 +132,8 @@ def novice_observations(env: VectorEnv, steps: int, temperatures: list[float]) -
     finally:
         env.temperature = original
     return observations
+
+
+# The reference's names: each baseline's policy and algorithm share a name.
+registry.register_algorithm("logit", ThresholdSweep)
+registry.register_algorithm("ood", ThresholdSweep)

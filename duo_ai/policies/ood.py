@@ -126,7 +126,7 @@ class OODPolicy(ThresholdPolicy):
 
     def score(self, obs: Observation) -> np.ndarray:
         if self.detector is None:
-            raise RuntimeError("the OOD detector is not fitted: train with algorithm.name=threshold")
+            raise RuntimeError("the OOD detector is not fitted: train with algorithm.name=ood")
         return -self.detector.decision_function(self.features(obs))
 
     def get_params(self) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def test_sweep_picks_the_threshold_that_asks_on_validation(tmp_path, chain):
     """On the shifted chain the novice is confidently wrong: only an always-ask threshold pays."""
     config = duo_ai.load_config(
         None,
-        [f"experiment_dir={tmp_path}", "name=logit", "env.name=toy", "policy.name=logit", "algorithm.name=threshold",
+        [f"experiment_dir={tmp_path}", "name=logit", "env.name=toy", "policy.name=logit", "algorithm.name=logit",
          "algorithm.rollout_steps=8", "evaluation.num_episodes=6"],
     )  # fmt: skip
     run = duo_ai.start_run(config)

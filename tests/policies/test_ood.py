@@ -71,7 +71,7 @@ def test_threshold_sweep_fits_saves_and_reloads_identically(tmp_path, chain):
     config = duo_ai.load_config(
         None,
         [f"experiment_dir={tmp_path}", "name=ood", "env.name=toy", "policy.name=ood", "policy.feature_type=obs_dist",
-         "policy.detector=KNN", "algorithm.name=threshold", "algorithm.rollout_steps=8", "evaluation.num_episodes=6"],
+         "policy.detector=KNN", "algorithm.name=ood", "algorithm.rollout_steps=8", "evaluation.num_episodes=6"],
     )  # fmt: skip
     run = duo_ai.start_run(config)
     env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
