@@ -70,7 +70,7 @@ def minigrid_agents(
 
 AGENTS = [
     *minigrid_agents(
-        "distshift", "MiniGrid-DistShift1-v0", "MiniGrid-DistShift2-v0", 200_000, 200_000, 24_576
+        "distshift", "MiniGrid-DistShift1-v0", "MiniGrid-DistShift2-v0", 200_000, 200_000, 49_152
     ),
     *minigrid_agents("lavagap", "MiniGrid-LavaGapS5-v0", "MiniGrid-LavaGapS7-v0", 300_000, 500_000, 40_960),
     *minigrid_agents(
