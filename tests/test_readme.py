@@ -1,0 +1,16 @@
+"""The README's Python tour runs as written."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_python_block_runs(monkeypatch):
+    block = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the project's own README
+    folder = ROOT / "experiments" / "api_demo"
+    assert (folder / "best_val_sim.ckpt").exists() and (folder / "best_test.ckpt").exists()
+    assert "BEST test so far" in (folder / "train.log").read_text()
