@@ -84,11 +84,17 @@ class Run:
             rows = self.metrics_path.read_text().splitlines()
             kept = [row for row in rows if row.strip() and json.loads(row)["step"] <= step]
             self.metrics_path.write_text("".join(row + "\n" for row in kept))
-            if kept:  # keep "time" cumulative: training time so far, downtime excluded
-                self.start -= json.loads(kept[-1])["time"]
-                for handler in logger.handlers:
-                    handler.formatter.start = self.start  # type: ignore[union-attr]
         self._purge_step = step + 1
+
+    def elapsed(self) -> float:
+        return time.time() - self.start
+
+    def continue_clock(self, elapsed_seconds: float) -> None:
+        """On resume, count time from where the saved run stopped (downtime excluded), so log
+        stamps and the metrics' ``time`` are cumulative training time."""
+        self.start = time.time() - elapsed_seconds
+        for handler in logger.handlers:
+            handler.formatter.start = self.start  # type: ignore[union-attr]
 
 
 _current: Run | None = None

@@ -76,11 +76,17 @@ AGENTS = [
     *minigrid_agents(
         "doorkey", "MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0", 500_000, 2_000_000, 81_920
     ),
-    Agent("procgen/coinrun/novice", PROCGEN, ["env.task=coinrun", "env.train.distribution_mode=easy"]),
+    Agent(
+        "procgen/coinrun/novice",
+        PROCGEN,
+        ["env.task=coinrun", "env.train.distribution_mode=easy"],
+        "last.ckpt",
+    ),
     Agent(
         "procgen/coinrun/expert",
         PROCGEN,
         ["env.task=coinrun", "env.train.distribution_mode=hard", "env.val_sim.distribution_mode=hard"],
+        "last.ckpt",
     ),
 ]
 
@@ -115,14 +121,17 @@ def export(agent: Agent) -> None:
     run = EXPERIMENTS / agent.run_name
     target = ZOO / agent.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    last_row = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    state = read_checkpoint(run / "last.ckpt")["training_state"]
+    meta_file = target.with_suffix(".meta.json")
+    previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
     meta = {
-        "steps": read_checkpoint(run / "last.ckpt")["training_state"]["global_step"],
-        "wall_clock_seconds": last_row["time"],  # cumulative over resumes, validation included
+        "steps": state["global_step"],
+        # cumulative over resumes; runs saved before duo recorded it keep their earlier figure
+        "wall_clock_seconds": round(state.get("elapsed_seconds", previous.get("wall_clock_seconds", 0.0)), 1),
         "checkpoint": agent.checkpoint,
         "command": train_command(agent),
     }
-    target.with_suffix(".meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    meta_file.write_text(json.dumps(meta, indent=2) + "\n")
     export_policy(run / agent.checkpoint, target.with_suffix(".ckpt"))
     shutil.copy(run / "config.yaml", target.with_suffix(".config.yaml"))
     shutil.copy(run / "train.log", target.with_suffix(".train.log"))

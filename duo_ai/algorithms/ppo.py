@@ -144,6 +144,7 @@ class PPO(Algorithm):
                     "optimizer": optimizer.state_dict(),
                     "rng": capture_rng(),
                     "best": validation.best,
+                    "elapsed_seconds": run.elapsed(),
                 }
                 save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
         progress.close()
@@ -224,6 +225,7 @@ class PPO(Algorithm):
         restore_rng(state["rng"])
         validation.best = dict(state["best"])
         run.forget_metrics_after(state["global_step"])
+        run.continue_clock(state.get("elapsed_seconds", 0.0))
         logger.info(
             "resumed from %s at iteration %d, step %d",
             path,

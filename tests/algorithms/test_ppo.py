@@ -131,6 +131,12 @@ def test_resume_after_sigkill_ends_at_the_same_step(tmp_path):
     payload = read_checkpoint(last)
     assert payload["training_state"]["global_step"] == total
     assert payload["training_state"]["iteration"] == 60
+    assert payload["training_state"]["elapsed_seconds"] > 0
+    times = [
+        row["time"]
+        for row in map(json.loads, (tmp_path / "killed" / "metrics.jsonl").read_text().splitlines())
+    ]
+    assert times == sorted(times)  # cumulative training time across the kill
     steps = [
         row["step"]
         for row in map(json.loads, (tmp_path / "killed" / "metrics.jsonl").read_text().splitlines())
