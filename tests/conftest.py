@@ -76,6 +76,28 @@ def coord_config(**overrides):
     return SimpleNamespace(**values)
 
 
+def train_on_shifted_chain(chain, overrides: list[str], tmp_path):
+    """Train a coordinator on the shifted chain (alpha 0.4, BP 1), validated on that same env.
+
+    Returns the trained policy, the env and the run folder. Asking always is optimal there:
+    reward 5 * (1 - 0.4) = 3.0 per episode.
+    """
+    from duo_ai.coordination import CoordEnv
+    from duo_ai.evaluation import Evaluator
+
+    config = duo_ai.load_config(
+        None, [f"experiment_dir={tmp_path}", "name=coord", "env.name=toy", *overrides]
+    )
+    run = duo_ai.start_run(config)
+    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
+    env.set_costs(1.0)
+    policy = duo_ai.make_policy(config.policy, env)
+    duo_ai.make_algorithm(config.algorithm).train(
+        policy, env, {"test": Evaluator(config.evaluation, env)}, run
+    )
+    return policy, env, run.folder
+
+
 @pytest.fixture
 def chain():
     """Three copies of the test-split chain: the novice (shift 0) is always wrong there."""

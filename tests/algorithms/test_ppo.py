@@ -13,10 +13,9 @@ import torch
 import duo_ai
 from duo_ai.checkpoint import read_checkpoint
 from duo_ai.cli.main import main
-from duo_ai.coordination import CoordEnv
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.evaluation import Evaluator
-from tests.conftest import coord_config, scripted
+from tests.conftest import train_on_shifted_chain
 
 FAST_PPO = [
     "algorithm.name=ppo",
@@ -58,18 +57,9 @@ def test_agent_learns_the_chain(tmp_path):
 
 
 def test_coordinator_learns_to_ask_the_expert_where_the_novice_fails(tmp_path):
-    config = duo_ai.load_config(
-        None,
-        [f"experiment_dir={tmp_path}", "name=coord", "env.name=toy", "policy.name=ppo", "policy.model.name=mlp_coord_ppo",
-         "policy.model.feature_type=dist", "algorithm.total_timesteps=6000", "algorithm.log_freq=100",
-         "evaluation.num_episodes=16", *FAST_PPO],
-    )  # fmt: skip
-    run = duo_ai.start_run(config)
-    chain = ChainEnv(8, shift=1)
-    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
-    env.set_costs(1.0)
-    policy = duo_ai.make_policy(config.policy, env)
-    duo_ai.make_algorithm(config.algorithm).train(policy, env, {}, run)
+    overrides = ["policy.name=ppo", "policy.model.name=mlp_coord_ppo", "policy.model.feature_type=dist",
+                 "algorithm.total_timesteps=6000", "algorithm.log_freq=100", "evaluation.num_episodes=16", *FAST_PPO]  # fmt: skip
+    policy, env, _ = train_on_shifted_chain(ChainEnv(8, shift=1), overrides, tmp_path)
     greedy = duo_ai.load_config(None, ["evaluation.temperature=0"]).evaluation
     summary = Evaluator(greedy, env).evaluate(policy, 16)
     assert summary["action_1_fraction"] == 1.0

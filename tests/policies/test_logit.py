@@ -1,6 +1,7 @@
 """The logit baseline: exact confidence scores, thresholds from novice rollouts, chosen on validation."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import duo_ai
 from duo_ai.coordination import CoordEnv
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.logit import confidence
-from tests.conftest import coord_config, scripted
+from tests.conftest import coord_config, scripted, train_on_shifted_chain
 
 LOGITS = np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 
@@ -31,20 +32,17 @@ def test_confidence_metrics_match_their_definitions():
 
 def test_sweep_picks_the_threshold_that_asks_on_validation(tmp_path, chain):
     """On the shifted chain the novice is confidently wrong: only an always-ask threshold pays."""
-    config = duo_ai.load_config(
-        None,
-        [f"experiment_dir={tmp_path}", "name=logit", "env.name=toy", "policy.name=logit", "algorithm.name=logit",
-         "algorithm.rollout_steps=8", "evaluation.num_episodes=6"],
-    )  # fmt: skip
-    run = duo_ai.start_run(config)
-    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
-    env.set_costs(1.0)
-    policy = duo_ai.make_policy(config.policy, env)
-    duo_ai.make_algorithm(config.algorithm).train(
-        policy, env, {"test": Evaluator(config.evaluation, env)}, run
+    overrides = [
+        "policy.name=logit",
+        "algorithm.name=logit",
+        "algorithm.rollout_steps=8",
+        "evaluation.num_episodes=6",
+    ]
+    _, env, folder = train_on_shifted_chain(chain, overrides, tmp_path)
+    best = duo_ai.load_policy(folder / "best_test.ckpt", env)
+    summary = Evaluator(SimpleNamespace(num_episodes=6, max_num_steps=100, temperature=1.0), env).evaluate(
+        best
     )
-    best = duo_ai.load_policy(tmp_path / "logit" / "best_test.ckpt", env)
-    summary = Evaluator(config.evaluation, env).evaluate(best)
     assert summary["action_1_fraction"] == 1.0
     assert summary["reward_mean"] == pytest.approx(5 * 0.6)
     assert best.config.threshold > confidence(np.array([[50.0, 0.0, 0.0]]), "max_prob")[0]

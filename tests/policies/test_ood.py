@@ -1,13 +1,14 @@
 """The ood baseline: a PyOD detector on novice features, swept threshold, pickle-free checkpoints."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from gymnasium import spaces
 
 import duo_ai
-from duo_ai.coordination import CoordEnv
 from duo_ai.evaluation import Evaluator
-from tests.conftest import coord_config, scripted
+from tests.conftest import train_on_shifted_chain
 
 FAST = ["policy.detector_kwargs={epochs: 10}"]
 
@@ -68,19 +69,11 @@ def test_degenerate_features_fail_with_a_clear_message():
 
 def test_threshold_sweep_fits_saves_and_reloads_identically(tmp_path, chain):
     """Novice-only rollouts on the shifted chain never leave cell 0: KNN copes with repeated states."""
-    config = duo_ai.load_config(
-        None,
-        [f"experiment_dir={tmp_path}", "name=ood", "env.name=toy", "policy.name=ood", "policy.feature_type=obs_dist",
-         "policy.detector=KNN", "algorithm.name=ood", "algorithm.rollout_steps=8", "evaluation.num_episodes=6"],
-    )  # fmt: skip
-    run = duo_ai.start_run(config)
-    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))
-    env.set_costs(1.0)
-    policy = duo_ai.make_policy(config.policy, env)
-    duo_ai.make_algorithm(config.algorithm).train(
-        policy, env, {"test": Evaluator(config.evaluation, env)}, run
-    )
-    best = duo_ai.load_policy(tmp_path / "ood" / "best_test.ckpt", env)
-    assert Evaluator(config.evaluation, env).evaluate(best)["reward_mean"] == pytest.approx(5 * 0.6)
+    overrides = ["policy.name=ood", "policy.feature_type=obs_dist", "policy.detector=KNN", "algorithm.name=ood",
+                 "algorithm.rollout_steps=8", "evaluation.num_episodes=6"]  # fmt: skip
+    policy, env, folder = train_on_shifted_chain(chain, overrides, tmp_path)
+    best = duo_ai.load_policy(folder / "best_test.ckpt", env)
+    evaluation = SimpleNamespace(num_episodes=6, max_num_steps=100, temperature=1.0)
+    assert Evaluator(evaluation, env).evaluate(best)["reward_mean"] == pytest.approx(5 * 0.6)
     obs, _ = env.reset()
     np.testing.assert_allclose(best.score(obs), policy.score(obs), rtol=0, atol=1e-5)
