@@ -1,9 +1,10 @@
-"""The ``duo`` command.
+"""duo: learn when to ask an expert for help.
 
-duo train --type agent|coord [--config FILE] [key=value ...]
-duo eval  --type agent|coord [--config FILE] [key=value ...]
-duo calibrate --config FILE [key=value ...]
-duo demo [key=value ...]
+  duo train --type agent|coord [--config FILE] [key=value ...]   train (resume=1 continues)
+  duo eval  --type agent|coord [--config FILE] [key=value ...]   evaluate policy.load_path
+  duo calibrate --config FILE [key=value ...]                    store the test expert's reward per action
+  duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
+  duo demo [key=value ...]                                       the MiniGrid DistShift demo
 """
 
 from __future__ import annotations
