@@ -1,10 +1,11 @@
 """duo: learn when to ask an expert for help.
 
-  duo train --type agent|coord [--config FILE] [key=value ...]   train (resume=1 continues)
-  duo eval  --type agent|coord [--config FILE] [key=value ...]   evaluate policy.load_path
-  duo calibrate --config FILE [key=value ...]                    store the test expert's reward per action
-  duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
-  duo demo [key=value ...]                                       the MiniGrid DistShift demo
+duo train --type agent|coord [--config FILE] [key=value ...]   train (resume=1 continues)
+duo eval  --type agent|coord [--config FILE] [key=value ...]   evaluate policy.load_path
+duo calibrate --config FILE [key=value ...]                    store the test expert's reward per action
+duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
+duo config [--config FILE] [key=value ...]                     print the resolved config
+duo demo [key=value ...]                                       the MiniGrid DistShift demo
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from omegaconf import OmegaConf
 
 from duo_ai.cli import pipeline
 from duo_ai.config import load_config
@@ -73,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="table, AUC and Pareto plot of finished coordinator runs")
     report.add_argument("runs", nargs="+", help="experiment folders (searched for finished runs)")
     report.add_argument("--out", default="report", help="folder for results.md, results.csv, pareto.png")
+    add_run_arguments(
+        commands.add_parser("config", help="print the resolved config (every key, with defaults)"),
+        with_type=False,
+    )
     demo = commands.add_parser("demo", help="MiniGrid DistShift: novice, expert and a trained coordinator")
     demo.add_argument("overrides", nargs="*", help="key=value config overrides")
     return parser
@@ -88,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from duo_ai.evaluation.report import build_report
 
         return guarded(build_report, args.runs, args.out)
+    if args.command == "config":
+        return guarded(lambda: print(OmegaConf.to_yaml(load_config(args.config, args.overrides)), end=""))
     if args.command == "calibrate":
         return guarded(lambda: pipeline.calibrate_costs(load_config(args.config, args.overrides)))
     return guarded(run_job, args.command, args.type, args.config, args.overrides)

@@ -108,3 +108,9 @@ def test_selection_split_must_be_validated(tmp_path, agent_checkpoints, capsys):
     args = coord_args(tmp_path, agent_checkpoints, "validation_splits=[val_sim]", "selection_split=test")
     assert main(["train", "--type", "coord", *args]) == 2
     assert "selection_split: 'test' is not validated; valid choices: val_sim" in capsys.readouterr().err
+
+
+def test_config_command_prints_every_resolved_key(capsys):
+    assert main(["config", "env.name=toy", "algorithm.gamma=0.5"]) == 0
+    printed = capsys.readouterr().out
+    assert "gamma: 0.5" in printed and "total_timesteps: 15000000" in printed and "num_actions: 3" in printed
