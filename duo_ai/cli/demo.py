@@ -22,6 +22,7 @@ logger = logging.getLogger("duo_ai")
 ZOO_PAIR = "zoo:minigrid/distshift"
 DEMO_SETTINGS = [
     "name=demo",
+    "overwrite=1",  # the demo is disposable: rerunning it replaces experiments/demo
     "env.name=minigrid",
     "env.pair=distshift",
     "env.num_envs=16",
