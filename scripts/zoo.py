@@ -207,6 +207,12 @@ def write_doc() -> None:
     lines += [
         "## Procgen at full scale",
         "",
+        "The shipped coinrun pair is far from converged: on 2 CPU cores an IMPALA agent trains at a few",
+        "hundred samples per second, so each got under 200k steps (wall-clock above, shared with other",
+        "jobs). Both runs resume where they stopped: their training state is kept in",
+        "`experiments/zoo/procgen_coinrun_{novice,expert}/`; `python scripts/zoo.py train procgen/coinrun`",
+        "continues them, then `export`, `measure` and `doc` refresh this page.",
+        "",
         "The literature trains Procgen experts for 25M steps (novice: easy mode, expert: hard mode) on",
         "a GPU. With a CUDA GPU: `python scripts/zoo.py train procgen/coinrun --set device=cuda",
         "algorithm.total_timesteps=25000000` (resumable; rerun after an interruption), then measure as above.",
