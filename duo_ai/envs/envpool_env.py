@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -24,7 +25,17 @@ def envpool_ids() -> list[str]:
 class EnvpoolVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
 
-    def __init__(self, task_id: str, num_envs: int, seed: int, obs_key: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        task_id: str,
+        num_envs: int,
+        seed: int,
+        obs_key: str | None = None,
+        scale_pixels: bool = False,
+        **kwargs: Any,
+    ):
+        """``obs_key`` picks one key of dict observations; ``scale_pixels`` turns uint8 frames into
+        float32 in [0, 1]."""
         import envpool
 
         try:
@@ -32,15 +43,20 @@ class EnvpoolVectorEnv(VectorEnv):
         except ImportError as error:
             raise ConfigError(f"cannot start envpool task {task_id}: {str(error).splitlines()[0]}") from None
         self.task_id, self.obs_key, self.num_envs = task_id, obs_key, num_envs
+        self.scale_pixels = scale_pixels
         space = self.pool.observation_space
-        self.single_observation_space = space[obs_key] if obs_key else space
+        space = space[obs_key] if obs_key else space
+        if scale_pixels:
+            space = spaces.Box(0.0, 1.0, space.shape, np.float32)
+        self.single_observation_space = space
         self.single_action_space = self.pool.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.metadata = {**self.metadata, "duo_env": {"task": task_id}}
 
     def _obs(self, obs: Any) -> np.ndarray:
-        return obs[self.obs_key] if self.obs_key else obs
+        obs = obs[self.obs_key] if self.obs_key else obs
+        return np.multiply(obs, 1.0 / 255.0, dtype=np.float32) if self.scale_pixels else obs
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         obs, info = self.pool.reset()

@@ -1,7 +1,7 @@
 """The 16 Procgen games, simulated by envpool, with the YRC splits by level range and mode.
 
-Observations are channel-first 3x64x64 frames. They stay uint8 (a quarter of the memory of
-floats in rollout buffers); the models scale them to [0, 1].
+Observations are channel-first 3x64x64 float32 frames in [0, 1] (the reference's format, so
+users' own models see what they expect).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class ProcgenSuite(EnvironmentSuite):
             task_id,
             config.num_envs,
             seed,
+            scale_pixels=True,
             num_levels=split_config.num_levels,
             start_level=split_config.start_level,
         )

@@ -26,7 +26,8 @@ def test_overrides_and_observations():
     env = duo_ai.make_env(config.env, "train", 0)
     assert env.metadata["duo_env"]["task"] == "BigfishHard-v0"
     obs, _ = env.reset()
-    assert obs.shape == (3, 3, 64, 64) and obs.dtype == np.uint8
+    assert obs.shape == (3, 3, 64, 64) and obs.dtype == np.float32
+    assert obs.min() >= 0.0 and obs.max() <= 1.0 and obs.max() > 0.0
     obs, reward, terminated, truncated, _ = env.step(np.zeros(3, np.int64))
     assert env.observation_space.contains(obs)
 
