@@ -44,8 +44,15 @@ def run(pair: str, method: str, alpha: float, seed: int) -> bool:
         "overwrite=1",
     ]  # fmt: skip
     print("+", name, flush=True)
+    started = time.time()
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    (RUNS / name / "wall_seconds.txt").write_text(f"{time.time() - started:.1f}\n")
     return True
+
+
+def total_hours() -> float:
+    """Wall time of every finished run, summed: the benchmark's cost on one machine, run serially."""
+    return sum(float(path.read_text()) for path in RUNS.glob("**/wall_seconds.txt")) / 3600
 
 
 def main() -> None:
@@ -72,7 +79,8 @@ def main() -> None:
     (figures / "pareto.png").write_bytes((RUNS / "report" / "pareto.png").read_bytes())
     (ROOT / "docs" / "RESULTS.md").write_text(
         "# YRC-0 results on MiniGrid\n\n"
-        f"Measured by `python benchmarks/yrc0.py` on 2 CPU cores ({ran} runs in this invocation, {hours:.2f} h).\n"
+        f"Measured by `python benchmarks/yrc0.py` on 2 CPU cores: {total_hours():.2f} h of run time summed over\n"
+        f"all runs ({ran} runs in the last invocation, {hours:.2f} h).\n"
         "Coordinators are trained and selected (val_sim) with the simulated pairing (weak novice, novice as\n"
         "expert) on the novice's task and reported on the test split with the real novice and expert.\n"
         "Test reward: mean over pooled episodes of all seeds ± 95% CI.\n\n"
