@@ -27,6 +27,7 @@ from duo_ai.config import param
 from duo_ai.errors import CheckpointError
 from duo_ai.evaluation import Evaluator
 from duo_ai.models.base import to_tensor
+from duo_ai.policies.base import action_distribution
 from duo_ai.policies.ppo import PPOPolicy
 from duo_ai.run import Run, capture_rng, restore_rng
 
@@ -52,6 +53,13 @@ class PPOConfig(AlgorithmConfig):
     target_kl: float | None = param(None, "stop an update early past this KL", above=0)
     log_freq: int = param(10, "iterations between validations (best_<split>, last)", min=1)
     save_freq: int = param(10, "iterations between saves of last.ckpt (the resume point)", min=1)
+
+
+def model_inputs(model: nn.Module, obs: Any) -> Any:
+    """The part of an observation the model reads: only that is stored for the update (a
+    ``dist`` coordinator on Procgen would otherwise keep every frame of the rollout)."""
+    keys = getattr(model, "input_keys", None)
+    return {key: obs[key] for key in keys} if keys is not None and isinstance(obs, dict) else obs
 
 
 @registry.register_algorithm("ppo")
@@ -80,7 +88,7 @@ class PPO(Algorithm):
             total=num_iterations * batch_size, initial=start_iteration * batch_size, unit="step",
             disable=None, dynamic_ncols=True,
         )  # fmt: skip
-        window_start = time.time()
+        window_start, window_first = time.time(), start_iteration
         for iteration in range(start_iteration, num_iterations):
             if cfg.anneal_lr:
                 optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
@@ -90,9 +98,9 @@ class PPO(Algorithm):
             with torch.inference_mode():
                 for step in range(cfg.num_steps):
                     out = policy.model(obs)
-                    dist = torch.distributions.Categorical(logits=out.logits)
+                    dist = action_distribution(out.logits)
                     action = dist.sample()
-                    buffer.store_obs(step, obs)
+                    buffer.store_obs(step, model_inputs(policy.model, obs))
                     buffer.actions[step], buffer.logprobs[step] = action, dist.log_prob(action)
                     buffer.values[step] = out.value
                     buffer.valid[step] = torch.from_numpy(~resetting)
@@ -124,7 +132,8 @@ class PPO(Algorithm):
             if (iteration + 1) % cfg.log_freq == 0 or done:
                 window = episodes.read()
                 elapsed, window_start = time.time() - window_start, time.time()
-                window["steps_per_second"] = cfg.log_freq * batch_size / max(elapsed, 1e-9)
+                window_steps, window_first = (iteration + 1 - window_first) * batch_size, iteration + 1
+                window["steps_per_second"] = window_steps / max(elapsed, 1e-9)
                 run.log_metrics(global_step, {f"train/{k}": v for k, v in {**window, **losses}.items()})
                 progress.set_postfix(
                     reward=f"{window['episode_reward']:.2f}",
@@ -153,7 +162,8 @@ class PPO(Algorithm):
         self, model: nn.Module, optimizer: torch.optim.Optimizer, samples: dict[str, Any]
     ) -> dict[str, float]:
         cfg = self.config
-        num_samples = len(samples["actions"])
+        valid_rows = samples["rows"]
+        num_samples = len(valid_rows)
         stats: dict[str, list[float]] = {
             "policy_loss": [],
             "value_loss": [],
@@ -162,12 +172,12 @@ class PPO(Algorithm):
             "clipfrac": [],
         }
         for _ in range(cfg.update_epochs):
-            order = torch.randperm(num_samples, device=samples["actions"].device)
-            for index in torch.tensor_split(order, cfg.num_minibatches):
+            order = torch.randperm(num_samples, device=valid_rows.device)
+            for index in torch.tensor_split(valid_rows[order], cfg.num_minibatches):
                 if len(index) == 0:
                     continue
                 out = model(tree_map(lambda x, i=index: x[i], samples["obs"]))
-                dist = torch.distributions.Categorical(logits=out.logits)
+                dist = action_distribution(out.logits)
                 log_ratio = dist.log_prob(samples["actions"][index]) - samples["logprobs"][index]
                 ratio = log_ratio.exp()
                 with torch.no_grad():

@@ -38,10 +38,11 @@ class RolloutBuffer:
         tree_map_pair(lambda store, x: store[step].copy_(x), self.obs, obs)
 
     def flat_valid(self, advantages: torch.Tensor, returns: torch.Tensor) -> dict[str, Any]:
-        """Training samples: every decision step, the reset steps left out."""
-        keep = self.valid.flatten()
-        flat = lambda x: x.flatten(0, 1)[keep]  # noqa: E731
+        """Training samples: flat views of the rollout (no copy of the observations) and ``rows``,
+        the positions of the decision steps (reset steps are left out)."""
+        flat = lambda x: x.flatten(0, 1)  # noqa: E731
         return {
+            "rows": self.valid.flatten().nonzero().squeeze(1),
             "obs": tree_map(flat, self.obs),
             "actions": flat(self.actions),
             "logprobs": flat(self.logprobs),

@@ -22,6 +22,7 @@ class ActorCritic(nn.Module):
 
     hidden_dim: int
     logit_dim: int
+    input_keys: tuple[str, ...] | None = None  # the keys of a dict observation it reads; None: all
 
     def __init__(self, hidden_dim: int, logit_dim: int):
         super().__init__()

@@ -107,11 +107,17 @@ class AgentPolicy(Policy):
         return sample_actions(self.forward_agent(obs).logits, temperature).cpu().numpy()
 
 
+def action_distribution(logits: torch.Tensor) -> torch.distributions.Categorical:
+    """The policy's distribution over actions. Argument checks are off: the logits come from our
+    own networks, and on small batches the checks cost more than the sampling itself."""
+    return torch.distributions.Categorical(logits=logits, validate_args=False)
+
+
 def sample_actions(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """Sample from softmax(logits / temperature); temperature 0 is argmax."""
     if temperature == 0:
         return logits.argmax(dim=-1)
-    return torch.distributions.Categorical(logits=logits / temperature).sample()
+    return action_distribution(logits / temperature).sample()
 
 
 def batch_size(obs: Observation) -> int:

@@ -87,3 +87,21 @@ def test_agent_model_on_a_coordinator_observation_is_a_clear_error():
         policy_for("impala_ppo", coord_space(IMAGE))
     with pytest.raises(duo_ai.ConfigError, match="a coordinator model needs CoordEnv observations"):
         policy_for("mlp_coord_ppo", FLAT)
+
+
+@pytest.mark.parametrize(
+    "feature_type, keys",
+    [
+        ("obs", ("base_obs",)),
+        ("dist", ("novice_logits",)),
+        ("hidden", ("novice_hidden",)),
+        ("obs_hidden_dist", ("base_obs", "novice_hidden", "novice_logits")),
+    ],
+)
+def test_a_coordinator_declares_the_observation_keys_it_reads(feature_type, keys):
+    """PPO stores only these in its rollout, so a dist coordinator keeps no frames."""
+    policy = policy_for("mlp_coord_ppo", coord_space(FLAT), f"policy.model.feature_type={feature_type}")
+    assert policy.model.input_keys == keys
+    obs = {key: torch.as_tensor(value) for key, value in sample(coord_space(FLAT)).items()}
+    reduced = {key: value for key, value in obs.items() if key in keys}
+    torch.testing.assert_close(policy.model(reduced).logits, policy.model(obs).logits)

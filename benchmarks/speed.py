@@ -1,0 +1,302 @@
+"""Throughput of duo beside the reference implementation (duo-ai 1.0.1), and beside the floor.
+
+    python benchmarks/speed.py                        # every case, writes docs/PERFORMANCE.md
+    python benchmarks/speed.py --cases distshift2 --iterations 2
+
+For each case both implementations train a PPO coordinator (random-weight novice and expert,
+which is fine for throughput) for warm-up + measured iterations, then evaluate it; steps/s are
+counted over the measured iterations only. Each run is a fresh process. The reference is
+installed from PyPI into its own virtualenv (experiments/speed/reference-venv) on first use.
+
+The floor is the work no implementation can skip, timed op by op in isolation: envpool stepping
+alone, one novice forward per step, the expert forward on the queried copies, the coordinator's
+forward, and its PPO update (forward + backward + Adam on every minibatch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "experiments" / "speed"
+REFERENCE_VENV = WORK / "reference-venv"
+REFERENCE = "duo-ai==1.0.1"
+TORCH = "torch==2.13.0"  # installed first: the reference's unpinned torch would pull a CUDA build
+
+COINRUN = {
+    "suite": "procgen", "task_id": "CoinrunHard-v0", "num_envs": 64, "num_steps": 256, "update_epochs": 3,
+    "num_minibatches": 8, "gamma": 0.999, "coord_model": "impala_coord_ppo", "eval_episodes": 128,
+}  # fmt: skip
+CASES: dict[str, dict[str, Any]] = {
+    "coinrun_obs": {**COINRUN, "feature_type": "obs"},
+    "coinrun_dist": {**COINRUN, "feature_type": "dist"},
+    "distshift2": {
+        "suite": "minigrid", "task_id": "MiniGrid-DistShift2-v0", "num_envs": 16, "num_steps": 128,
+        "update_epochs": 4, "num_minibatches": 8, "gamma": 0.99, "coord_model": "minigrid_coord_ppo",
+        "feature_type": "obs_dist", "eval_episodes": 64,
+    },  # fmt: skip
+}
+
+
+# ---- duo, in a worker process ------------------------------------------------------------------
+
+
+def duo_config(case: dict[str, Any], folder: str) -> Any:
+    """duo's config for a case: the same networks as the reference (no MLP head on the features)."""
+    from duo_ai import load_config
+
+    if case["suite"] == "procgen":
+        env = ["env.name=procgen", "env.task=coinrun", "env.test.num_levels=0"]
+    else:
+        env = ["env.name=minigrid", "env.pair=distshift"]
+    batch = case["num_envs"] * case["num_steps"]
+    iterations = case["warmup_iterations"] + case["iterations"]
+    return load_config(
+        None,
+        [
+            *env, f"env.num_envs={case['num_envs']}", "name=speed", f"experiment_dir={folder}",
+            "policy.name=ppo", f"policy.model.name={case['coord_model']}",
+            f"policy.model.feature_type={case['feature_type']}", "policy.model.head_sizes=[]",
+            f"algorithm.num_steps={case['num_steps']}", f"algorithm.total_timesteps={iterations * batch}",
+            f"algorithm.update_epochs={case['update_epochs']}",
+            f"algorithm.num_minibatches={case['num_minibatches']}", f"algorithm.gamma={case['gamma']}",
+            "algorithm.log_freq=1000000", "algorithm.save_freq=1000000",
+            f"evaluation.num_episodes={case['eval_episodes']}", "evaluation.max_num_steps=256",
+        ],
+    )  # fmt: skip
+
+
+def agent_model(case: dict[str, Any]) -> str:
+    return "impala_ppo" if case["suite"] == "procgen" else "minigrid_ppo"
+
+
+def duo_pieces(case: dict[str, Any], config: Any) -> tuple[Any, Any, Any]:
+    """The test split's base env, and random-weight novice and expert for it."""
+    from duo_ai import load_config, make_env, make_policy
+
+    base_env = make_env(config.env, "test", config.seed)
+    agent_config = load_config(None, ["policy.name=ppo", f"policy.model.name={agent_model(case)}"]).policy
+    return base_env, make_policy(agent_config, base_env), make_policy(agent_config, base_env)
+
+
+def run_duo(case: dict[str, Any]) -> dict[str, Any]:
+    import torch
+
+    from duo_ai import CoordEnv, Evaluator, make_algorithm, make_policy, start_run
+
+    config = duo_config(case, tempfile.mkdtemp())
+    start_run(config)
+    base_env, novice, expert = duo_pieces(case, config)
+    env = CoordEnv(config.coordination, base_env, novice, expert)
+    env.set_costs(0.1)
+    policy = make_policy(config.policy, env)
+    algorithm = make_algorithm(config.algorithm)
+    ends: list[float] = []
+    update = algorithm._update
+
+    def timed_update(*args: Any) -> dict[str, float]:
+        losses = update(*args)
+        ends.append(time.perf_counter())
+        return losses
+
+    algorithm._update = timed_update
+    algorithm.train(policy, env, {})
+    measured = ends[case["warmup_iterations"] - 1 :]
+    batch = case["num_envs"] * case["num_steps"]
+
+    eval_env, novice, expert = duo_pieces(case, config)
+    eval_env = CoordEnv(config.coordination, eval_env, novice, expert)
+    eval_env.set_costs(0.1)
+    started = time.perf_counter()
+    summary = Evaluator(config.evaluation, eval_env).evaluate(policy)
+    eval_seconds = time.perf_counter() - started
+    return {
+        "train_steps_per_second": case["iterations"] * batch / (measured[-1] - measured[0]),
+        "eval_steps_per_second": summary["steps"] / eval_seconds,
+        "eval_steps": summary["steps"],
+        "expert_fraction": summary["action_1_fraction"],
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
+def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
+    """Seconds per iteration of the unavoidable work, and the steps/s it allows."""
+    import numpy as np
+    import torch
+
+    from duo_ai import CoordEnv, make_policy, start_run
+    from duo_ai.models.base import to_tensor
+
+    config = duo_config(case, tempfile.mkdtemp())
+    start_run(config)
+    base_env, novice, expert = duo_pieces(case, config)
+    coord_env = CoordEnv(config.coordination, base_env, novice, expert)
+    coordinator = make_policy(config.policy, coord_env).model
+    n, num_steps = case["num_envs"], case["num_steps"]
+    pool = base_env.pool
+    pool.reset()
+    actions = np.zeros(n, np.int32)
+
+    def seconds(fn, repeats: int) -> float:
+        fn()
+        started = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        return (time.perf_counter() - started) / repeats
+
+    raw, _ = pool.reset()
+    obs = to_tensor(base_env._obs(raw), torch.device("cpu"))
+    asked = obs[: max(1, round(expert_fraction * n))]
+    coord_obs = to_tensor(coord_env.reset()[0], torch.device("cpu"))
+    with torch.inference_mode():
+        step = {
+            "simulate": seconds(lambda: pool.step(actions), 200),
+            "novice_forward": seconds(lambda: novice.model(obs), 50),
+            "expert_forward": seconds(lambda: expert.model(asked), 50) * (expert_fraction > 0),
+            "coordinator_forward": seconds(lambda: coordinator(coord_obs), 50),
+        }
+    batch = n * num_steps
+    minibatch = batch // case["num_minibatches"]
+    samples = {key: value.repeat(-(-minibatch // n), *[1] * (value.dim() - 1))[:minibatch]
+               for key, value in coord_obs.items()}  # fmt: skip
+    optimizer = torch.optim.Adam(coordinator.parameters(), lr=5e-4, eps=1e-5)
+
+    def update_minibatch() -> None:
+        out = coordinator(samples)
+        loss = out.logits.logsumexp(-1).mean() + out.value.pow(2).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    coordinator.train()
+    update = seconds(update_minibatch, 3) * case["num_minibatches"] * case["update_epochs"]
+    rollout_step = sum(step.values())
+    eval_step = step["simulate"] + step["novice_forward"] + step["expert_forward"] + step["coordinator_forward"]
+    return {
+        **{f"{key}_ms_per_step": value * 1e3 for key, value in step.items()},
+        "update_s_per_iteration": update,
+        "train_steps_per_second": batch / (num_steps * rollout_step + update),
+        "eval_steps_per_second": n / eval_step,
+    }
+
+
+# ---- the orchestrator --------------------------------------------------------------------------
+
+
+def ensure_reference_venv() -> Path:
+    python = REFERENCE_VENV / "bin" / "python"
+    if (REFERENCE_VENV / ".installed").exists():
+        return python
+    print(f"installing the reference ({REFERENCE}) into {REFERENCE_VENV} ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(REFERENCE_VENV)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, TORCH], check=True)
+    subprocess.run([*pip, REFERENCE, "envpool==1.2.5"], check=True)
+    (REFERENCE_VENV / ".installed").touch()
+    return python
+
+
+def in_worker(python: str | Path, args: list[str]) -> dict[str, Any]:
+    """Run a measurement in a fresh process; its last output line is the JSON result."""
+    out = subprocess.run([str(python), *args], check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    import torch
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
+            f"{platform.system()} {platform.release()}")  # fmt: skip
+
+
+def write_doc(results: dict[str, dict[str, Any]], args: argparse.Namespace, minutes: float) -> str:
+    rows = []
+    for name, r in results.items():
+        duo, ref, floor = r["duo"], r["reference"], r["floor"]
+        for kind in ("train", "eval"):
+            key = f"{kind}_steps_per_second"
+            rows.append(
+                f"| {name} | {kind} | {ref[key]:,.0f} | {duo[key]:,.0f} | {duo[key] / ref[key]:.2f}x | "
+                f"{floor[key]:,.0f} | {floor[key] / duo[key]:.2f}x |"
+            )
+    floors = [
+        f"| {name} | " + " | ".join(f"{r['floor'][k]:.2f}" for k in (
+            "simulate_ms_per_step", "novice_forward_ms_per_step", "expert_forward_ms_per_step",
+            "coordinator_forward_ms_per_step")) + f" | {r['floor']['update_s_per_iteration']:.1f} |"
+        for name, r in results.items()
+    ]  # fmt: skip
+    table = "\n".join(
+        [
+            "| case | phase | reference steps/s | duo steps/s | duo / reference | floor steps/s | duo time / floor |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    return (
+        f"Measured by `python benchmarks/speed.py --iterations {args.iterations} --warmup {args.warmup}` "
+        f"({minutes:.0f} min), on {machine()}.\n\n{table}\n\n"
+        "The floor, per batched step of all copies (ms) and per PPO update (s):\n\n"
+        "| case | simulate | novice forward | expert forward (queried copies) | coordinator forward | update |\n"
+        "|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--iterations", type=int, default=2, help="measured training iterations")
+    parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
+    parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
+    parser.add_argument("--worker", choices=["duo", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--case-json", help=argparse.SUPPRESS)
+    parser.add_argument("--expert-fraction", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        case = json.loads(args.case_json)
+        result = run_duo(case) if args.worker == "duo" else run_floor(case, args.expert_fraction)
+        print(json.dumps(result))
+        return
+
+    started = time.time()
+    reference_python = ensure_reference_venv()
+    results: dict[str, dict[str, Any]] = {}
+    for name in args.cases:
+        case = json.dumps({**CASES[name], "warmup_iterations": args.warmup, "iterations": args.iterations})
+        here = [str(Path(__file__).resolve()), "--case-json", case]
+        ref = in_worker(reference_python, [str(ROOT / "benchmarks" / "speed_reference.py"), case])
+        duo = in_worker(sys.executable, [*here, "--worker", "duo"])
+        fraction = str(duo["expert_fraction"])
+        floor = in_worker(sys.executable, [*here, "--worker", "floor", "--expert-fraction", fraction])
+        results[name] = {"reference": ref, "duo": duo, "floor": floor}
+        for kind in ("train", "eval"):
+            key = f"{kind}_steps_per_second"
+            print(
+                f"{name:13s} {kind:5s}  reference {ref[key]:8.0f}  duo {duo[key]:8.0f} steps/s "
+                f"({duo[key] / ref[key]:.2f}x)  floor {floor[key]:8.0f} ({floor[key] / duo[key]:.2f}x duo's time)",
+                flush=True,
+            )
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "results.json").write_text(json.dumps(results, indent=2))
+    measured = write_doc(results, args, (time.time() - started) / 60)
+    print(measured)
+    if not args.no_doc:
+        doc = ROOT / "docs" / "PERFORMANCE.md"
+        doc.write_text(PERFORMANCE_HEADER + measured + PERFORMANCE_NOTES)
+
+
+PERFORMANCE_HEADER = "# Performance\n\n"
+PERFORMANCE_NOTES = ""
+
+if __name__ == "__main__":
+    main()
