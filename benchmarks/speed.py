@@ -40,9 +40,16 @@ CASES: dict[str, dict[str, Any]] = {
     "coinrun_obs": {**COINRUN, "feature_type": "obs"},
     "coinrun_dist": {**COINRUN, "feature_type": "dist"},
     "distshift2": {
-        "suite": "minigrid", "task_id": "MiniGrid-DistShift2-v0", "num_envs": 16, "num_steps": 128,
-        "update_epochs": 4, "num_minibatches": 8, "gamma": 0.99, "coord_model": "minigrid_coord_ppo",
-        "feature_type": "obs_dist", "eval_episodes": 64,
+        "suite": "minigrid",
+        "task_id": "MiniGrid-DistShift2-v0",
+        "num_envs": 16,
+        "num_steps": 128,
+        "update_epochs": 4,
+        "num_minibatches": 8,
+        "gamma": 0.99,
+        "coord_model": "minigrid_coord_ppo",
+        "feature_type": "obs_dist",
+        "eval_episodes": 64,
     },  # fmt: skip
 }
 
@@ -180,7 +187,9 @@ def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     coordinator.train()
     update = seconds(update_minibatch, 3) * case["num_minibatches"] * case["update_epochs"]
     rollout_step = sum(step.values())
-    eval_step = step["simulate"] + step["novice_forward"] + step["expert_forward"] + step["coordinator_forward"]
+    eval_step = (
+        step["simulate"] + step["novice_forward"] + step["expert_forward"] + step["coordinator_forward"]
+    )
     return {
         **{f"{key}_ms_per_step": value * 1e3 for key, value in step.items()},
         "update_s_per_iteration": update,
@@ -253,7 +262,9 @@ def write_doc(results: dict[str, dict[str, Any]], args: argparse.Namespace, minu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--iterations", type=int, default=2, help="measured training iterations")
     parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")

@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 import tempfile
 import time
+from dataclasses import dataclass
 
 import envpool
 import gym
 import numpy as np
 import torch
+from duo_ai.core.environment import CoordEnv, CoordinationConfig
+from duo_ai.core.evaluator import Evaluator, EvaluatorConfig
+from duo_ai.models.ppo import PPOModelOutput
+from duo_ai.utils.global_variables import set_global_variable
 from torch import nn
 
 import duo_ai
 from duo_ai.algorithms.ppo import PPOAlgorithm, PPOAlgorithmConfig
-from duo_ai.core.environment import CoordEnv, CoordinationConfig
-from duo_ai.core.evaluator import Evaluator, EvaluatorConfig
 from duo_ai.models import registry as model_registry
-from duo_ai.models.ppo import PPOModelOutput
 from duo_ai.policies.ppo import PPOPolicy, PPOPolicyConfig
-from duo_ai.utils.global_variables import set_global_variable
 
 
 class OldGymVectorEnv:

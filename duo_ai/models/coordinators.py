@@ -59,7 +59,8 @@ class CoordinatorModel(ActorCritic):
         hidden_dim = int(config.head_sizes[-1]) if config.head_sizes else width
         super().__init__(hidden_dim, action_count(action_space))
         self.input_keys = tuple(
-            ["base_obs"] * (trunk is not None) + [OBS_KEYS[part] for part in ("hidden", "dist") if part in self.parts]
+            ["base_obs"] * (trunk is not None)
+            + [OBS_KEYS[part] for part in ("hidden", "dist") if part in self.parts]
         )
         self.trunk = trunk
         self.head = MlpTrunk(width, list(config.head_sizes)) if config.head_sizes else nn.Identity()
