@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from doc_block import write_block
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "speed"
 REFERENCE_VENV = WORK / "reference-venv"
@@ -302,12 +304,8 @@ def main() -> None:
     measured = write_doc(results, args, (time.time() - started) / 60)
     print(measured)
     if not args.no_doc:
-        doc = ROOT / "docs" / "PERFORMANCE.md"
-        doc.write_text(PERFORMANCE_HEADER + measured + PERFORMANCE_NOTES)
+        write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/speed.py", measured)
 
-
-PERFORMANCE_HEADER = "# Performance\n\n"
-PERFORMANCE_NOTES = ""
 
 if __name__ == "__main__":
     main()
