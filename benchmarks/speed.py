@@ -80,6 +80,7 @@ def duo_config(case: dict[str, Any], folder: str) -> Any:
             f"algorithm.num_minibatches={case['num_minibatches']}", f"algorithm.gamma={case['gamma']}",
             "algorithm.log_freq=1000000", "algorithm.save_freq=1000000",
             f"evaluation.num_episodes={case['eval_episodes']}", "evaluation.max_num_steps=256",
+            f"torch_threads={case.get('torch_threads', 0)}",
         ],
     )  # fmt: skip
 
@@ -254,9 +255,12 @@ def write_doc(results: dict[str, dict[str, Any]], args: argparse.Namespace, minu
             *rows,
         ]
     )
+    first = next(iter(results.values()))
+    threads = f" --duo-threads {args.duo_threads}" if args.duo_threads else ""
     return (
-        f"Measured by `python benchmarks/speed.py --iterations {args.iterations} --warmup {args.warmup}` "
-        f"({minutes:.0f} min), on {machine()}.\n\n{table}\n\n"
+        f"Measured by `python benchmarks/speed.py --iterations {args.iterations} --warmup {args.warmup}{threads}` "
+        f"({minutes:.0f} min), on {machine()}. Torch threads: duo {first['duo']['torch_threads']}, reference "
+        f"{first['reference']['torch_threads']} (each its default unless stated).\n\n{table}\n\n"
         "The floor, per batched step of all copies (ms) and per PPO update (s):\n\n"
         "| case | simulate | novice forward | expert forward (queried copies) | coordinator forward | update |\n"
         "|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n"
@@ -270,6 +274,7 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--iterations", type=int, default=2, help="measured training iterations")
     parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
+    parser.add_argument("--duo-threads", type=int, default=0, help="duo's torch_threads (0: its default)")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
     parser.add_argument("--worker", choices=["duo", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--case-json", help=argparse.SUPPRESS)
@@ -285,7 +290,10 @@ def main() -> None:
     reference_python = ensure_reference_venv()
     results: dict[str, dict[str, Any]] = {}
     for name in args.cases:
-        case = json.dumps({**CASES[name], "warmup_iterations": args.warmup, "iterations": args.iterations})
+        case = json.dumps(
+            {**CASES[name], "warmup_iterations": args.warmup, "iterations": args.iterations,
+             "torch_threads": args.duo_threads}
+        )  # fmt: skip
         here = [str(Path(__file__).resolve()), "--case-json", case]
         ref = in_worker(reference_python, [str(ROOT / "benchmarks" / "speed_reference.py"), case])
         duo = in_worker(sys.executable, [*here, "--worker", "duo"])
