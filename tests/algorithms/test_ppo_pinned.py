@@ -75,4 +75,6 @@ def test_fixed_seed_coordinator_run_keeps_its_metrics(tmp_path):
     }
     test = json.loads((tmp_path / "pinned" / "test_result.json").read_text())
     metrics["test/reward_mean"] = test["test"]["reward_mean"] if "test" in test else test["reward_mean"]
-    assert metrics == pytest.approx(PINNED, rel=1e-5)
+    # approx_kl is a mean of float32 differences of near-equal numbers: summation order (threads, SIMD)
+    # moves it by ~1e-6, hence the absolute margin; a change of semantics moves metrics far more.
+    assert metrics == pytest.approx(PINNED, rel=1e-5, abs=1e-5)
