@@ -17,7 +17,7 @@ from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
 from duo_ai.policies.base import Policy
-from duo_ai.run import current_run, start_run
+from duo_ai.run import current_run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
 KINDS = ("agent", "coord")
@@ -71,6 +71,7 @@ def protocol_result(config: DictConfig, envs: dict[str, VectorEnv]) -> dict[str,
             "trains on the test distribution (skyline)" if config.skyline else "selects on the test split",
         )
     chosen = load_policy(folder / f"best_{config.selection_split}.ckpt", envs["test"])
+    seed_everything(config.seed)  # as `duo eval` does: reloading the checkpoint gives these numbers
     summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
     logger.info("TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle else "")
     logger.info(format_summary(summary))
@@ -94,6 +95,7 @@ def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     policy = load_policy(load_path, some_env) if load_path else make_policy(config.policy, some_env)
     results = {}
     for split in config.eval_splits:
+        seed_everything(config.seed)  # each split's result is independent of the others and of their order
         results[split] = Evaluator(config.evaluation, envs[split]).evaluate_and_log(policy, f"{split} split")
     out = run.folder / f"{config.eval_name}.eval.json"
     out.write_text(json.dumps(results, indent=2))
