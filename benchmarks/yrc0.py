@@ -2,7 +2,7 @@
 
     python benchmarks/yrc0.py            # all methods x pairs x cost weights x seeds, then the report
     python benchmarks/yrc0.py --pairs distshift --seeds 0 --alphas 0.4   # a slice
-    python benchmarks/yrc0.py --jobs 2   # two runs at a time (each uses one torch thread by default)
+    python benchmarks/yrc0.py --jobs 2   # two runs at a time, each with half the cores
 
 Each run trains and selects on the training pairing (val_sim) and is reported on the test split
 (``test_result.json``). Finished runs are skipped, so an interrupted benchmark continues where it
@@ -12,6 +12,7 @@ stopped. The report (docs/RESULTS.md, docs/figures/pareto.png) is built by ``duo
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -38,7 +39,7 @@ METHODS: dict[str, list[str]] = {
 }
 
 
-def run(pair: str, method: str, alpha: float, seed: int) -> bool:
+def run(pair: str, method: str, alpha: float, seed: int, threads: int) -> bool:
     name = f"{pair}/{method}/alpha{alpha:g}/seed{seed}"
     if (RUNS / name / "test_result.json").exists():
         return False
@@ -46,7 +47,7 @@ def run(pair: str, method: str, alpha: float, seed: int) -> bool:
         sys.executable, "-m", "duo_ai.cli.main", "train", "--type", "coord", "--config",
         f"configs/minigrid_{pair}.yaml", *METHODS[method], f"name={name}", f"experiment_dir={RUNS}",
         f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", "validation_splits=[val_sim]",
-        "overwrite=1",
+        f"torch_threads={threads}", "overwrite=1",
     ]  # fmt: skip
     print("+", name, flush=True)
     started = time.time()
@@ -72,8 +73,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.time()
     grid = list(product(args.pairs, args.methods, args.alphas, args.seeds))
+    threads = max(1, (os.cpu_count() or 1) // args.jobs)  # runs side by side must not oversubscribe the cores
     with ThreadPoolExecutor(args.jobs) as pool:
-        ran = sum(pool.map(lambda point: run(*point), grid))
+        ran = sum(pool.map(lambda point: run(*point, threads), grid))
     hours = (time.time() - started) / 3600
     subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "report", str(RUNS), "--out", str(RUNS / "report")],
                    check=True, cwd=ROOT)  # fmt: skip
