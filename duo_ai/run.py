@@ -137,9 +137,11 @@ def current_device() -> torch.device:
 
 
 def default_torch_threads() -> int:
-    """Half the cores: on small machines torch's own threads otherwise starve the simulator and
-    the Python loop (measured: 2 threads on 2 busy cores made MiniGrid evaluation 30x slower)."""
-    return max(1, (os.cpu_count() or 2) // 2)
+    """Every core. The simulator and torch take turns within a step, so they do not compete;
+    measured on 2 cores, two threads run IMPALA coinrun rollouts 1.8x faster than one and
+    MiniGrid's within 5%. Runs side by side must split the cores (``torch_threads``): a thread
+    waiting for a busy core stalls every parallel op."""
+    return os.cpu_count() or 1
 
 
 def seed_everything(seed: int) -> None:

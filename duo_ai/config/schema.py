@@ -42,7 +42,7 @@ class DuoConfig:
     seed: int = param(0, "seed of every random number generator", min=0)
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
     torch_threads: int = param(
-        0, "CPU threads for torch; 0 = half the cores (the rest simulate envs and run Python)", min=0
+        0, "CPU threads for torch; 0 = every core (runs side by side: cores / runs)", min=0
     )
     experiment_dir: str = param("experiments", "parent folder of experiment folders")
     env: Any = component("environment", "procgen", "base environment suite and its splits")
