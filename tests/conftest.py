@@ -20,6 +20,7 @@ CONFIDENT = 50.0  # logit gap that makes sampling at temperature 1 as good as gr
 @dataclass
 class ScriptedConfig(PolicyConfig):
     shift: int = param(0, "the chain shift this agent knows")
+    confidence: float = param(CONFIDENT, "logit of the action it plays (the others are 0)")
 
 
 @duo_ai.register_policy("scripted")
@@ -44,7 +45,7 @@ class ScriptedAgent(AgentPolicy):
         self.steps_since_reset += 1
         action = (position + self.config.shift) % self.logit_dim
         logits = torch.zeros(len(position), self.logit_dim)
-        logits[torch.arange(len(position)), torch.from_numpy(action)] = CONFIDENT
+        logits[torch.arange(len(position)), torch.from_numpy(action)] = self.config.confidence
         hidden = torch.tensor(np.stack([position, counter], axis=1), dtype=torch.float32)
         return AgentOutput(logits=logits, hidden=hidden)
 
@@ -59,8 +60,10 @@ class ScriptedAgent(AgentPolicy):
         self.config.shift = int(params["shift"])
 
 
-def scripted(env, shift: int) -> ScriptedAgent:
-    config = duo_ai.config.build_section(ScriptedConfig, {"name": "scripted", "shift": shift})
+def scripted(env, shift: int, confidence: float = CONFIDENT) -> ScriptedAgent:
+    config = duo_ai.config.build_section(
+        ScriptedConfig, {"name": "scripted", "shift": shift, "confidence": confidence}
+    )
     return ScriptedAgent(config, env)
 
 
@@ -106,10 +109,15 @@ def chain():
 
 @pytest.fixture
 def agent_checkpoints(tmp_path):
-    """Scripted novice/expert checkpoints for the toy suite: novice knows shift 0, expert 1."""
+    """Scripted checkpoints for the toy suite: novice knows shift 0, expert 1; novice_weak plays
+    as the novice but is far less sure of it (logit 1 instead of 50)."""
     env = ChainEnv(num_envs=2, shift=0)
     paths = {}
-    for role, shift in (("novice", 0), ("expert", 1)):
+    for role, shift, confidence in (
+        ("novice", 0, CONFIDENT),
+        ("expert", 1, CONFIDENT),
+        ("novice_weak", 0, 1.0),
+    ):
         paths[role] = tmp_path / "agents" / f"{role}.ckpt"
-        duo_ai.save_checkpoint(paths[role], scripted(env, shift), env)
+        duo_ai.save_checkpoint(paths[role], scripted(env, shift, confidence), env)
     return paths

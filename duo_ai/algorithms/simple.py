@@ -15,7 +15,7 @@ from duo_ai.config import param
 from duo_ai.coordination.coord_env import NOVICE
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
-from duo_ai.policies.base import Policy
+from duo_ai.policies.base import Policy, ThresholdPolicy
 from duo_ai.run import Run
 
 logger = logging.getLogger("duo_ai")
@@ -86,8 +86,8 @@ class ThresholdSweepConfig(AlgorithmConfig):
 class ThresholdSweep(Algorithm):
     """Scores states the novice visits on the training split, then tries percentiles as thresholds.
 
-    Works with any policy that has ``score(obs)`` and a ``threshold`` parameter (logit, ood);
-    a policy with ``fit(observations)`` (ood) is first fitted on those novice rollouts.
+    Works with any ``ThresholdPolicy`` (logit, ood): it is first fitted on those novice rollouts
+    (ood fits its detector), and remembers the percentile of each threshold it tries.
     """
 
     config_class = ThresholdSweepConfig
@@ -101,19 +101,27 @@ class ThresholdSweep(Algorithm):
             )
 
     def train(
-        self, policy: Policy, env: VectorEnv, validators: dict[str, Evaluator], run: Run | None = None
+        self,
+        policy: ThresholdPolicy,
+        env: VectorEnv,
+        validators: dict[str, Evaluator],
+        run: Run | None = None,
     ) -> None:
         run = require_run(run)
-        observations = novice_observations(env, self.config.rollout_steps, list(self.config.explore_temps))
-        if hasattr(policy, "fit"):
-            policy.fit(observations)
+        rollout = {"steps": int(self.config.rollout_steps), "temperatures": list(self.config.explore_temps)}
+        observations = novice_observations(env, rollout["steps"], rollout["temperatures"])
+        policy.fit(observations)
         scores = np.concatenate([policy.score(obs) for obs in observations])
         # The policy asks when score < threshold: the 0th percentile never asks, +inf always does.
-        thresholds = np.unique([*np.percentile(scores, list(self.config.percentiles)), np.inf])
-        logger.info("%d thresholds from %d novice scores on the training split", len(thresholds), scores.size)
+        candidates: dict[float, float | None] = {np.inf: None}
+        for percentile in sorted(self.config.percentiles):
+            candidates.setdefault(float(np.percentile(scores, percentile)), float(percentile))
+        logger.info("%d thresholds from %d novice scores on the training split", len(candidates), scores.size)
         validation = Validation(validators, run)
-        for index, threshold in enumerate(thresholds):
-            policy.set_params({"threshold": float(threshold)})
+        for index, threshold in enumerate(sorted(candidates)):
+            policy.set_params(
+                {"threshold": threshold, "percentile": candidates[threshold], "rollout": rollout}
+            )
             validation(policy, step=index)
         save_checkpoint(run.folder / "last.ckpt", policy, env)
 

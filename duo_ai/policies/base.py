@@ -58,14 +58,33 @@ class Policy(ABC):
         return self
 
 
+@dataclass
+class ThresholdConfig(PolicyConfig):
+    threshold: float = param(0.0, "ask the expert when confidence is below this")
+    recalibrate: bool = param(
+        True,
+        "at test, carry the chosen percentile (not the raw threshold) to the test novice: refit on its "
+        "training-split rollouts when it differs from the simulated novice",
+    )
+
+
 class ThresholdPolicy(Policy):
-    """Asks the expert (action 1) where the confidence ``score(obs)`` is below ``config.threshold``."""
+    """Asks the expert (action 1) where the confidence ``score(obs)`` is below ``config.threshold``.
+
+    A threshold chosen as the p-th percentile of one novice's scores means little for another
+    novice (a better-trained one is more confident everywhere), so the policy remembers p and
+    ``calibrate`` re-derives the threshold from the deployed novice's scores.
+    """
+
+    config_class: type = ThresholdConfig
 
     def __init__(self, config: Any, env: VectorEnv, device: str | torch.device = "cpu"):
         super().__init__(config, env, device)
         for key in self.required_keys():
             if key not in getattr(self.observation_space, "spaces", {}):
                 raise ConfigError(f"policy.name={config.name} reads {key}: set coordination.open_novice=true")
+        self.percentile: float | None = None  # None: the threshold is not a percentile (+inf, or set by hand)
+        self.rollout: dict[str, Any] = {}  # how the novice states it was fitted on were collected
 
     def required_keys(self) -> list[str]:
         return ["novice_logits"]
@@ -74,14 +93,32 @@ class ThresholdPolicy(Policy):
     def score(self, obs: Observation) -> np.ndarray:
         """Confidence per copy: higher means the novice can be trusted more."""
 
+    def fit(self, observations: list[Observation]) -> None:
+        """Learn whatever ``score`` needs from novice states (nothing, for logits)."""
+
+    def calibrate(self, observations: list[Observation]) -> float:
+        """Refit on these states of the deployed novice; the threshold becomes the same percentile
+        of its scores. Returns the new threshold."""
+        if self.percentile is not None:
+            self.fit(observations)
+            scores = np.concatenate([self.score(obs) for obs in observations])
+            self.config.threshold = float(np.percentile(scores, self.percentile))
+        return float(self.config.threshold)
+
     def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
         return (self.score(obs) < self.config.threshold).astype(np.int64)
 
     def get_params(self) -> dict[str, Any]:
-        return {"threshold": float(self.config.threshold)}
+        return {
+            "threshold": float(self.config.threshold),
+            "percentile": self.percentile,
+            "rollout": self.rollout,
+        }
 
     def set_params(self, params: dict[str, Any]) -> None:
         self.config.threshold = float(params["threshold"])
+        self.percentile = params.get("percentile")
+        self.rollout = dict(params.get("rollout", self.rollout))
 
 
 @dataclass

@@ -10,7 +10,7 @@ import torch
 from duo_ai import registry
 from duo_ai.config import param
 from duo_ai.errors import ConfigError
-from duo_ai.policies.base import Observation, PolicyConfig, ThresholdPolicy
+from duo_ai.policies.base import Observation, ThresholdConfig, ThresholdPolicy
 
 METRICS = ("max_logit", "max_prob", "margin", "entropy", "energy")
 
@@ -37,10 +37,9 @@ def confidence(logits: np.ndarray, metric: str, temperature: float = 1.0) -> np.
 
 
 @dataclass
-class LogitConfig(PolicyConfig):
+class LogitConfig(ThresholdConfig):
     metric: str = param("max_prob", "confidence score of the novice's logits", choices=METRICS)
     score_temperature: float = param(1.0, "temperature applied to the logits before scoring", above=0)
-    threshold: float = param(0.0, "ask the expert when confidence is below this")
 
 
 @registry.register_policy("logit")

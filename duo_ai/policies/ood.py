@@ -23,7 +23,7 @@ from duo_ai import registry
 from duo_ai.config import param
 from duo_ai.errors import ConfigError
 from duo_ai.models.coordinators import FEATURE_TYPES
-from duo_ai.policies.base import Observation, PolicyConfig, ThresholdPolicy
+from duo_ai.policies.base import Observation, ThresholdConfig, ThresholdPolicy
 
 logger = logging.getLogger("duo_ai")
 
@@ -64,7 +64,7 @@ def make_detector(name: str, num_features: int, seed: int, kwargs: dict[str, Any
 
 
 @dataclass
-class OODConfig(PolicyConfig):
+class OODConfig(ThresholdConfig):
     feature_type: str = param("hidden", "novice features the detector sees", choices=FEATURE_TYPES)
     detector: str = param("DeepSVDD", "PyOD detector class")
     detector_kwargs: dict[str, Any] = param({}, "keyword arguments of the detector")

@@ -2,9 +2,11 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from duo_ai.cli.main import main
+from duo_ai.policies.logit import confidence
 
 
 def coord_args(tmp_path, checkpoints, *extra):
@@ -130,7 +132,8 @@ COORDINATORS = {
 
 @pytest.mark.parametrize("method", list(COORDINATORS))
 def test_every_coordinator_trains_saves_loads_and_evaluates(tmp_path, agent_checkpoints, method):
-    args = coord_args(tmp_path, agent_checkpoints, *COORDINATORS[method], "validation_splits=[val_sim]")
+    weak = f"train_novice={agent_checkpoints['novice_weak']}"  # a simulated novice: ood and logit recalibrate
+    args = coord_args(tmp_path, agent_checkpoints, *COORDINATORS[method], "validation_splits=[val_sim]", weak)
     assert main(["train", "--type", "coord", *args]) == 0
     folder = tmp_path / "exp" / "run"
     protocol = json.loads((folder / "test_result.json").read_text())["test"]
@@ -142,3 +145,20 @@ def test_every_coordinator_trains_saves_loads_and_evaluates(tmp_path, agent_chec
     # The reloaded checkpoint is the policy the protocol reported: same seed, same episodes.
     assert again["reward_mean"] == pytest.approx(protocol["reward_mean"])
     assert again["action_1_fraction"] == pytest.approx(protocol["action_1_fraction"])
+
+
+def test_threshold_carries_its_percentile_to_the_test_novice(tmp_path, agent_checkpoints):
+    """Simulated novice: logit 1 on its action; test novice: logit 50. Asking never pays on val_sim,
+    so the lowest percentile is chosen; at test it must be the test novice's score, not the weak one's."""
+    args = coord_args(
+        tmp_path, agent_checkpoints, "policy.name=logit", "algorithm.name=logit", "policy.metric=max_prob",
+        "validation_splits=[val_sim]", f"train_novice={agent_checkpoints['novice_weak']}",
+    )  # fmt: skip
+    assert main(["train", "--type", "coord", *args]) == 0
+    result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
+    weak, sure = confidence(np.array([[1.0, 0, 0], [50.0, 0, 0]]), "max_prob")
+    assert result["calibration"] == pytest.approx(
+        {"percentile": 0.0, "threshold_simulated": weak, "threshold_test": sure}
+    )
+    assert main(["train", "--type", "coord", *args, "policy.recalibrate=false", "overwrite=1"]) == 0
+    assert "calibration" not in json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
