@@ -34,6 +34,13 @@ METHODS: dict[str, list[str]] = {
         f"logit_{m}": ["policy.name=logit", f"policy.metric={m}", "algorithm.name=logit"]
         for m in LOGIT_METRICS
     },
+    # The reference's rule, for comparison: the raw threshold, not carried to the test novice.
+    "logit_max_prob_raw": [
+        "policy.name=logit",
+        "policy.metric=max_prob",
+        "algorithm.name=logit",
+        "policy.recalibrate=false",
+    ],
     "ood": ["policy.name=ood", "policy.feature_type=hidden", "algorithm.name=ood"],
     "ppo": ["algorithm.total_timesteps=200000"],  # the suite config's PPO coordinator (obs_dist)
 }

@@ -51,11 +51,14 @@ def method_label(config: Any) -> str:
         return f"skyline ({policy.name})"
     if policy.name == "always":
         return f"always {policy.agent}"
+    raw = (
+        " (raw threshold)" if policy.name in ("logit", "ood") and not policy.get("recalibrate", True) else ""
+    )
     if policy.name == "logit":
-        return f"logit {policy.metric}"
+        return f"logit {policy.metric}{raw}"
     if policy.name == "ppo":
         return f"ppo {policy.model.get('feature_type', '')}".strip()
-    return str(policy.name)
+    return f"{policy.name}{raw}"
 
 
 def task_label(config: Any) -> str:
