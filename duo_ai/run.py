@@ -137,9 +137,9 @@ def current_device() -> torch.device:
 
 
 def default_torch_threads() -> int:
-    """Every core. The simulator and torch take turns within a step, so they do not compete;
-    measured on 2 cores, two threads run IMPALA coinrun rollouts 1.8x faster than one and
-    MiniGrid's within 5%. Runs side by side must split the cores (``torch_threads``): a thread
+    """Every core. The simulator and torch take turns within a step, so they do not compete, and
+    IMPALA-sized networks run nearly twice as fast on 2 threads as on 1 (benchmarks/threads.py,
+    docs/PERFORMANCE.md). Runs side by side must split the cores (``torch_threads``): a thread
     waiting for a busy core stalls every parallel op."""
     return os.cpu_count() or 1
 
