@@ -112,8 +112,11 @@ class ThresholdSweep(Algorithm):
         observations = novice_observations(env, rollout["steps"], rollout["temperatures"])
         policy.fit(observations)
         scores = np.concatenate([policy.score(obs) for obs in observations])
-        # The policy asks when score < threshold: the 0th percentile never asks, +inf always does.
-        candidates: dict[float, float | None] = {np.inf: None}
+        # The policy asks when score < threshold. Never (-inf) and always (+inf) are candidates of
+        # their own, carried to the test novice as they are; the percentiles in between are
+        # carried as percentiles (the 0th asks only where the novice is less sure than anywhere
+        # in its rollouts, which on a new task is not never).
+        candidates: dict[float, float | None] = {-np.inf: None, np.inf: None}
         for percentile in sorted(self.config.percentiles):
             candidates.setdefault(float(np.percentile(scores, percentile)), float(percentile))
         logger.info("%d thresholds from %d novice scores on the training split", len(candidates), scores.size)
