@@ -90,9 +90,14 @@ def main() -> None:
     figures = ROOT / "docs" / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     (figures / "pareto.png").write_bytes((RUNS / "report" / "pareto.png").read_bytes())
+    last = (
+        f" ({ran} runs in the last invocation, {args.jobs} at a time: {hours:.2f} h of wall time)"
+        if ran
+        else ""
+    )
     measured = (
-        f"Measured by `python benchmarks/yrc0.py` on 2 CPU cores: {total_hours():.2f} h of run time summed over\n"
-        f"all runs ({ran} runs in the last invocation, {args.jobs} at a time: {hours:.2f} h of wall time).\n\n{table}\n![Pareto plot](figures/pareto.png)\n"
+        f"Measured by `python benchmarks/yrc0.py` on 2 CPU cores: {total_hours():.2f} h of run time summed over "
+        f"all {len(list(RUNS.glob('**/test_result.json')))} runs{last}.\n\n{table}\n![Pareto plot](figures/pareto.png)\n"
     )
     write_block(ROOT / "docs" / "RESULTS.md", "YRC-0 results on MiniGrid", "benchmarks/yrc0.py", measured)
     print(table)

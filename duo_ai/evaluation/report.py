@@ -194,7 +194,11 @@ def pareto_plot(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     tasks = sorted({row["task"] for row in rows})
-    figure, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 3.8), squeeze=False)
+    methods = sorted({row["method"] for row in rows})
+    colors = dict(
+        zip(methods, plt.cm.tab20(np.linspace(0, 1, 20))[:: max(1, 20 // len(methods))], strict=False)
+    )
+    figure, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 4.2), squeeze=False)
     for axis, task in zip(axes[0], tasks, strict=True):
         for method in sorted({row["method"] for row in rows if row["task"] == task}):
             points = sorted(
@@ -203,11 +207,12 @@ def pareto_plot(rows: list[dict[str, Any]], path: Path) -> None:
                 if row["task"] == task and row["method"] == method
             )
             _, x, y, err = zip(*points, strict=True)
-            axis.errorbar(x, y, yerr=err, marker="o", capsize=2, label=method)
+            axis.errorbar(x, y, yerr=err, marker="o", capsize=2, label=method, color=colors.get(method))
         axis.set_title(task)
         axis.set_xlabel("expert-query fraction")
         axis.set_ylabel("test reward")
-        axis.legend(fontsize=7)
-    figure.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8)
+    figure.tight_layout(rect=(0, 0.06 * (1 + len(labels) // 6), 1, 1))
     figure.savefig(path, dpi=120)
     plt.close(figure)
