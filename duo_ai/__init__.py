@@ -20,6 +20,7 @@ from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
 from duo_ai.coordination import EXPERT, NOVICE, CoordEnv
 from duo_ai.coordination.costs import reward_per_action
+from duo_ai.coordination.transfer import calibrate_to_test_novice
 from duo_ai.envs import make_base_envs, make_env
 from duo_ai.errors import CheckpointError, ConfigError, DuoError, ExperimentError
 from duo_ai.evaluation import Evaluator
@@ -53,6 +54,7 @@ def make_config(args: Any = None, dotlist: Sequence[str] | None = None) -> DictC
 __all__ = [
     "EXPERT",
     "NOVICE",
+    "calibrate_to_test_novice",
     "CheckpointError",
     "ConfigError",
     "CoordEnv",

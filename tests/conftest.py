@@ -121,3 +121,18 @@ def agent_checkpoints(tmp_path):
         paths[role] = tmp_path / "agents" / f"{role}.ckpt"
         duo_ai.save_checkpoint(paths[role], scripted(env, shift, confidence), env)
     return paths
+
+
+def coord_args(tmp_path, checkpoints, *extra):
+    """Command-line overrides of a toy coordinator run: novice as stand-in expert in training."""
+    return [
+        f"experiment_dir={tmp_path}/exp",
+        "env.name=toy",
+        "name=run",
+        "evaluation.num_episodes=6",
+        f"train_novice={checkpoints['novice']}",
+        f"train_expert={checkpoints['novice']}",
+        f"test_novice={checkpoints['novice']}",
+        f"test_expert={checkpoints['expert']}",
+        *extra,
+    ]

@@ -10,15 +10,14 @@ from typing import Any
 from gymnasium.vector import VectorEnv
 from omegaconf import DictConfig
 
-from duo_ai.algorithms.simple import novice_observations
 from duo_ai.checkpoint import load_policy
-from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.coordination.costs import calibrate, task_key
+from duo_ai.coordination.transfer import calibrate_to_test_novice
 from duo_ai.envs import SPLITS, make_base_envs, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
-from duo_ai.policies.base import Policy, ThresholdPolicy
+from duo_ai.policies.base import Policy
 from duo_ai.run import current_run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
@@ -87,34 +86,6 @@ def protocol_result(config: DictConfig, envs: dict[str, VectorEnv]) -> dict[str,
     }
     (folder / "test_result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
-
-
-def calibrate_to_test_novice(policy: Policy, config: DictConfig, test_env: CoordEnv) -> dict[str, Any] | None:
-    """Carry a threshold coordinator from the simulated novice to the test novice.
-
-    YRC-0 allows the test novice on the training distribution: its states there, collected as the
-    sweep collected the simulated novice's, give the threshold at the percentile chosen on
-    val_sim (ood also refits its detector on them). Without this, a threshold in the simulated
-    novice's score units rarely fits the test novice.
-    """
-    if not isinstance(policy, ThresholdPolicy) or policy.percentile is None or not policy.config.recalibrate:
-        return None
-    if config.skyline or config.train_novice == config.test_novice:
-        return None  # fitted on the test novice already
-    before = float(policy.config.threshold)
-    seed_everything(config.seed)
-    train_env = CoordEnv(
-        config.coordination, make_env(config.env, "train", config.seed), test_env.novice, test_env.expert
-    )
-    train_env.set_costs(test_env.base_penalty)
-    steps, temperatures = policy.rollout["steps"], policy.rollout["temperatures"]
-    after = policy.calibrate(novice_observations(train_env, steps, temperatures))
-    train_env.close()
-    logger.info(
-        "threshold carried to the test novice: percentile %g of its training-split scores, %.6g (was %.6g)",
-        policy.percentile, after, before,
-    )  # fmt: skip
-    return {"percentile": policy.percentile, "threshold_simulated": before, "threshold_test": after}
 
 
 def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:

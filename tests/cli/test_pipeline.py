@@ -2,27 +2,10 @@
 
 import json
 
-import numpy as np
 import pytest
 
-import duo_ai
 from duo_ai.cli.main import main
-from duo_ai.cli.pipeline import calibrate_to_test_novice
-from duo_ai.policies.logit import confidence
-
-
-def coord_args(tmp_path, checkpoints, *extra):
-    return [
-        f"experiment_dir={tmp_path}/exp",
-        "env.name=toy",
-        "name=run",
-        "evaluation.num_episodes=6",
-        f"train_novice={checkpoints['novice']}",
-        f"train_expert={checkpoints['novice']}",
-        f"test_novice={checkpoints['novice']}",
-        f"test_expert={checkpoints['expert']}",
-        *extra,
-    ]
+from tests.conftest import coord_args
 
 
 def test_train_refuses_an_existing_folder_without_overwrite(tmp_path, agent_checkpoints, capsys):
@@ -147,32 +130,6 @@ def test_every_coordinator_trains_saves_loads_and_evaluates(tmp_path, agent_chec
     # The reloaded checkpoint is the policy the protocol reported: same seed, same episodes.
     assert again["reward_mean"] == pytest.approx(protocol["reward_mean"])
     assert again["action_1_fraction"] == pytest.approx(protocol["action_1_fraction"])
-
-
-def test_threshold_carries_its_percentile_to_the_test_novice(tmp_path, agent_checkpoints):
-    """Simulated novice: logit 1 on its action; test novice: logit 50. A threshold at the 0th
-    percentile of the weak novice's scores must become the 0th percentile of the test novice's."""
-    overrides = coord_args(
-        tmp_path, agent_checkpoints, "policy.name=logit", "policy.metric=max_prob",
-        f"train_novice={agent_checkpoints['novice_weak']}",
-    )  # fmt: skip
-    config = duo_ai.load_config(None, overrides)
-    duo_ai.start_run(config)
-    envs = duo_ai.make_coord_envs(config, duo_ai.make_base_envs(config))
-    policy = duo_ai.make_policy(config.policy, envs["train"])
-    weak, sure = confidence(np.array([[1.0, 0, 0], [50.0, 0, 0]]), "max_prob")
-    rollout = {"steps": 4, "temperatures": [1.0]}
-    policy.set_params({"threshold": weak, "percentile": 0.0, "rollout": rollout})
-    assert calibrate_to_test_novice(policy, config, envs["test"]) == pytest.approx(
-        {"percentile": 0.0, "threshold_simulated": weak, "threshold_test": sure}
-    )
-    assert policy.config.threshold == pytest.approx(sure)
-    for always_or_never in (np.inf, -np.inf):  # carried as they are
-        policy.set_params({"threshold": always_or_never, "percentile": None, "rollout": rollout})
-        assert calibrate_to_test_novice(policy, config, envs["test"]) is None
-    policy.set_params({"threshold": weak, "percentile": 0.0, "rollout": rollout})
-    policy.config.recalibrate = False
-    assert calibrate_to_test_novice(policy, config, envs["test"]) is None
 
 
 def test_never_asking_chosen_on_val_sim_never_asks_at_test(tmp_path, agent_checkpoints):

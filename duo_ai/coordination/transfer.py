@@ -1,0 +1,44 @@
+"""Carrying a coordinator fitted in the simulated pairing over to the test novice (YRC-0)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from omegaconf import DictConfig
+
+from duo_ai.algorithms.simple import novice_observations
+from duo_ai.coordination.coord_env import CoordEnv
+from duo_ai.envs import make_env
+from duo_ai.policies.base import Policy, ThresholdPolicy
+from duo_ai.run import seed_everything
+
+logger = logging.getLogger("duo_ai")
+
+
+def calibrate_to_test_novice(policy: Policy, config: DictConfig, test_env: CoordEnv) -> dict[str, Any] | None:
+    """Carry a threshold coordinator from the simulated novice to the test novice.
+
+    YRC-0 allows the test novice on the training distribution: its states there, collected as the
+    sweep collected the simulated novice's, give the threshold at the percentile chosen on
+    val_sim (ood also refits its detector on them). Without this, a threshold in the simulated
+    novice's score units rarely fits the test novice.
+    """
+    if not isinstance(policy, ThresholdPolicy) or policy.percentile is None or not policy.config.recalibrate:
+        return None
+    if config.skyline or config.train_novice == config.test_novice:
+        return None  # fitted on the test novice already
+    before = float(policy.config.threshold)
+    seed_everything(config.seed)
+    train_env = CoordEnv(
+        config.coordination, make_env(config.env, "train", config.seed), test_env.novice, test_env.expert
+    )
+    train_env.set_costs(test_env.base_penalty)
+    steps, temperatures = policy.rollout["steps"], policy.rollout["temperatures"]
+    after = policy.calibrate(novice_observations(train_env, steps, temperatures))
+    train_env.close()
+    logger.info(
+        "threshold carried to the test novice: percentile %g of its training-split scores, %.6g (was %.6g)",
+        policy.percentile, after, before,
+    )  # fmt: skip
+    return {"percentile": policy.percentile, "threshold_simulated": before, "threshold_test": after}
