@@ -90,25 +90,33 @@ def agent_model(case: dict[str, Any]) -> str:
     return "impala_ppo" if case["suite"] == "procgen" else "minigrid_ppo"
 
 
-def duo_pieces(case: dict[str, Any], config: Any) -> tuple[Any, Any, Any]:
-    """The test split's base env, and random-weight novice and expert for it."""
-    from duo_ai import load_config, make_env, make_policy
+def duo_coord_env(case: dict[str, Any], config: Any) -> Any:
+    """CoordEnv on the test split with random-weight novice and expert, costs set."""
+    from duo_ai import CoordEnv, load_config, make_env, make_policy
 
     base_env = make_env(config.env, "test", config.seed)
     agent_config = load_config(None, ["policy.name=ppo", f"policy.model.name={agent_model(case)}"]).policy
-    return base_env, make_policy(agent_config, base_env), make_policy(agent_config, base_env)
+    novice, expert = make_policy(agent_config, base_env), make_policy(agent_config, base_env)
+    env = CoordEnv(config.coordination, base_env, novice, expert)
+    env.set_costs(0.1)
+    return env
+
+
+def duo_run(case: dict[str, Any]) -> tuple[Any, Any]:
+    """A started duo run for ``case`` (in a temporary folder), and its CoordEnv."""
+    from duo_ai import start_run
+
+    config = duo_config(case, tempfile.mkdtemp())
+    start_run(config)
+    return config, duo_coord_env(case, config)
 
 
 def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     import torch
 
-    from duo_ai import CoordEnv, Evaluator, make_algorithm, make_policy, start_run
+    from duo_ai import Evaluator, make_algorithm, make_policy
 
-    config = duo_config(case, tempfile.mkdtemp())
-    start_run(config)
-    base_env, novice, expert = duo_pieces(case, config)
-    env = CoordEnv(config.coordination, base_env, novice, expert)
-    env.set_costs(0.1)
+    config, env = duo_run(case)
     policy = make_policy(config.policy, env)
     algorithm = make_algorithm(config.algorithm)
     ends: list[float] = []
@@ -124,9 +132,7 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     measured = ends[case["warmup_iterations"] - 1 :]
     batch = case["num_envs"] * case["num_steps"]
 
-    eval_env, novice, expert = duo_pieces(case, config)
-    eval_env = CoordEnv(config.coordination, eval_env, novice, expert)
-    eval_env.set_costs(0.1)
+    eval_env = duo_coord_env(case, config)
     started = time.perf_counter()
     summary = Evaluator(config.evaluation, eval_env).evaluate(policy)
     eval_seconds = time.perf_counter() - started
@@ -143,13 +149,9 @@ def run_eval_share(case: dict[str, Any]) -> dict[str, Any]:
     """How much of an evaluation's stepping is counted: the floor counts every copy's step, the
     Evaluator only the steps of each copy's episode quota (copies past their quota, reset steps
     and the rest of episodes cut at max_num_steps are stepped but not counted)."""
-    from duo_ai import CoordEnv, Evaluator, make_policy, start_run
+    from duo_ai import Evaluator, make_policy
 
-    config = duo_config(case, tempfile.mkdtemp())
-    start_run(config)
-    base_env, novice, expert = duo_pieces(case, config)
-    env = CoordEnv(config.coordination, base_env, novice, expert)
-    env.set_costs(0.1)
+    config, env = duo_run(case)
     batched_steps = 0
     step = env.step
 
@@ -169,13 +171,11 @@ def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     import numpy as np
     import torch
 
-    from duo_ai import CoordEnv, make_policy, start_run
+    from duo_ai import make_policy
     from duo_ai.models.base import to_tensor
 
-    config = duo_config(case, tempfile.mkdtemp())
-    start_run(config)
-    base_env, novice, expert = duo_pieces(case, config)
-    coord_env = CoordEnv(config.coordination, base_env, novice, expert)
+    config, coord_env = duo_run(case)
+    base_env, novice, expert = coord_env.base_env, coord_env.novice, coord_env.expert
     coordinator = make_policy(config.policy, coord_env).model
     n, num_steps = case["num_envs"], case["num_steps"]
     pool = base_env.pool

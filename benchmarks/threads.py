@@ -16,13 +16,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from doc_block import write_block
-from speed import CASES, duo_config, duo_pieces
+from speed import CASES, duo_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,15 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def rollout_steps_per_second(case: dict[str, Any], steps: int) -> dict[str, Any]:
     import torch
 
-    from duo_ai import CoordEnv, make_policy, start_run
+    from duo_ai import make_policy
     from duo_ai.models.base import to_tensor
     from duo_ai.policies.base import sample_actions
 
-    config = duo_config(case, tempfile.mkdtemp())
-    start_run(config)
-    base_env, novice, expert = duo_pieces(case, config)
-    env = CoordEnv(config.coordination, base_env, novice, expert)
-    env.set_costs(0.1)
+    config, env = duo_run(case)
     policy = make_policy(config.policy, env)
     obs, _ = env.reset()
 
