@@ -2,7 +2,6 @@
 
     python benchmarks/speed.py                        # every case, writes docs/PERFORMANCE.md
     python benchmarks/speed.py --cases distshift2 --iterations 2
-    python benchmarks/speed.py --eval-share           # which share of evaluation steps count (no timing)
 
 For each case both implementations train a PPO coordinator (random-weight novice and expert,
 which is fine for throughput) for warm-up + measured iterations, then evaluate it; steps/s are
@@ -145,27 +144,6 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_eval_share(case: dict[str, Any]) -> dict[str, Any]:
-    """How much of an evaluation's stepping is counted: the floor counts every copy's step, the
-    Evaluator only the steps of each copy's episode quota (copies past their quota, reset steps
-    and the rest of episodes cut at max_num_steps are stepped but not counted)."""
-    from duo_ai import Evaluator, make_policy
-
-    config, env = duo_run(case)
-    batched_steps = 0
-    step = env.step
-
-    def counted_step(actions: Any) -> Any:
-        nonlocal batched_steps
-        batched_steps += 1
-        return step(actions)
-
-    env.step = counted_step
-    summary = Evaluator(config.evaluation, env).evaluate(make_policy(config.policy, env))
-    stepped = batched_steps * case["num_envs"]
-    return {"counted": summary["steps"], "stepped": stepped, "cut": summary["num_cut"]}
-
-
 def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     """Seconds per iteration of the unavoidable work, and the steps/s it allows."""
     import numpy as np
@@ -293,33 +271,6 @@ def write_doc(results: dict[str, dict[str, Any]], args: argparse.Namespace, minu
     )
 
 
-def eval_share_doc(args: argparse.Namespace) -> None:
-    rows = []
-    for name in args.cases:
-        case = json.dumps(
-            {**CASES[name], "warmup_iterations": 1, "iterations": 0, "torch_threads": args.duo_threads}
-        )
-        share = in_worker(
-            sys.executable, [str(Path(__file__).resolve()), "--case-json", case, "--worker", "eval_share"]
-        )
-        rows.append(
-            f"| {name} | {share['stepped']:,} | {share['counted']:,} | {share['counted'] / share['stepped']:.2f} | "
-            f"{share['cut']} |"
-        )
-        print(rows[-1], flush=True)
-    measured = (
-        "Measured by `python benchmarks/speed.py --eval-share` (counts, not timings: the same on any machine), "
-        "evaluating a random-weight coordinator as in the cases above.\n\n"
-        "| case | copy-steps stepped | steps counted | counted share | episodes cut at 256 |\n"
-        "|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
-    )
-    print(measured)
-    if not args.no_doc:
-        write_block(
-            ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/speed.py --eval-share", measured
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -329,23 +280,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
     parser.add_argument("--duo-threads", type=int, default=0, help="duo's torch_threads (0: its default)")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
-    parser.add_argument(
-        "--eval-share", action="store_true", help="only measure the counted share of duo's evaluation steps"
-    )
-    parser.add_argument("--worker", choices=["duo", "floor", "eval_share"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["duo", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--case-json", help=argparse.SUPPRESS)
     parser.add_argument("--expert-fraction", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         case = json.loads(args.case_json)
-        workers = {"duo": run_duo, "eval_share": run_eval_share}
-        result = (
-            workers[args.worker](case) if args.worker in workers else run_floor(case, args.expert_fraction)
-        )
+        result = run_duo(case) if args.worker == "duo" else run_floor(case, args.expert_fraction)
         print(json.dumps(result))
-        return
-    if args.eval_share:
-        eval_share_doc(args)
         return
 
     started = time.time()

@@ -5,6 +5,10 @@ to the base env. The reward is the base reward minus the expert-query cost and t
 (both multiples of the base penalty set by ``set_costs``). The step after a copy's episode ends
 is the base env's reset step: it is not a decision, so no agent acts, nothing is charged and
 nothing is counted for it.
+
+Like envpool, CoordEnv can also step or reset chosen copies only (``step_copies`` and
+``reset_copies``, see ``duo_ai.envs.copies``): evaluation uses this so that finished copies cost
+no network forward.
 """
 
 from __future__ import annotations
@@ -17,17 +21,11 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from duo_ai.envs.copies import copy_batch, put, reset_copies, step_copies, take
 from duo_ai.policies.base import AgentOutput, AgentPolicy, sample_actions
 
 NOVICE, EXPERT = 0, 1
 NO_AGENT = -1  # no previous decision in this episode
-
-
-def take(obs: Any, mask: np.ndarray) -> Any:
-    """The copies of a batched observation (array or dict of arrays) selected by ``mask``."""
-    if isinstance(obs, dict):
-        return {key: value[mask] for key, value in obs.items()}
-    return obs[mask]
 
 
 def feature_space(dim: int) -> spaces.Box:
@@ -63,6 +61,10 @@ class CoordEnv(VectorEnv):
         self.switch_cost: float | None = None
         self._prev_agent = np.full(self.num_envs, NO_AGENT)
         self._resetting = np.zeros(self.num_envs, bool)
+        # What a step needs of every copy's latest observation (set by _observe).
+        self._base_obs: Any = None
+        self._novice_logits = self._expert_logits = None
+        self._state_handed_out = True  # the arrays above are also the caller's: copy before writing
 
     def set_costs(self, base_penalty: float) -> None:
         """Charge alpha*BP per expert step and beta*BP per switch, BP = ``base_penalty``."""
@@ -74,60 +76,109 @@ class CoordEnv(VectorEnv):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         base_obs, info = self.base_env.reset(seed=seed, options=options)
-        everyone = np.ones(self.num_envs, bool)
-        self.novice.reset(everyone)
-        self.expert.reset(everyone)
-        self._prev_agent[:] = NO_AGENT
-        self._resetting[:] = False
+        self._start_episodes(np.ones(self.num_envs, bool))
         return self._observe(base_obs), info
 
-    @torch.inference_mode()
+    def reset_copies(self, copies: np.ndarray):
+        """Start a new episode on ``copies`` only; their observations."""
+        base_obs, info = reset_copies(self.base_env, copies)
+        self._start_episodes(self._mask(copies))
+        return self._observe(base_obs, copies), info
+
     def step(self, actions: np.ndarray):
+        return self._step(actions)
+
+    def step_copies(self, actions: np.ndarray, copies: np.ndarray):
+        """Step only ``copies`` (ascending indices); their rows of the results."""
+        return self._step(actions, np.asarray(copies))
+
+    @torch.inference_mode()
+    def _step(self, actions: np.ndarray, copies: np.ndarray | None = None):
+        """One decision of every copy (``copies`` None) or of the listed copies."""
         if self.expert_query_cost is None:
             raise RuntimeError("CoordEnv.step before set_costs(base_penalty): the costs are unset")
-        actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-        decision = ~self._resetting
-        base_actions = sample_actions(self._novice_out.logits, self.temperature).cpu().numpy()
+        rows = slice(None) if copies is None else copies
+        actions = np.asarray(actions, dtype=np.int64).reshape(
+            self.num_envs if copies is None else len(copies)
+        )
+        decision = ~self._resetting[rows]
+        novice_logits = (
+            self._novice_logits if copies is None else self._novice_logits[torch.from_numpy(copies)]
+        )
+        base_actions = sample_actions(novice_logits, self.temperature).cpu().numpy()
         asks_expert = decision & (actions == EXPERT)
         if asks_expert.any():
+            asked = asks_expert if copies is None else copies[asks_expert]
             if self.open_expert:
-                expert_logits = self._expert_out.logits[torch.from_numpy(asks_expert)]
+                expert_logits = self._expert_logits[torch.from_numpy(asked)]
             else:
-                expert_logits = self.expert.forward_agent(take(self._base_obs, asks_expert)).logits
+                expert_logits = self.expert.forward_agent(take(self._base_obs, asked)).logits
             base_actions[asks_expert] = sample_actions(expert_logits, self.temperature).cpu().numpy()
 
-        base_obs, base_reward, terminated, truncated, info = self.base_env.step(base_actions)
+        if copies is None:
+            base_obs, base_reward, terminated, truncated, info = self.base_env.step(base_actions)
+        else:
+            base_obs, base_reward, terminated, truncated, info = step_copies(
+                self.base_env, base_actions, copies
+            )
 
         base_reward = np.asarray(base_reward, dtype=np.float64)
-        switched = decision & (self._prev_agent != NO_AGENT) & (actions != self._prev_agent)
+        prev_agent = self._prev_agent[rows]
+        switched = decision & (prev_agent != NO_AGENT) & (actions != prev_agent)
         cost = asks_expert * self.expert_query_cost + switched * self.switch_cost
         reward = np.where(decision, base_reward - cost, 0.0)
 
         ended = np.asarray(terminated) | np.asarray(truncated)
-        self._prev_agent = np.where(decision & ~ended, actions, NO_AGENT)
-        started = self._resetting  # copies whose first observation of a new episode is base_obs
+        self._prev_agent[rows] = np.where(decision & ~ended, actions, NO_AGENT)
+        started = self._resetting[rows]  # copies whose first observation of a new episode is base_obs
         if started.any():
-            self.novice.reset(started)
-            self.expert.reset(started)
-        self._resetting = ended
+            restarted = started if copies is None else self._mask(copies[started])
+            self.novice.reset(restarted)
+            self.expert.reset(restarted)
+        self._resetting[rows] = ended
 
         info = dict(info)
         info["base_reward"] = np.where(decision, base_reward, 0.0)
         info["base_action"] = np.where(decision, base_actions, -1)
-        return self._observe(base_obs), reward, terminated, truncated, info
+        return self._observe(base_obs, copies), reward, terminated, truncated, info
 
-    def _observe(self, base_obs: Any) -> dict[str, Any]:
-        """Run the novice once on every copy (and the open expert) and build the observation."""
-        self._base_obs = base_obs
-        with torch.inference_mode():
-            self._novice_out = self.novice.forward_agent(base_obs)
-            if self.open_expert:
-                self._expert_out = self.expert.forward_agent(base_obs)
+    def _start_episodes(self, mask: np.ndarray) -> None:
+        self.novice.reset(mask)
+        self.expert.reset(mask)
+        self._prev_agent[mask] = NO_AGENT
+        self._resetting[mask] = False
+
+    def _mask(self, copies: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.num_envs, bool)
+        mask[copies] = True
+        return mask
+
+    @torch.inference_mode()
+    def _observe(self, base_obs: Any, copies: np.ndarray | None = None) -> dict[str, Any]:
+        """Run the novice once on the copies observed (and the open expert); keep what a step
+        needs of every copy, and build the observation."""
+        novice_out = self.novice.forward_agent(base_obs)
+        expert_out = self.expert.forward_agent(base_obs) if self.open_expert else None
+        if copies is None:  # the arrays handed out are kept, not copied
+            self._base_obs, self._novice_logits = base_obs, novice_out.logits
+            self._expert_logits = expert_out.logits if expert_out is not None else None
+            self._state_handed_out = True
+        else:
+            if self._state_handed_out:  # first partial update: own the state before writing rows
+                self._base_obs = copy_batch(self._base_obs)
+                self._novice_logits = self._novice_logits.clone()
+                self._expert_logits = self._expert_logits.clone() if expert_out is not None else None
+                self._state_handed_out = False
+            put(self._base_obs, copies, base_obs)
+            rows = torch.from_numpy(copies)
+            self._novice_logits[rows] = novice_out.logits
+            if expert_out is not None:
+                self._expert_logits[rows] = expert_out.logits
         obs = {"base_obs": base_obs}
         if self.open_novice:
-            obs.update(_features("novice", self._novice_out))
-        if self.open_expert:
-            obs.update(_features("expert", self._expert_out))
+            obs.update(_features("novice", novice_out))
+        if expert_out is not None:
+            obs.update(_features("expert", expert_out))
         return obs
 
     def close(self, **kwargs: Any) -> None:

@@ -1,7 +1,8 @@
 """envpool's batched C++ environments behind Gymnasium's vector API.
 
 envpool already batches and autoresets (next-step mode); this adapter only gives it the
-``single_*`` spaces of ``gymnasium.vector.VectorEnv`` and picks one key of dict observations.
+``single_*`` spaces of ``gymnasium.vector.VectorEnv``, picks one key of dict observations, and
+exposes envpool's stepping and resetting of chosen copies (see ``duo_ai.envs.copies``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,28 @@ class EnvpoolVectorEnv(VectorEnv):
     def step(self, actions: np.ndarray):
         obs, reward, terminated, truncated, info = self.pool.step(np.asarray(actions, dtype=np.int32))
         return self._obs(obs), reward, terminated, truncated, info
+
+    def step_copies(self, actions: np.ndarray, copies: np.ndarray):
+        obs, reward, terminated, truncated, info = self.pool.step(
+            np.asarray(actions, dtype=np.int32), self._env_ids(copies)
+        )
+        self._check_order(info, copies)
+        return self._obs(obs), reward, terminated, truncated, info
+
+    def reset_copies(self, copies: np.ndarray):
+        obs, info = self.pool.reset(self._env_ids(copies))
+        self._check_order(info, copies)
+        return self._obs(obs), info
+
+    @staticmethod
+    def _env_ids(copies: np.ndarray) -> np.ndarray:
+        return np.asarray(copies, dtype=np.int32)
+
+    @staticmethod
+    def _check_order(info: dict[str, Any], copies: np.ndarray) -> None:
+        """envpool's synchronous mode answers in the order asked; rows must match ``copies``."""
+        if not np.array_equal(info["env_id"], copies):
+            raise RuntimeError(f"envpool answered for copies {info['env_id']}, asked {copies}")
 
     def close(self, **kwargs: Any) -> None:
         self.pool.close()

@@ -55,24 +55,29 @@ class ChainEnv(VectorEnv):
         return obs
 
     def reset(self, *, seed=None, options=None):
-        self.position[:] = 0
-        self.elapsed[:] = 0
-        self.needs_reset[:] = False
-        return self._obs(), {}
+        return self.reset_copies(np.arange(self.num_envs))
 
     def step(self, actions):
+        return self.step_copies(actions, np.arange(self.num_envs))
+
+    def step_copies(self, actions, copies):
+        """Step only ``copies`` (see ``duo_ai.envs.copies``)."""
         actions = np.asarray(actions)
-        resetting = self.needs_reset.copy()
-        correct = (actions == self.rewarded_action()) & ~resetting
-        reward = correct.astype(np.float32)
-        self.position += correct
-        self.elapsed += ~resetting
-        self.position[resetting] = 0
-        self.elapsed[resetting] = 0
-        terminated = self.position == self.length
-        truncated = ~terminated & (self.elapsed >= self.time_limit)
-        self.needs_reset = terminated | truncated
-        return self._obs(), reward, terminated, truncated, {}
+        resetting = self.needs_reset[copies]
+        correct = (actions == self.rewarded_action()[copies]) & ~resetting
+        position = np.where(resetting, 0, self.position[copies] + correct)
+        elapsed = np.where(resetting, 0, self.elapsed[copies] + 1)
+        terminated = position == self.length
+        truncated = ~terminated & (elapsed >= self.time_limit)
+        self.position[copies], self.elapsed[copies] = position, elapsed
+        self.needs_reset[copies] = terminated | truncated
+        return self._obs()[copies], correct.astype(np.float32), terminated, truncated, {}
+
+    def reset_copies(self, copies):
+        self.position[copies] = 0
+        self.elapsed[copies] = 0
+        self.needs_reset[copies] = False
+        return self._obs()[copies], {}
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Evaluate a policy on exactly ``num_episodes`` complete episodes.
 
-Episodes are spread evenly over the copies and each copy contributes only its first quota of
-episodes, so short episodes are not over-represented. Reset steps (the step after an episode
-ends, under next-step autoreset) are not counted.
+Episodes are spread evenly over the copies and each copy plays exactly its quota, so short
+episodes are not over-represented. Only copies with episodes left are stepped, and a copy whose
+episode ends or is cut at ``max_num_steps`` starts its next one at once (``duo_ai.envs.copies``):
+every step taken is a counted step of some episode.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import logging
 from typing import Any
 
 import numpy as np
+import torch
 from gymnasium.vector import VectorEnv
 
+from duo_ai.envs.copies import put, reset_copies, step_copies, take
 from duo_ai.evaluation.stats import format_summary, mean_std_ci
 from duo_ai.policies.base import Policy
 
@@ -36,44 +39,46 @@ class Evaluator:
         """Run the episodes and return their summary (see ``summarize``).
 
         ``keep_episodes`` adds each episode's reward (``episode_rewards``), e.g. for bootstrapping.
+        The policy sees the observations of the copies still playing only. The global random state
+        is restored afterwards, so validating during training leaves the training run unchanged.
         """
+        with torch.random.fork_rng():
+            return self._evaluate(policy, num_episodes, keep_episodes)
+
+    def _evaluate(self, policy: Policy, num_episodes: int | None, keep_episodes: bool) -> dict[str, Any]:
         num_episodes = num_episodes or self.config.num_episodes
         max_len = self.config.max_num_steps
         n = self.env.num_envs
         quota = episode_quotas(num_episodes, n)
         finished = np.zeros(n, np.int64)
         ep_reward, ep_base, ep_len, ep_expert = (np.zeros(n) for _ in range(4))
-        skipping = np.zeros(n, bool)  # copy is finishing an episode that was cut
-        resetting = np.zeros(n, bool)
         records: list[tuple[float, float, int, float, bool]] = []
-        # Bound for episodes that never end: every counted episode fits in max_len + 1 steps.
-        step_budget = (int(quota.max()) + 1) * (max_len + 1) * 2
 
         policy.eval()
         obs, _ = self.env.reset()
         policy.reset(np.ones(n, bool))
-        for _ in range(step_budget):
-            if (finished >= quota).all():
-                break
-            actions = policy.act(obs, temperature=self.config.temperature)
-            obs, reward, terminated, truncated, info = self.env.step(actions)
+        playing = np.flatnonzero(quota > 0)
+        obs = take(obs, playing)
+        while playing.size:  # each pass is one counted step of every playing copy: at most quota * max_len
+            actions = np.asarray(policy.act(obs, temperature=self.config.temperature))
+            obs, reward, terminated, truncated, info = step_copies(self.env, actions, playing)
+            ep_reward[playing] += reward
+            ep_base[playing] += np.asarray(info.get("base_reward", reward), dtype=np.float64)
+            ep_len[playing] += 1
+            ep_expert[playing] += actions == 1
             ended = np.asarray(terminated) | np.asarray(truncated)
-            counted = ~resetting & ~skipping & (finished < quota)
-            base = np.asarray(info.get("base_reward", reward), dtype=np.float64)
-            ep_reward += np.where(counted, reward, 0.0)
-            ep_base += np.where(counted, base, 0.0)
-            ep_len += counted
-            ep_expert += counted & (np.asarray(actions) == 1)
-            cut = counted & ~ended & (ep_len >= max_len)
-            for i in np.flatnonzero(counted & (ended | cut)):
-                records.append((ep_reward[i], ep_base[i], int(ep_len[i]), ep_expert[i], bool(cut[i])))
+            cut = ~ended & (ep_len[playing] >= max_len)
+            for i, was_cut in zip(playing[ended | cut], cut[ended | cut], strict=True):
+                records.append((ep_reward[i], ep_base[i], int(ep_len[i]), ep_expert[i], bool(was_cut)))
                 finished[i] += 1
                 ep_reward[i] = ep_base[i] = ep_len[i] = ep_expert[i] = 0
-            skipping = (skipping | cut) & ~ended
-            policy.reset(resetting)  # their observation is the first of a new episode
-            resetting = ended
-        if len(records) < num_episodes:
-            logger.warning("evaluation stopped after %d of %d episodes", len(records), num_episodes)
+            stays = finished[playing] < quota[playing]
+            restarts = (ended | cut) & stays
+            obs, playing = take(obs, stays), playing[stays]
+            if restarts.any():
+                first_obs, _ = reset_copies(self.env, playing[restarts[stays]])
+                put(obs, restarts[stays], first_obs)
+                policy.reset(np.isin(np.arange(n), playing[restarts[stays]]))
         summary = summarize(records)
         if keep_episodes:
             summary["episode_rewards"] = [float(record[0]) for record in records]

@@ -114,6 +114,35 @@ def test_novice_runs_once_per_step_and_expert_only_where_asked(chain):
     assert env.expert.batch_sizes == [2]
 
 
+def test_chosen_copies_step_with_exact_costs_and_the_novice_runs_on_them_only(chain):
+    env = make(chain, expert_query_cost_weight=0.4, switch_agent_cost_weight=0.3)
+    env.reset()
+    env.step(np.full(3, NOVICE))
+    obs, reward, terminated, truncated, info = env.step_copies(np.array([EXPERT, NOVICE]), np.array([0, 2]))
+    np.testing.assert_allclose(reward, [1.0 - (0.4 + 0.3) * BP, 0.0], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(info["base_action"], [1, 0])
+    np.testing.assert_array_equal(chain.position, [1, 0, 0])
+    assert obs["novice_logits"].shape == (2, 3)
+    assert env.novice.batch_sizes == [3, 3, 2] and env.expert.batch_sizes == [1]
+    # Copy 1 was not stepped: its next decision still follows its novice step, and its novice
+    # logits (kept from the full step) still drive its action.
+    _, reward, *_ = env.step(np.array([EXPERT, EXPERT, NOVICE]))
+    np.testing.assert_allclose(reward, [1.0 - 0.4 * BP, 1.0 - (0.4 + 0.3) * BP, 0.0], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(chain.position, [2, 1, 0])
+
+
+def test_resetting_chosen_copies_starts_their_episodes_afresh(chain):
+    env = make(chain, expert_query_cost_weight=0.0, switch_agent_cost_weight=0.3)
+    env.reset()
+    env.step(np.full(3, EXPERT))
+    obs, _ = env.reset_copies(np.array([1]))
+    np.testing.assert_array_equal(obs["base_obs"].argmax(axis=1), [0])
+    np.testing.assert_array_equal(obs["novice_hidden"][:, 1], [0])  # novice memory reset
+    np.testing.assert_array_equal(chain.position, [1, 0, 1])
+    _, reward, *_ = env.step(np.full(3, NOVICE))  # copy 1: first decision of an episode, no switch
+    np.testing.assert_allclose(reward, [-0.3 * BP, 0.0, -0.3 * BP], rtol=0, atol=1e-12)
+
+
 def test_recurrent_state_resets_at_each_new_episode(chain):
     env = make(chain)
     obs, _ = env.reset()

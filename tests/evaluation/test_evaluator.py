@@ -5,9 +5,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import duo_ai
 from duo_ai.coordination import CoordEnv
+from duo_ai.envs.toy import ChainEnv
 from duo_ai.evaluation import Evaluator, episode_quotas, format_summary, mean_std_ci
-from duo_ai.policies.simple import AlwaysPolicy
+from duo_ai.policies.simple import AlwaysPolicy, RandomPolicy
 from tests.conftest import coord_config, scripted
 
 
@@ -64,8 +66,8 @@ def test_mixed_lengths_keep_every_copy_to_its_quota(chain):
     """Copy 0 (expert) finishes in 5 steps, the others (novice) in 8: counts stay per copy."""
 
     class Mixed(AlwaysPolicy):
-        def act(self, obs, temperature=1.0):
-            return np.array([1, 0, 0])
+        def act(self, obs, temperature=1.0):  # the expert for copy 0 while it plays (first row)
+            return np.array([1, 0, 0]) if len(obs["base_obs"]) == 3 else np.zeros(len(obs["base_obs"]))
 
     env = CoordEnv(coord_config(), chain, scripted(chain, 0), scripted(chain, 1))
     env.set_costs(0.0)
@@ -73,6 +75,51 @@ def test_mixed_lengths_keep_every_copy_to_its_quota(chain):
     assert summary["num_episodes"] == 6
     assert summary["steps"] == 2 * 5 + 4 * 8
     assert summary["reward_mean"] == pytest.approx(10 / 6)
+
+
+class CountingChain(ChainEnv):
+    """The shifted chain, counting the copy-steps it simulates and the resets of chosen copies."""
+
+    def __init__(self):
+        super().__init__(num_envs=3, length=5, num_actions=3, time_limit=8, shift=1)
+        self.copy_steps, self.copy_resets = 0, 0
+
+    def step_copies(self, actions, copies):
+        self.copy_steps += len(copies)
+        return super().step_copies(actions, copies)
+
+    def reset_copies(self, copies):
+        self.copy_resets += len(copies)
+        return super().reset_copies(copies)
+
+
+def test_cut_episodes_restart_at_once_so_every_step_is_counted():
+    chain = CountingChain()
+    summary = Evaluator(evaluation(6, max_num_steps=3), chain).evaluate(scripted(chain, 0))
+    assert (summary["num_episodes"], summary["num_cut"], summary["steps"]) == (6, 6, 18)
+    assert chain.copy_steps == 18
+    assert chain.copy_resets == 3 + 3  # the first reset of every copy, then one restart each
+
+
+def test_copies_past_their_quota_are_neither_stepped_nor_forwarded():
+    chain = CountingChain()
+    env = CoordEnv(coord_config(), chain, scripted(chain, 0), scripted(chain, 1))
+    env.set_costs(0.5)
+    summary = Evaluator(evaluation(4), env).evaluate(always(env, "expert"))  # quotas 2, 1, 1
+    assert (summary["num_episodes"], summary["steps"]) == (4, 20)
+    assert chain.copy_steps == 20
+    assert env.novice.batch_sizes == [3] * 6 + [1] * 6  # reset, 5 steps; restart of copy 0, 5 steps
+    assert env.expert.batch_sizes == [3] * 5 + [1] * 5
+
+
+def test_gymnasium_envs_are_evaluated_through_the_fallback():
+    config = duo_ai.load_config(None, ["env.name=gym", "env.task=CartPole-v1", "env.num_envs=3"])
+    env = duo_ai.make_env(config.env, "test", 0)
+    summary = Evaluator(evaluation(5, max_num_steps=4), env).evaluate(
+        RandomPolicy(SimpleNamespace(prob=0.5), env)
+    )
+    assert (summary["num_episodes"], summary["num_cut"], summary["steps"]) == (5, 5, 20)
+    assert summary["reward_mean"] == 4.0  # CartPole pays 1 per step, and no episode falls in 4 steps
 
 
 def test_confidence_interval_is_196_std_over_sqrt_n():

@@ -1,0 +1,71 @@
+"""Stepping and resetting some copies of a vector env, not all of them.
+
+Evaluation needs this: a copy whose episode is cut at ``max_num_steps`` should start its next
+episode at once, and a copy that has played its episodes should cost nothing. Gymnasium's vector
+API steps every copy, so envs that can do better offer two methods, with ``copies`` an ascending
+array of copy indices and every result holding those copies' rows only:
+
+- ``step_copies(actions, copies) -> (obs, reward, terminated, truncated, info)``
+- ``reset_copies(copies) -> (obs, info)``
+
+envpool, the toy chain and CoordEnv have them. For any other vector env the functions below fall
+back to a full step (the other copies take random actions: they are idle or about to be reset)
+and to Gymnasium's ``reset_mask`` option.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium.vector import VectorEnv
+
+Observation = Any  # a batch: an array, or a dict of arrays
+
+
+def take(obs: Observation, rows: np.ndarray) -> Observation:
+    """The rows (a mask or indices) of a batched observation."""
+    if isinstance(obs, dict):
+        return {key: value[rows] for key, value in obs.items()}
+    return obs[rows]
+
+
+def put(obs: Observation, rows: np.ndarray, values: Observation) -> None:
+    """Write ``values`` into the rows (a mask or indices) of a batched observation, in place."""
+    if isinstance(obs, dict):
+        for key, value in obs.items():
+            value[rows] = values[key]
+    else:
+        obs[rows] = values
+
+
+def copy_batch(obs: Observation) -> Observation:
+    if isinstance(obs, dict):
+        return {key: np.array(value) for key, value in obs.items()}
+    return np.array(obs)
+
+
+def step_copies(env: VectorEnv, actions: np.ndarray, copies: np.ndarray) -> tuple:
+    """Step only ``copies`` with ``actions`` (one per copy listed); their rows of the results."""
+    if hasattr(env, "step_copies"):
+        return env.step_copies(actions, copies)
+    full = env.action_space.sample()
+    full[copies] = actions
+    obs, reward, terminated, truncated, info = env.step(full)
+    rows = {key: value[copies] for key, value in info.items() if _per_copy(value, env.num_envs)}
+    return take(obs, copies), reward[copies], terminated[copies], truncated[copies], rows
+
+
+def reset_copies(env: VectorEnv, copies: np.ndarray) -> tuple[Observation, dict[str, Any]]:
+    """Start a new episode on ``copies`` only; their first observations."""
+    if hasattr(env, "reset_copies"):
+        return env.reset_copies(copies)
+    mask = np.zeros(env.num_envs, bool)
+    mask[copies] = True
+    obs, info = env.reset(options={"reset_mask": mask})
+    rows = {key: value[copies] for key, value in info.items() if _per_copy(value, env.num_envs)}
+    return take(obs, copies), rows
+
+
+def _per_copy(value: Any, num_envs: int) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim > 0 and len(value) == num_envs
