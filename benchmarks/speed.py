@@ -31,6 +31,7 @@ from doc_block import write_block
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "speed"
 REFERENCE_VENV = WORK / "reference-venv"
+RESULTS = WORK / "results.json"
 REFERENCE = "duo-ai==1.0.1"
 TORCH = "torch==2.13.0"  # installed first: the reference's unpinned torch would pull a CUDA build
 
@@ -236,7 +237,8 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}")  # fmt: skip
 
 
-def write_doc(results: dict[str, dict[str, Any]], args: argparse.Namespace, minutes: float) -> str:
+def write_doc(results: dict[str, dict[str, Any]], run: dict[str, Any]) -> str:
+    """The measured block of docs/PERFORMANCE.md; ``run`` says how it was measured."""
     rows = []
     for name, r in results.items():
         duo, ref, floor = r["duo"], r["reference"], r["floor"]
@@ -244,7 +246,7 @@ def write_doc(results: dict[str, dict[str, Any]], args: argparse.Namespace, minu
             key = f"{kind}_steps_per_second"
             rows.append(
                 f"| {name} | {kind} | {ref[key]:,.0f} | {duo[key]:,.0f} | {duo[key] / ref[key]:.2f}x | "
-                f"{floor[key]:,.0f} | {floor[key] / duo[key]:.2f}x |"
+                f"{floor[key]:,.0f} | {floor[key] / ref[key]:.2f}x | {floor[key] / duo[key]:.2f}x |"
             )
     floors = [
         f"| {name} | " + " | ".join(f"{r['floor'][k]:.2f}" for k in (
@@ -254,17 +256,19 @@ def write_doc(results: dict[str, dict[str, Any]], args: argparse.Namespace, minu
     ]  # fmt: skip
     table = "\n".join(
         [
-            "| case | phase | reference steps/s | duo steps/s | duo / reference | floor steps/s | duo time / floor |",
-            "|---|---|---|---|---|---|---|",
+            "| case | phase | reference steps/s | duo steps/s | duo / reference | floor steps/s | floor / reference "
+            "| duo time / floor |",
+            "|---|---|---|---|---|---|---|---|",
             *rows,
         ]
     )
     first = next(iter(results.values()))
-    threads = f" --duo-threads {args.duo_threads}" if args.duo_threads else ""
+    threads = f" --duo-threads {run['duo_threads']}" if run["duo_threads"] else ""
     return (
-        f"Measured by `python benchmarks/speed.py --iterations {args.iterations} --warmup {args.warmup}{threads}` "
-        f"({minutes:.0f} min), on {machine()}. Torch threads: duo {first['duo']['torch_threads']}, reference "
-        f"{first['reference']['torch_threads']} (each its default unless stated).\n\n{table}\n\n"
+        f"Measured by `python benchmarks/speed.py --iterations {run['iterations']} --warmup {run['warmup']}{threads}` "
+        f"({run['minutes']:.0f} min), on {run['machine']}. Torch threads: duo {first['duo']['torch_threads']}, reference "
+        f"{first['reference']['torch_threads']} (each its default unless stated). "
+        f"Floor / reference is the most any implementation could gain over the reference here.\n\n{table}\n\n"
         "The floor, per batched step of all copies (ms) and per PPO update (s):\n\n"
         "| case | simulate | novice forward | expert forward (queried copies) | coordinator forward | update |\n"
         "|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n"
@@ -280,6 +284,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
     parser.add_argument("--duo-threads", type=int, default=0, help="duo's torch_threads (0: its default)")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
+    parser.add_argument(
+        "--from-results",
+        action="store_true",
+        help=f"rewrite the doc from the last run's {RESULTS}, measure nothing",
+    )
     parser.add_argument("--worker", choices=["duo", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--case-json", help=argparse.SUPPRESS)
     parser.add_argument("--expert-fraction", type=float, help=argparse.SUPPRESS)
@@ -288,6 +297,9 @@ def main() -> None:
         case = json.loads(args.case_json)
         result = run_duo(case) if args.worker == "duo" else run_floor(case, args.expert_fraction)
         print(json.dumps(result))
+        return
+    if args.from_results:
+        publish(json.loads(RESULTS.read_text()), args)
         return
 
     started = time.time()
@@ -311,9 +323,17 @@ def main() -> None:
                 f"({duo[key] / ref[key]:.2f}x)  floor {floor[key]:8.0f} ({floor[key] / duo[key]:.2f}x duo's time)",
                 flush=True,
             )
+    run = {
+        "iterations": args.iterations, "warmup": args.warmup, "duo_threads": args.duo_threads,
+        "minutes": (time.time() - started) / 60, "machine": machine(), "cases": results,
+    }  # fmt: skip
     WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "results.json").write_text(json.dumps(results, indent=2))
-    measured = write_doc(results, args, (time.time() - started) / 60)
+    RESULTS.write_text(json.dumps(run, indent=2))
+    publish(run, args)
+
+
+def publish(run: dict[str, Any], args: argparse.Namespace) -> None:
+    measured = write_doc(run["cases"], run)
     print(measured)
     if not args.no_doc:
         write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/speed.py", measured)
