@@ -133,6 +133,15 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     batch = case["num_envs"] * case["num_steps"]
 
     eval_env = duo_coord_env(case, config)
+    batches = 0  # batched steps of the evaluation (it steps only the copies with episodes left)
+    step_copies = eval_env.step_copies
+
+    def counted_step_copies(actions: Any, copies: Any) -> Any:
+        nonlocal batches
+        batches += 1
+        return step_copies(actions, copies)
+
+    eval_env.step_copies = counted_step_copies
     started = time.perf_counter()
     summary = Evaluator(config.evaluation, eval_env).evaluate(policy)
     eval_seconds = time.perf_counter() - started
@@ -140,6 +149,7 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
         "train_steps_per_second": case["iterations"] * batch / (measured[-1] - measured[0]),
         "eval_steps_per_second": summary["steps"] / eval_seconds,
         "eval_steps": summary["steps"],
+        "eval_mean_batch": summary["steps"] / batches,
         "expert_fraction": summary["action_1_fraction"],
         "torch_threads": torch.get_num_threads(),
     }
@@ -251,7 +261,8 @@ def write_doc(results: dict[str, dict[str, Any]], run: dict[str, Any]) -> str:
     floors = [
         f"| {name} | " + " | ".join(f"{r['floor'][k]:.2f}" for k in (
             "simulate_ms_per_step", "novice_forward_ms_per_step", "expert_forward_ms_per_step",
-            "coordinator_forward_ms_per_step")) + f" | {r['floor']['update_s_per_iteration']:.1f} |"
+            "coordinator_forward_ms_per_step")) + f" | {r['floor']['update_s_per_iteration']:.1f} | "
+        f"{r['duo']['eval_mean_batch']:.1f} of {CASES[name]['num_envs']} |"
         for name, r in results.items()
     ]  # fmt: skip
     table = "\n".join(
@@ -269,9 +280,11 @@ def write_doc(results: dict[str, dict[str, Any]], run: dict[str, Any]) -> str:
         f"({run['minutes']:.0f} min), on {run['machine']}. Torch threads: duo {first['duo']['torch_threads']}, reference "
         f"{first['reference']['torch_threads']} (each its default unless stated). "
         f"Floor / reference is the most any implementation could gain over the reference here.\n\n{table}\n\n"
-        "The floor, per batched step of all copies (ms) and per PPO update (s):\n\n"
-        "| case | simulate | novice forward | expert forward (queried copies) | coordinator forward | update |\n"
-        "|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n"
+        "The floor, per batched step of all copies (ms) and per PPO update (s); and how many copies duo's evaluation "
+        "steps at once on average (only those with episodes left):\n\n"
+        "| case | simulate | novice forward | expert forward (queried copies) | coordinator forward | update "
+        "| duo's evaluation: copies per batched step |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n"
     )
 
 

@@ -8,9 +8,10 @@ array of copy indices and every result holding those copies' rows only:
 - ``step_copies(actions, copies) -> (obs, reward, terminated, truncated, info)``
 - ``reset_copies(copies) -> (obs, info)``
 
-envpool, the toy chain and CoordEnv have them. For any other vector env the functions below fall
-back to a full step (the other copies take random actions: they are idle or about to be reset)
-and to Gymnasium's ``reset_mask`` option.
+envpool, the toy chain and CoordEnv have them. For Gymnasium's own vector envs (and wrappers of
+them) the functions below fall back to a full step (the other copies take random actions: they
+are idle or about to be reset) and to the ``reset_mask`` option of their ``reset``. Any other vector
+env must offer the two methods: a ``reset`` that ignored the mask would restart every copy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from gymnasium.vector import VectorEnv
+from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv, VectorEnv
 
 Observation = Any  # a batch: an array, or a dict of arrays
 
@@ -60,6 +61,11 @@ def reset_copies(env: VectorEnv, copies: np.ndarray) -> tuple[Observation, dict[
     """Start a new episode on ``copies`` only; their first observations."""
     if hasattr(env, "reset_copies"):
         return env.reset_copies(copies)
+    if not isinstance(env.unwrapped, (SyncVectorEnv, AsyncVectorEnv)):
+        raise TypeError(
+            f"{type(env.unwrapped).__name__} cannot reset single copies: give it step_copies and reset_copies "
+            "methods (see duo_ai.envs.copies), or build it with Gymnasium's SyncVectorEnv or AsyncVectorEnv"
+        )
     mask = np.zeros(env.num_envs, bool)
     mask[copies] = True
     obs, info = env.reset(options={"reset_mask": mask})

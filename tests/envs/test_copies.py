@@ -1,6 +1,8 @@
 """Stepping and resetting chosen copies: natively (envpool, the chain) and by fallback (Gymnasium)."""
 
 import numpy as np
+import pytest
+from gymnasium.vector import VectorEnv
 
 import duo_ai
 from duo_ai.envs.copies import reset_copies, step_copies
@@ -47,3 +49,11 @@ def test_gymnasium_vector_envs_fall_back_to_reset_masks_and_full_steps():
     obs, _ = reset_copies(env, np.array([1]))
     assert obs.shape == (1, 4)
     assert np.abs(obs).max() <= 0.05  # CartPole starts within 0.05 of upright and still
+
+
+def test_other_vector_envs_must_offer_the_methods():
+    class OwnVectorEnv(VectorEnv):  # neither Gymnasium's vector env nor one with the two methods
+        num_envs = 2
+
+    with pytest.raises(TypeError, match="OwnVectorEnv cannot reset single copies: give it step_copies"):
+        reset_copies(OwnVectorEnv(), np.array([0]))
