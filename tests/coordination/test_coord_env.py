@@ -131,6 +131,17 @@ def test_chosen_copies_step_with_exact_costs_and_the_novice_runs_on_them_only(ch
     np.testing.assert_array_equal(chain.position, [2, 1, 0])
 
 
+def test_open_expert_acts_from_the_logits_kept_for_each_copy(chain):
+    env = make(chain, open_expert=True, expert_query_cost_weight=0.0)
+    env.reset()
+    obs, *_ = env.step_copies(np.array([EXPERT]), np.array([2]))  # copy 2 moves to cell 1
+    np.testing.assert_array_equal(obs["expert_logits"].argmax(axis=1), [2])  # (1 + shift 1) % 3
+    _, reward, *_ = env.step(np.full(3, EXPERT))  # each copy's expert acts for its own cell
+    np.testing.assert_array_equal(reward, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(chain.position, [1, 1, 2])
+    assert env.expert.batch_sizes == [3, 1, 3]  # open: it runs on every observation, never on demand
+
+
 def test_resetting_chosen_copies_starts_their_episodes_afresh(chain):
     env = make(chain, expert_query_cost_weight=0.0, switch_agent_cost_weight=0.3)
     env.reset()
