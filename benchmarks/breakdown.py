@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from doc_block import write_block
-from speed import CASES, duo_coord_env, duo_run, in_worker
+from speed import CASES, add_case_arguments, duo_coord_env, duo_run, in_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = ("simulate", "novice forward", "expert forward", "coordinator forward", "PPO update")
@@ -116,10 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--iterations", type=int, default=1, help="measured training iterations")
-    parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
-    parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
+    add_case_arguments(parser, iterations=1)
     parser.add_argument("--case-json", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case_json:

@@ -288,15 +288,20 @@ def write_doc(results: dict[str, dict[str, Any]], run: dict[str, Any]) -> str:
     )
 
 
+def add_case_arguments(parser: argparse.ArgumentParser, iterations: int) -> None:
+    """The options of the benchmarks that train and evaluate the cases above."""
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--iterations", type=int, default=iterations, help="measured training iterations")
+    parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
+    parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--iterations", type=int, default=2, help="measured training iterations")
-    parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
+    add_case_arguments(parser, iterations=2)
     parser.add_argument("--duo-threads", type=int, default=0, help="duo's torch_threads (0: its default)")
-    parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
     parser.add_argument(
         "--from-results",
         action="store_true",
