@@ -21,7 +21,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from duo_ai.envs.copies import copy_batch, put, reset_copies, step_copies, take
+from duo_ai.envs.copies import copies_mask, copy_batch, put, reset_copies, step_copies, take
 from duo_ai.policies.base import AgentOutput, AgentPolicy, sample_actions
 
 NOVICE, EXPERT = 0, 1
@@ -82,7 +82,7 @@ class CoordEnv(VectorEnv):
     def reset_copies(self, copies: np.ndarray):
         """Start a new episode on ``copies`` only; their observations."""
         base_obs, info = reset_copies(self.base_env, copies)
-        self._start_episodes(self._mask(copies))
+        self._start_episodes(copies_mask(copies, self.num_envs))
         return self._observe(base_obs, copies), info
 
     def step(self, actions: np.ndarray):
@@ -132,7 +132,7 @@ class CoordEnv(VectorEnv):
         self._prev_agent[rows] = np.where(decision & ~ended, actions, NO_AGENT)
         started = self._resetting[rows]  # copies whose first observation of a new episode is base_obs
         if started.any():
-            restarted = started if copies is None else self._mask(copies[started])
+            restarted = started if copies is None else copies_mask(copies[started], self.num_envs)
             self.novice.reset(restarted)
             self.expert.reset(restarted)
         self._resetting[rows] = ended
@@ -147,11 +147,6 @@ class CoordEnv(VectorEnv):
         self.expert.reset(mask)
         self._prev_agent[mask] = NO_AGENT
         self._resetting[mask] = False
-
-    def _mask(self, copies: np.ndarray) -> np.ndarray:
-        mask = np.zeros(self.num_envs, bool)
-        mask[copies] = True
-        return mask
 
     @torch.inference_mode()
     def _observe(self, base_obs: Any, copies: np.ndarray | None = None) -> dict[str, Any]:

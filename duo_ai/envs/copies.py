@@ -40,6 +40,13 @@ def put(obs: Observation, rows: np.ndarray, values: Observation) -> None:
         obs[rows] = values
 
 
+def copies_mask(copies: np.ndarray, num_envs: int) -> np.ndarray:
+    """A boolean mask over all copies, set at ``copies``."""
+    mask = np.zeros(num_envs, bool)
+    mask[copies] = True
+    return mask
+
+
 def copy_batch(obs: Observation) -> Observation:
     if isinstance(obs, dict):
         return {key: np.array(value) for key, value in obs.items()}
@@ -66,9 +73,7 @@ def reset_copies(env: VectorEnv, copies: np.ndarray) -> tuple[Observation, dict[
             f"{type(env.unwrapped).__name__} cannot reset single copies: give it step_copies and reset_copies "
             "methods (see duo_ai.envs.copies), or build it with Gymnasium's SyncVectorEnv or AsyncVectorEnv"
         )
-    mask = np.zeros(env.num_envs, bool)
-    mask[copies] = True
-    obs, info = env.reset(options={"reset_mask": mask})
+    obs, info = env.reset(options={"reset_mask": copies_mask(copies, env.num_envs)})
     rows = {key: value[copies] for key, value in info.items() if _per_copy(value, env.num_envs)}
     return take(obs, copies), rows
 

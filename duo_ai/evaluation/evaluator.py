@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from gymnasium.vector import VectorEnv
 
-from duo_ai.envs.copies import put, reset_copies, step_copies, take
+from duo_ai.envs.copies import copies_mask, put, reset_copies, step_copies, take
 from duo_ai.evaluation.stats import format_summary, mean_std_ci
 from duo_ai.policies.base import Policy
 
@@ -73,12 +73,12 @@ class Evaluator:
                 finished[i] += 1
                 ep_reward[i] = ep_base[i] = ep_len[i] = ep_expert[i] = 0
             stays = finished[playing] < quota[playing]
-            restarts = (ended | cut) & stays
+            restarts = (ended | cut)[stays]  # among the copies still playing: a new episode starts
             obs, playing = take(obs, stays), playing[stays]
             if restarts.any():
-                first_obs, _ = reset_copies(self.env, playing[restarts[stays]])
-                put(obs, restarts[stays], first_obs)
-                policy.reset(np.isin(np.arange(n), playing[restarts[stays]]))
+                first_obs, _ = reset_copies(self.env, playing[restarts])
+                put(obs, restarts, first_obs)
+                policy.reset(copies_mask(playing[restarts], n))
         summary = summarize(records)
         if keep_episodes:
             summary["episode_rewards"] = [float(record[0]) for record in records]

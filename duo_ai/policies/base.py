@@ -35,7 +35,8 @@ class Policy(ABC):
 
     @abstractmethod
     def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
-        """One action per copy; temperature 0 means greedy."""
+        """One action per copy in ``obs``; temperature 0 means greedy. ``obs`` may hold only some of
+        the env's copies: evaluation passes the copies that still have episodes to play."""
 
     def reset(self, done_mask: np.ndarray) -> None:
         """Forget per-copy memory where ``done_mask`` is set (stateless policies have none)."""
