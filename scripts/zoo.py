@@ -40,6 +40,10 @@ class Agent:
         return self.name.replace("/", "_")
 
     @property
+    def role(self) -> str:
+        return Path(self.name).name
+
+    @property
     def suite_overrides(self) -> list[str]:
         """The env settings that define the task pair (without the agent's training split)."""
         return [o for o in self.overrides if o.startswith(("env.pair=", "env.task=", "env.name="))]
@@ -140,7 +144,7 @@ def export(agent: Agent) -> None:
 def measure(agent: Agent) -> None:
     """Evaluate the shipped checkpoint on every split; results.json keeps one entry per role."""
     suite_dir = (ZOO / agent.name).parent
-    role = Path(agent.name).name
+    role = agent.role
     eval_name = f"{role}.measure"
     duo("eval", "--type", "agent", "--config", agent.config, *agent.suite_overrides,
         f"policy.load_path=zoo:{agent.name}", f"eval_name={eval_name}",

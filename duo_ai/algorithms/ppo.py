@@ -32,6 +32,7 @@ from duo_ai.policies.ppo import PPOPolicy
 from duo_ai.run import Run, capture_rng, restore_rng
 
 logger = logging.getLogger("duo_ai")
+PRECISIONS = ("float32", "bf16")
 
 
 @dataclass
@@ -53,6 +54,15 @@ class PPOConfig(AlgorithmConfig):
     target_kl: float | None = param(None, "stop an update early past this KL", above=0)
     log_freq: int = param(10, "iterations between validations (best_<split>, last)", min=1)
     save_freq: int = param(10, "iterations between saves of last.ckpt (the resume point)", min=1)
+    precision: str = param(
+        "float32", "forward passes in float32, or bf16 (autocast; losses stay float32)", choices=PRECISIONS
+    )
+
+
+def autocast(precision: str, device: torch.device) -> torch.autocast:
+    """The mixed-precision context of forward passes: bf16 matrix work where ``precision`` asks
+    for it (tensor cores on CUDA, AVX512-BF16 on recent CPUs), a no-op for float32."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def model_inputs(model: nn.Module, obs: Any) -> Any:
@@ -95,10 +105,10 @@ class PPO(Algorithm):
 
             # 1. Rollout: num_steps of every copy with the current policy.
             policy.train()
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast(cfg.precision, policy.device):
                 for step in range(cfg.num_steps):
                     out = policy.model(obs)
-                    dist = action_distribution(out.logits)
+                    dist = action_distribution(out.logits.float())
                     action = dist.sample()
                     buffer.store_obs(step, model_inputs(policy.model, obs))
                     buffer.actions[step], buffer.logprobs[step] = action, dist.log_prob(action)
@@ -113,7 +123,7 @@ class PPO(Algorithm):
                     episodes.update(np.asarray(reward), ended, ~resetting, action_np)
                     resetting = ended
                     obs = to_tensor(next_obs, policy.device)
-                next_value = policy.model(obs).value
+                next_value = policy.model(obs).value.float()
 
             # 2. Advantages (GAE), leaving out the reset steps of next-step autoreset.
             advantages, returns = compute_gae(
@@ -162,6 +172,7 @@ class PPO(Algorithm):
         self, model: nn.Module, optimizer: torch.optim.Optimizer, samples: dict[str, Any]
     ) -> dict[str, float]:
         cfg = self.config
+        device = next(model.parameters()).device
         valid_rows = samples["rows"]
         num_samples = len(valid_rows)
         stats: dict[str, list[float]] = {
@@ -176,8 +187,10 @@ class PPO(Algorithm):
             for index in torch.tensor_split(valid_rows[order], cfg.num_minibatches):
                 if len(index) == 0:
                     continue
-                out = model(tree_map(lambda x, i=index: x[i], samples["obs"]))
-                dist = action_distribution(out.logits)
+                with autocast(cfg.precision, device):
+                    out = model(tree_map(lambda x, i=index: x[i], samples["obs"]))
+                logits, values = out.logits.float(), out.value.float()
+                dist = action_distribution(logits)
                 log_ratio = dist.log_prob(samples["actions"][index]) - samples["logprobs"][index]
                 ratio = log_ratio.exp()
                 with torch.no_grad():
@@ -191,9 +204,9 @@ class PPO(Algorithm):
                 policy_loss = torch.max(-advantages * ratio, -advantages * clipped_ratio).mean()
 
                 returns, old_values = samples["returns"][index], samples["values"][index]
-                value_loss = (out.value - returns) ** 2
+                value_loss = (values - returns) ** 2
                 if cfg.clip_vloss:
-                    clipped_value = old_values + (out.value - old_values).clamp(-cfg.clip_coef, cfg.clip_coef)
+                    clipped_value = old_values + (values - old_values).clamp(-cfg.clip_coef, cfg.clip_coef)
                     value_loss = torch.max(value_loss, (clipped_value - returns) ** 2)
                 value_loss = 0.5 * value_loss.mean()
 

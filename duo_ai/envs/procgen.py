@@ -32,6 +32,9 @@ class ProcgenSplitConfig:
 class ProcgenConfig(ComponentConfig):
     task: str = param("coinrun", "Procgen game", choices=GAMES)
     num_envs: int = param(64, "parallel copies", min=1)
+    num_threads: int = param(
+        0, "simulator threads; 0 = one per core (runs side by side: split the cores)", min=0
+    )
     train: ProcgenSplitConfig = section(ProcgenSplitConfig, distribution_mode="easy", start_level=0)
     val_sim: ProcgenSplitConfig = section(ProcgenSplitConfig, start_level=50000, num_levels=256)
     val_true: ProcgenSplitConfig = section(
@@ -63,6 +66,7 @@ class ProcgenSuite(EnvironmentSuite):
             scale_pixels=True,
             num_levels=split_config.num_levels,
             start_level=split_config.start_level,
+            num_threads=config.num_threads,
         )
         env.metadata["duo_env"].update(
             game=config.task,

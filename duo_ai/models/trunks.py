@@ -51,9 +51,7 @@ class ImpalaTrunk(nn.Module):
         self.out_dim = hidden_dim
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = as_float(images)
-        if x.device.type == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = as_float(images).contiguous(memory_format=torch.channels_last)  # faster convs on CPU and GPU
         x = self.stages(x).flatten(1)
         return torch.relu(self.fc(torch.relu(x)))
 
