@@ -121,10 +121,10 @@ def unpack(archive: Path, into: Path) -> Path:
     return site
 
 
-def agents() -> list:
+def agents(names: list[str]) -> list:
     from zoo import select  # scripts/zoo.py: the agents' recipes, shared with CPU training
 
-    return select(PAIRS)
+    return select(names or PAIRS)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> None:
     runs_dir = scratch / "runs"
     settings = DRY_RUN_SETTINGS if args.dry_run else GPU_SETTINGS
     processes = {}
-    for agent in agents():
+    for agent in agents(args.agents):
         folder = runs_dir / agent.run_name
         resume = args.resume and (EXPERIMENTS / agent.run_name / "last.ckpt").exists()
         if resume and not folder.exists():
@@ -269,6 +269,7 @@ def main() -> None:
         "--dry-run", action="store_true", help="tiny budget on the CPU, this machine's packages"
     )
     train.add_argument("--resume", action="store_true", help="continue the runs in experiments/zoo")
+    train.add_argument("--agents", nargs="*", default=[], help=f"agent name prefixes (default: {PAIRS})")
     train.add_argument("--scratch", default="/tmp/duo_gpu", help="where runs are trained")
     train.add_argument("--out", default="/tmp/duo_gpu/out", help="returned files, when $OUT is unset")
     train.add_argument("--set", nargs="*", default=[], help="extra key=value overrides")
