@@ -166,13 +166,14 @@ def capture_rng() -> dict[str, Any]:
 
 
 def restore_rng(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
+    """Restore ``capture_rng``'s states (from a checkpoint loaded onto any device)."""
+    torch.set_rng_state(state["torch"].cpu())
     numpy_state = state["numpy"]
     np.random.set_state(
         {
             "bit_generator": "MT19937",
             "state": {
-                "key": numpy_state["key"].numpy().astype(np.uint32),
+                "key": numpy_state["key"].cpu().numpy().astype(np.uint32),
                 "pos": numpy_state["pos"],
             },
             "has_gauss": numpy_state["has_gauss"],
