@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> None:
             "resume=1" if resume else "overwrite=1", *args.set,
         ]  # fmt: skip
         print("+", " ".join(command), flush=True)
-        log = (scratch / f"{agent.run_name}.stdout").open("w")
+        log = (out / f"{agent.run_name}.stdout.log").open("w")
         processes[agent.run_name] = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
