@@ -16,6 +16,7 @@ Writes go to a temporary file in the same folder, then an atomic rename.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import tempfile
@@ -51,16 +52,24 @@ def describe_space(space: spaces.Space) -> dict[str, Any]:
 
 
 def atomic_save(payload: dict[str, Any], path: str | Path) -> None:
+    """Write ``payload`` to ``path`` all at once: a reader sees the old file or the new one. The
+    bytes are built in memory first, so a full disk is an OSError that names ``path`` (torch's
+    own writer reports it as an unrelated RuntimeError)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            torch.save(payload, file)
+            file.write(buffer.getbuffer())
             file.flush()
             os.fsync(file.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a checkpoint is ordinary data
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -70,6 +79,13 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def remove_partial_saves(folder: str | Path) -> None:
+    """Delete the temporary files of saves that a killed process left unfinished."""
+    for partial in Path(folder).glob(".*.ckpt.*"):
+        if not partial.name.startswith(".best_"):  # pending bests: Validation decides on those
+            partial.unlink()
 
 
 def save_checkpoint(
@@ -98,6 +114,9 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     path = zoo.resolve(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
+    with path.open("rb") as file:
+        if file.read(4) != b"PK\x03\x04":  # torch.save's zip container
+            raise CheckpointError(f"corrupt or unreadable checkpoint {path}: not a file torch.save wrote")
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:

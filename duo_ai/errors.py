@@ -15,3 +15,8 @@ class CheckpointError(DuoError):
 
 class ExperimentError(DuoError):
     """An experiment folder cannot be used as asked."""
+
+
+class EnvError(DuoError):
+    """An environment is unusable: it returned a non-finite value, or its spaces or reset mode
+    are ones duo cannot run."""

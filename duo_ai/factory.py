@@ -48,7 +48,9 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
     base_penalty = config.coordination.base_penalty
     if base_penalty is None:
         test_env = base_envs.get("test") or next(iter(base_envs.values()))
-        base_penalty = base_penalty_for(test_env, agents["test_expert"], config.evaluation)
+        base_penalty = base_penalty_for(
+            test_env, agents["test_expert"], config.evaluation, config.coordination.calibration_file
+        )
     for env in envs.values():
         env.set_costs(base_penalty)
     return envs

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
+import math
 import os
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from duo_ai import zoo
 from duo_ai.errors import ExperimentError
+from duo_ai.run_folder import check_train_folder, claim_train_folder
 
 logger = logging.getLogger("duo_ai")
 
@@ -40,19 +42,67 @@ class ElapsedFormatter(logging.Formatter):
 
 
 class Run:
-    """One training or evaluation run and the folder it writes into."""
+    """One training or evaluation run and the folder it writes into.
+
+    The folder is claimed on first use of ``folder`` (by the first checkpoint, metric or
+    result), not when the run starts: a run whose inputs fail to load (a missing checkpoint, a
+    bad environment) writes and deletes nothing. Log lines from before are kept and land in
+    the log file when the folder opens."""
 
     def __init__(self, config: DictConfig, mode: str, folder: Path, log_name: str):
-        self.config, self.mode, self.folder = config, mode, folder
+        self.config, self.mode = config, mode
+        self.output_name = log_name.removesuffix(".log").removesuffix(".eval")
+        self._folder: Path = folder
+        self._lock: Any = None
+        self._opened = False
         self.start = time.time()
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.log_path = folder / log_name
         self.metrics_path = folder / "metrics.jsonl"
         self.resuming = mode == "train" and bool(config.get("resume", False))
         self._tensorboard: Any = None
         self._purge_step: int | None = None
-        self._wandb: Any = _start_wandb(config, folder) if config.use_wandb else None
-        _configure_logging(self.log_path, self.start)
+        self._wandb: Any = None
+        if mode == "train":
+            check_train_folder(folder, config)
+        _configure_logging(self.start)
+
+    @property
+    def folder(self) -> Path:
+        """The run's folder, created (or, with overwrite=1, emptied) on first use."""
+        if not self._opened:
+            self._open()
+        return self._folder
+
+    def _open(self) -> None:
+        self._opened = True
+        if self.mode == "train":
+            self._lock = claim_train_folder(self._folder, self.config)
+            (self._folder / "config.yaml").write_text(OmegaConf.to_yaml(self.config))
+        else:
+            self._open_eval_folder()
+        _log_to_file(self.log_path)
+        if self.config.use_wandb:
+            self._wandb = _start_wandb(self.config, self._folder)
+
+    def _open_eval_folder(self) -> None:
+        """Evaluations write new files only: ``<eval_name>-2`` if ``<eval_name>`` was taken, and
+        under ``experiment_dir/name`` when the checkpoint's folder is read-only."""
+        fallback = Path(self.config.experiment_dir) / self.config.name
+        if self._folder.is_dir() and not os.access(self._folder, os.W_OK) and self._folder != fallback:
+            logger.warning("%s is read-only: writing the evaluation into %s", self._folder, fallback)
+            self._folder = fallback
+        self._folder.mkdir(parents=True, exist_ok=True)
+        base, number = self.output_name, 1
+        while any((self._folder / f"{self.output_name}.eval.{ext}").exists() for ext in ("log", "json")):
+            number += 1
+            self.output_name = f"{base}-{number}"
+        self.log_path = self._folder / f"{self.output_name}.eval.log"
+
+    def close(self) -> None:
+        """Release the folder's lock (a later run in this process may take it)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     @property
     def device(self) -> torch.device:
@@ -61,8 +111,9 @@ class Run:
     def log_metrics(self, step: int, metrics: dict[str, Any]) -> None:
         """Append one row to ``metrics.jsonl`` (one JSON object a line: easy to plot)."""
         row = {"step": int(step), "time": round(time.time() - self.start, 3), **metrics}
-        with self.metrics_path.open("a") as file:
-            file.write(json.dumps(row) + "\n")
+        row = {key: None if _not_finite(value) else value for key, value in row.items()}  # strict JSON
+        with (self.folder / "metrics.jsonl").open("a") as file:
+            file.write(json.dumps(row, allow_nan=False) + "\n")
         scalars = {key: value for key, value in metrics.items() if isinstance(value, (int, float))}
         for key, value in scalars.items():
             self.tensorboard.add_scalar(key, value, step)
@@ -81,8 +132,7 @@ class Run:
     def forget_metrics_after(self, step: int) -> None:
         """On resume, drop the rows logged after the checkpoint the run continues from."""
         if self.metrics_path.exists():
-            rows = self.metrics_path.read_text().splitlines()
-            kept = [row for row in rows if row.strip() and json.loads(row)["step"] <= step]
+            kept = [row for row in self.metrics_path.read_text().splitlines() if _step_of(row) <= step]
             self.metrics_path.write_text("".join(row + "\n" for row in kept))
         self._purge_step = step + 1
 
@@ -97,6 +147,18 @@ class Run:
             handler.formatter.start = self.start  # type: ignore[union-attr]
 
 
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _step_of(row: str) -> float:
+    """The step of a metrics row; infinite for a line that is not one (a write cut short)."""
+    try:
+        return int(json.loads(row)["step"])
+    except (ValueError, KeyError, TypeError):
+        return float("inf")
+
+
 _current: Run | None = None
 
 
@@ -105,18 +167,11 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
     global _current
     seed_everything(config.seed)
     torch.set_num_threads(config.torch_threads or default_torch_threads())
+    if _current is not None:
+        _current.close()
     if mode == "train":
         folder = Path(config.experiment_dir) / config.name
-        resuming = bool(config.get("resume", False))
-        if folder.exists() and any(folder.iterdir()) and not resuming:
-            if not config.overwrite:
-                raise ExperimentError(
-                    f"experiment folder {folder} already exists; pass overwrite=1 to replace it, "
-                    f"or choose another name=..."
-                )
-            shutil.rmtree(folder)
         _current = Run(config, mode, folder, "train.log")
-        (folder / "config.yaml").write_text(OmegaConf.to_yaml(config))
     elif mode == "eval":
         load_path = config.policy.get("load_path")
         beside_policy = load_path and not str(load_path).startswith(zoo.PREFIX)
@@ -126,6 +181,12 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
         raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
     logger.info("%s run, folder %s", mode, folder)
     return _current
+
+
+def end_run() -> None:
+    """Release the current run's folder (its lock); its logs and files stay."""
+    if _current is not None:
+        _current.close()
 
 
 def current_run() -> Run | None:
@@ -198,13 +259,28 @@ def _start_wandb(config: DictConfig, folder: Path) -> Any:
     )
 
 
-def _configure_logging(log_path: Path, start: float) -> None:
+def _configure_logging(start: float) -> None:
+    """Log to stdout, and hold the lines for the log file until the run's folder opens."""
     logger.setLevel(logging.INFO)
     logger.propagate = False
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
     formatter = ElapsedFormatter(start)
-    for handler in (logging.StreamHandler(sys.stdout), logging.FileHandler(log_path)):
+    held = logging.handlers.MemoryHandler(capacity=1_000_000, flushLevel=logging.CRITICAL + 1)
+    for handler in (logging.StreamHandler(sys.stdout), held):
         handler.setFormatter(formatter)
         logger.addHandler(handler)
+
+
+def _log_to_file(log_path: Path) -> None:
+    """From now on log to ``log_path`` too, starting with the lines held so far."""
+    file_handler = logging.FileHandler(log_path)
+    for handler in list(logger.handlers):
+        if isinstance(handler, logging.handlers.MemoryHandler):
+            file_handler.setFormatter(handler.formatter)
+            handler.setTarget(file_handler)
+            handler.flush()
+            logger.removeHandler(handler)
+            handler.close()
+    logger.addHandler(file_handler)

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MARKER = ".duo_run"  # duo_ai.run_folder.MARKER (this script imports no duo module before unpacking)
 BUNDLE = ROOT / ".gpu" / "site.tar.xz"
 EXPERIMENTS = ROOT / "experiments" / "zoo"
 PYTHON_VERSION = "3.12"  # the GPU machine's
@@ -244,6 +245,7 @@ def collect(returned: Path) -> None:
         with tarfile.open(archive) as tar:
             tar.extractall(staging, filter="data")
         shutil.copyfile(checkpoint, staging / "last.ckpt")
+        (staging / MARKER).touch()  # a run folder duo made: resume=1 may continue it
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)

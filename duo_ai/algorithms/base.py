@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gymnasium.vector import VectorEnv
@@ -52,10 +53,14 @@ def require_run(run: Run | None) -> Run:
 
 
 class Validation:
-    """Evaluates every validator, keeps the best result per split and saves ``best_<split>``."""
+    """Evaluates every validator, keeps the best result per split and saves ``best_<split>``.
 
-    def __init__(self, validators: dict[str, Evaluator], run: Run):
-        self.validators, self.run = validators, run
+    With ``pending=True`` (algorithms that resume) a new best is written beside the final name
+    and becomes ``best_<split>.ckpt`` only at ``commit``, after the resume point that knows of
+    it is saved: a run killed in between never leaves a best from a timeline it then discards."""
+
+    def __init__(self, validators: dict[str, Evaluator], run: Run, pending: bool = False):
+        self.validators, self.run, self.pending = validators, run, pending
         self.best: dict[str, dict[str, float]] = {}
 
     def __call__(self, policy: Policy, step: int) -> dict[str, dict[str, float]]:
@@ -67,8 +72,28 @@ class Validation:
             best = self.best.get(split)
             if best is None or summary["reward_mean"] > best["reward_mean"]:
                 self.best[split] = {**summary, "at_step": step}
-                save_checkpoint(self.run.folder / f"best_{split}.ckpt", policy, evaluator.env)
+                target = self._pending_path(split, step) if self.pending else self._best_path(split)
+                save_checkpoint(target, policy, evaluator.env)
             logger.info("BEST %s so far", split)
             logger.info(format_summary(self.best[split]))
         policy.train()
         return results
+
+    def commit(self) -> None:
+        """Promote the bests that the resume point now records (call after saving it)."""
+        for split, best in self.best.items():
+            pending = self._pending_path(split, best["at_step"])
+            if pending.exists():
+                pending.replace(self._best_path(split))
+        self.discard_pending()
+
+    def discard_pending(self) -> None:
+        """Remove bests that no resume point records (a run killed before saving one)."""
+        for leftover in self.run.folder.glob(".best_*.ckpt.at-*"):
+            leftover.unlink()
+
+    def _best_path(self, split: str) -> Path:
+        return self.run.folder / f"best_{split}.ckpt"
+
+    def _pending_path(self, split: str, step: int) -> Path:
+        return self.run.folder / f".best_{split}.ckpt.at-{step}"

@@ -22,7 +22,7 @@ from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
 from duo_ai.algorithms.gae import compute_gae
 from duo_ai.algorithms.rollout import EpisodeStats, RolloutBuffer, tree_map
-from duo_ai.checkpoint import read_checkpoint, save_checkpoint
+from duo_ai.checkpoint import read_checkpoint, remove_partial_saves, save_checkpoint
 from duo_ai.config import param
 from duo_ai.errors import CheckpointError
 from duo_ai.evaluation import Evaluator
@@ -87,7 +87,7 @@ class PPO(Algorithm):
         batch_size = cfg.num_steps * env.num_envs
         num_iterations = -(-cfg.total_timesteps // batch_size)
         optimizer = torch.optim.Adam(policy.model.parameters(), lr=cfg.learning_rate, eps=1e-5)
-        validation = Validation(validators, run)
+        validation = Validation(validators, run, pending=True)
         start_iteration = self._resume(run, policy, optimizer, validation) if run.resuming else 0
 
         buffer = RolloutBuffer(cfg.num_steps, env.num_envs, policy.device)
@@ -166,6 +166,7 @@ class PPO(Algorithm):
                     "elapsed_seconds": run.elapsed(),
                 }
                 save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
+                validation.commit()
         progress.close()
 
     def _update(
@@ -227,10 +228,14 @@ class PPO(Algorithm):
     def _resume(
         self, run: Run, policy: PPOPolicy, optimizer: torch.optim.Optimizer, validation: Validation
     ) -> int:
-        """Restore everything ``last.ckpt`` saved; returns the iteration to continue from."""
+        """Restore everything ``last.ckpt`` saved and drop what came after it (metrics, bests,
+        partial files); returns the iteration to continue from."""
         path = Path(run.folder) / "last.ckpt"
+        remove_partial_saves(run.folder)
         if not path.exists():
             logger.warning("resume=1 but %s has no last.ckpt yet: starting from the beginning", run.folder)
+            run.forget_metrics_after(0)
+            validation.discard_pending()
             return 0
         payload = read_checkpoint(path, map_location=policy.device)
         state = payload.get("training_state")
@@ -247,6 +252,7 @@ class PPO(Algorithm):
             raise CheckpointError(f"{path}: optimizer state does not fit this model: {error}") from None
         restore_rng(state["rng"])
         validation.best = dict(state["best"])
+        validation.commit()
         run.forget_metrics_after(state["global_step"])
         run.continue_clock(state.get("elapsed_seconds", 0.0))
         logger.info(

@@ -11,6 +11,7 @@ duo demo [key=value ...]                                       the MiniGrid Dist
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from omegaconf import OmegaConf
 from duo_ai.cli import pipeline
 from duo_ai.config import load_config
 from duo_ai.errors import DuoError
+from duo_ai.run import end_run
 
 EXIT_USAGE = 2
 
@@ -60,6 +62,13 @@ def guarded(job: Callable[..., Any], *args: Any) -> int:
     except KeyboardInterrupt:
         print("duo: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a full disk, a read-only folder: the system's reason, in one line
+        where = f" ({error.filename})" if error.filename else ""
+        reason = "no space left on the device" if error.errno == errno.ENOSPC else error.strerror or error
+        print(f"duo: error: {reason}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        end_run()
     return 0
 
 

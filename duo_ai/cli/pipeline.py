@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from gymnasium.vector import VectorEnv
 from omegaconf import DictConfig
 
+from duo_ai import registry
 from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.costs import calibrate, task_key
 from duo_ai.coordination.transfer import calibrate_to_test_novice
@@ -24,10 +26,11 @@ logger = logging.getLogger("duo_ai")
 KINDS = ("agent", "coord")
 
 
-def check_splits(key: str, splits: list[str]) -> None:
-    unknown = [split for split in splits if split not in SPLITS]
+def check_splits(key: str, splits: list[str], valid: Sequence[str] = SPLITS) -> None:
+    unknown = [split for split in splits if split not in valid]
     if unknown:
-        raise ConfigError(f"{key}: unknown split {unknown[0]}; valid choices: {', '.join(SPLITS)}")
+        what = "is not valid here" if unknown[0] in SPLITS else "is unknown"
+        raise ConfigError(f"{key}: split {unknown[0]} {what}; valid choices: {', '.join(valid)}")
 
 
 def make_envs(config: DictConfig, kind: str) -> dict[str, VectorEnv]:
@@ -45,11 +48,17 @@ def current_folder() -> Path:
 
 
 def train(config: DictConfig, kind: str) -> tuple[Policy, dict[str, VectorEnv]]:
-    check_splits("validation_splits", list(config.validation_splits))
+    # validating on the training env would reset it under the rollout in progress
+    check_splits("validation_splits", list(config.validation_splits), [s for s in SPLITS if s != "train"])
     if config.selection_split not in config.validation_splits:
         raise ConfigError(
             f"selection_split: '{config.selection_split}' is not validated; "
             f"valid choices: {', '.join(config.validation_splits)}"
+        )
+    if config.policy.get("load_path"):
+        raise ConfigError(
+            "policy.load_path: training starts a new policy and would ignore it; "
+            "continue a run with resume=1, or evaluate the checkpoint with duo eval"
         )
     algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
     start_run(config, "train")
@@ -91,10 +100,16 @@ def protocol_result(config: DictConfig, envs: dict[str, VectorEnv]) -> dict[str,
 def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     """Evaluate the policy at ``policy.load_path`` (or a new one) on ``eval_splits``."""
     check_splits("eval_splits", list(config.eval_splits))
+    policy_class = registry.lookup("policy", config.policy.name, key="policy.name")
+    load_path = config.policy.get("load_path")
+    if not load_path and policy_class.learned:
+        raise ConfigError(
+            f"policy.load_path: a '{config.policy.name}' policy is learned; name the checkpoint to "
+            "evaluate, e.g. policy.load_path=experiments/<name>/best_val_sim.ckpt"
+        )
     run = start_run(config, "eval")
     envs = make_envs(config, kind)
     some_env = envs[config.eval_splits[0]]
-    load_path = config.policy.get("load_path")
     policy = load_policy(load_path, some_env) if load_path else make_policy(config.policy, some_env)
     if kind == "coord":
         calibrate_to_test_novice(policy, config, envs["test"])
@@ -102,22 +117,27 @@ def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     for split in config.eval_splits:
         seed_everything(config.seed)  # each split's result is independent of the others and of their order
         results[split] = Evaluator(config.evaluation, envs[split]).evaluate_and_log(policy, f"{split} split")
-    out = run.folder / f"{config.eval_name}.eval.json"
+    out = run.folder / f"{run.output_name}.eval.json"
     out.write_text(json.dumps(results, indent=2))
     logger.info("results written to %s", out)
     return results
 
 
 def calibrate_costs(config: DictConfig) -> dict[str, Any]:
-    """Measure the test expert's reward per action on the test split and store it."""
+    """Measure the test expert's reward per action on the test split and store it in the user's
+    calibration file: ``coordination.calibration_file``, or ``calibration.json`` in the run folder."""
     if not config.test_expert:
         raise ConfigError("test_expert: calibration needs the test expert's checkpoint")
-    start_run(config, "eval")
+    run = start_run(config, "eval")
     env = make_env(config.env, "test", config.seed)
-    entry = calibrate(load_policy(config.test_expert, env), env, config.evaluation, str(config.test_expert))
+    expert = load_policy(config.test_expert, env)
+    target = config.coordination.calibration_file
+    path = Path(target) if target else run.folder / "calibration.json"
+    entry = calibrate(expert, env, config.evaluation, str(config.test_expert), path)
     logger.info(
         "%s: reward per action %.6f (mean reward %.4f ± %.4f over %d episodes, mean length %.2f)",
         task_key(env), entry["reward_per_action"], entry["reward_mean"], entry["reward_ci"],
         entry["num_episodes"], entry["episode_length_mean"],
     )  # fmt: skip
+    logger.info("stored in %s: runs use it with coordination.calibration_file=%s", path, path)
     return entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,8 @@ def check_range(path: str, value: Any, metadata: dict[str, Any]) -> str | None:
     """A one-line problem with ``value`` against the field's declared range, or None."""
     if value is None:
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{path}: must be a finite number, got {value}"
     choices = metadata.get("choices")
     if choices is not None and value not in choices:
         return f"{path}: '{value}' is not valid; valid choices: {', '.join(map(str, choices))}"

@@ -23,19 +23,37 @@ from duo_ai.config.schema import DuoConfig
 from duo_ai.errors import ConfigError
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error, not a
+    silent overwrite by the later value."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)  # noqa: S506
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a UTF-8 text file") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         problem = getattr(error, "problem", None) or "invalid syntax"
         raise ConfigError(f"malformed YAML in {path}{where}: {problem}") from None
     if data is None:
-        return {}
+        raise ConfigError(f"{path} is empty: a config file holds a mapping of keys (see `duo config`)")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys, got {type(data).__name__}")
     return data
@@ -50,6 +68,9 @@ def parse_overrides(dotlist: Sequence[str]) -> dict[str, Any]:
         return OmegaConf.to_container(OmegaConf.from_dotlist(list(dotlist)))  # type: ignore[return-value]
     except OmegaConfBaseException as error:
         raise ConfigError(f"invalid override: {_first_line(error)}") from None
+    except (yaml.YAMLError, ValueError) as error:  # a value that is not valid YAML, e.g. 'a=[b'
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"malformed override in {' '.join(dotlist)}: {problem}") from None
 
 
 def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,7 +106,8 @@ def build_section(schema: type, raw: Mapping[str, Any] | None, path: str = "") -
     for key, field in fields.items():
         kind = field.metadata.get("component")
         if kind is not None:
-            sub_raw = raw.get(key) or {}
+            sub_raw = raw.get(key)
+            sub_raw = {} if sub_raw is None else sub_raw
             if not isinstance(sub_raw, Mapping):
                 raise ConfigError(f"{path}{key}: expected a mapping with a 'name' key, got {sub_raw!r}")
             name = sub_raw.get("name", field.metadata["default_name"])
@@ -112,7 +134,18 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
     raw = read_yaml(path) if path else {}
     config = build_section(DuoConfig, deep_merge(raw, parse_overrides(overrides)))
     _check_device(config.device)
+    _check_run_name(config.name)
     return config
+
+
+def _check_run_name(name: str) -> None:
+    """A run's folder is ``experiment_dir/name``: ``name`` must stay inside ``experiment_dir``."""
+    parts = str(name).replace("\\", "/").split("/")
+    if not str(name).strip() or Path(name).is_absolute() or any(p in ("", ".", "..") for p in parts):
+        raise ConfigError(
+            f"name: '{name}' is not a run name; use one or more plain folder names under experiment_dir "
+            "(no '..', '.', empty parts or absolute paths), e.g. name=my_run or name=sweep/run_1"
+        )
 
 
 def _check_device(device: str) -> None:

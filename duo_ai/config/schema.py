@@ -34,12 +34,20 @@ class CoordinationConfig:
     base_penalty: float | None = param(
         None, "BP; unset = the expert's calibrated reward per action on the test split", min=0
     )
+    calibration_file: str | None = param(
+        None, "a calibration file of your own (duo calibrate writes it), read before duo's"
+    )
 
 
 @dataclass
 class DuoConfig:
     name: str = param("default", "experiment name: its folder is <experiment_dir>/<name>")
-    seed: int = param(0, "seed of every random number generator", min=0)
+    seed: int = param(
+        0,
+        "seed of every random number generator (the splits' envs use seed + 1000 i)",
+        min=0,
+        max=2**31 - 4000,
+    )
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
     torch_threads: int = param(
         0, "CPU threads for torch; 0 = every core (runs side by side: cores / runs)", min=0

@@ -1,8 +1,9 @@
 """The base penalty BP: what one expert action is worth, in the task's reward units.
 
 BP is the expert's mean episode reward over its mean episode length on the test split (reward
-per action). ``duo calibrate`` measures it once per task and stores it, with the episode
-counts, in a versioned file shipped with the package; ``CoordEnv`` costs default to it.
+per action). duo ships a versioned file of BPs for its zoo's tasks; ``duo calibrate`` measures
+a task's BP into a file of the user's own (never into the installed package), which runs read
+first when ``coordination.calibration_file`` names it. ``CoordEnv`` costs default to these.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from gymnasium.vector import VectorEnv
 
 from duo_ai.envs.base import env_identity
+from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy
 
@@ -23,6 +25,7 @@ logger = logging.getLogger("duo_ai")
 
 CALIBRATION_FILE = Path(__file__).resolve().parent.parent / "data" / "calibration.json"
 CALIBRATION_VERSION = 1
+MIN_CALIBRATION_EPISODES = 32
 
 
 def reward_per_action(expert: Policy, env: VectorEnv, evaluation_config: Any) -> dict[str, float]:
@@ -34,6 +37,7 @@ def reward_per_action(expert: Policy, env: VectorEnv, evaluation_config: Any) ->
         "reward_ci": summary["reward_ci"],
         "episode_length_mean": summary["episode_length_mean"],
         "num_episodes": summary["num_episodes"],
+        "num_cut": summary["num_cut"],
     }
 
 
@@ -46,11 +50,13 @@ def task_key(env: VectorEnv) -> str:
 def read_calibration(path: Path = CALIBRATION_FILE) -> dict[str, Any]:
     if not path.exists():
         return {"version": CALIBRATION_VERSION, "tasks": {}}
-    data = json.loads(path.read_text())
-    if data.get("version") != CALIBRATION_VERSION:
-        raise ValueError(
-            f"{path}: calibration format version {data.get('version')}, expected {CALIBRATION_VERSION}"
-        )
+    try:
+        data = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        raise ConfigError(f"{path} is not a calibration file (not JSON)") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if version != CALIBRATION_VERSION:
+        raise ConfigError(f"{path}: calibration format version {version}, expected {CALIBRATION_VERSION}")
     return data
 
 
@@ -60,14 +66,17 @@ def stored_base_penalty(env: VectorEnv, path: Path = CALIBRATION_FILE) -> float 
 
 
 def calibrate(
-    expert: Policy, env: VectorEnv, evaluation_config: Any, expert_name: str, path: Path = CALIBRATION_FILE
+    expert: Policy, env: VectorEnv, evaluation_config: Any, expert_name: str, path: Path
 ) -> dict[str, Any]:
-    """Measure reward per action and store it under the env's task key."""
-    entry = {
-        **reward_per_action(expert, env, evaluation_config),
-        "expert": expert_name,
-        "measured_on": datetime.date.today().isoformat(),
-    }
+    """Measure reward per action and store it under the env's task key in ``path``."""
+    measured = reward_per_action(expert, env, evaluation_config)
+    if measured["num_cut"] or measured["num_episodes"] < MIN_CALIBRATION_EPISODES:
+        raise ConfigError(
+            f"calibration needs at least {MIN_CALIBRATION_EPISODES} complete episodes and none cut at "
+            f"evaluation.max_num_steps={evaluation_config.max_num_steps}; got {measured['num_episodes']} "
+            f"episodes, {measured['num_cut']} cut: raise evaluation.num_episodes or evaluation.max_num_steps"
+        )
+    entry = {**measured, "expert": expert_name, "measured_on": datetime.date.today().isoformat()}
     data = read_calibration(path)
     data["tasks"][task_key(env)] = entry
     data["tasks"] = dict(sorted(data["tasks"].items()))
@@ -76,12 +85,16 @@ def calibrate(
     return entry
 
 
-def base_penalty_for(test_env: VectorEnv, test_expert: Policy, evaluation_config: Any) -> float:
-    """The stored BP of the test task, or (if none) one measured now, with a note to store it."""
-    stored = stored_base_penalty(test_env)
-    if stored is not None:
-        logger.info("base penalty %.6f: stored calibration of %s", stored, task_key(test_env))
-        return stored
+def base_penalty_for(
+    test_env: VectorEnv, test_expert: Policy, evaluation_config: Any, calibration_file: str | None = None
+) -> float:
+    """The stored BP of the test task (the user's calibration file first, then duo's), or (if
+    none) one measured now, with a note to store it."""
+    for path in ([Path(calibration_file)] if calibration_file else []) + [CALIBRATION_FILE]:
+        stored = stored_base_penalty(test_env, path)
+        if stored is not None:
+            logger.info("base penalty %.6f: calibration of %s in %s", stored, task_key(test_env), path)
+            return stored
     measured = reward_per_action(test_expert, test_env, evaluation_config)
     logger.info(
         "base penalty %.6f measured now on %s (%d episodes); `duo calibrate` stores it",

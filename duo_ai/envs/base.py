@@ -5,9 +5,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from gymnasium.vector import VectorEnv
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
 
 from duo_ai import registry
+from duo_ai.errors import EnvError
 
 SPLITS = ("train", "val_sim", "val_true", "test")
 TRAINING_SPLITS = ("train", "val_sim")  # YRC-0: what a coordinator may see while it is trained
@@ -38,7 +40,23 @@ def make_env(env_config: Any, split: str, seed: int = 0) -> VectorEnv:
     """The base env of one split, built by the suite that ``env_config.name`` selects."""
     suite = registry.lookup("environment", env_config.name)
     env = suite.make(env_config, split, seed)
+    check_runnable(env, f"env '{env_config.name}' ({split} split)")
     return tag_identity(env, suite=env_config.name, split=split, **env_identity(env))
+
+
+def check_runnable(env: VectorEnv, name: str) -> None:
+    """duo's agents pick one of n actions, and its rollouts assume next-step autoreset (the step
+    after an episode ends only resets): refuse anything else before it silently miscounts."""
+    if not isinstance(env.single_action_space, spaces.Discrete):
+        raise EnvError(
+            f"{name}: its action space is {env.single_action_space}; duo's agents need a Discrete one"
+        )
+    mode = getattr(env, "metadata", {}).get("autoreset_mode", AutoresetMode.NEXT_STEP)
+    if mode != AutoresetMode.NEXT_STEP:
+        raise EnvError(
+            f"{name}: its autoreset mode is {mode}; duo needs AutoresetMode.NEXT_STEP "
+            "(gymnasium.make_vec(..., vector_kwargs={'autoreset_mode': AutoresetMode.NEXT_STEP}))"
+        )
 
 
 def make_base_envs(config: Any, splits: tuple[str, ...] = SPLITS) -> dict[str, VectorEnv]:

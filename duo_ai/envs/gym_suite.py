@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.vector import AutoresetMode, VectorEnv
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param, section
 from duo_ai.envs.base import EnvironmentSuite
-from duo_ai.errors import ConfigError
+from duo_ai.errors import ConfigError, EnvError
 
 
 @dataclass
@@ -41,13 +42,45 @@ class GymSuite(EnvironmentSuite):
         kwargs = {**config.kwargs, **config[split].kwargs}
         if task not in gym.registry:
             raise ConfigError(f"env.task: unknown Gymnasium environment id '{task}'")
-        env = gym.make_vec(
-            task,
-            num_envs=config.num_envs,
-            vectorization_mode="sync",
-            vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP},
-            **kwargs,
-        )
+        try:
+            env = gym.make_vec(
+                task,
+                num_envs=config.num_envs,
+                vectorization_mode="sync",
+                vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP},
+                **kwargs,
+            )
+        except (TypeError, ValueError) as error:
+            raise ConfigError(
+                f"env.kwargs: gymnasium.make('{task}') refused {kwargs}: {str(error).splitlines()[0]}"
+            ) from None
+        env = FiniteValues(env, task)
         env.reset(seed=seed)
         env.metadata = {**env.metadata, "duo_env": {"task": task}}
         return env
+
+
+class FiniteValues(VectorWrapper):
+    """Stops at the first non-finite observation or reward with the step that produced it: an
+    environment of unknown provenance must not feed NaN into training."""
+
+    def __init__(self, env: VectorEnv, task: str):
+        super().__init__(env)
+        self.task, self.steps = task, 0
+
+    def reset(self, **kwargs: Any):
+        obs, info = self.env.reset(**kwargs)
+        self._check(obs, 0.0, "reset")
+        return obs, info
+
+    def step(self, actions: Any):
+        obs, reward, terminated, truncated, info = self.env.step(actions)
+        self.steps += 1
+        self._check(obs, reward, f"step {self.steps}")
+        return obs, reward, terminated, truncated, info
+
+    def _check(self, obs: Any, reward: Any, when: str) -> None:
+        for what, value in (("reward", reward), ("observation", obs)):
+            array = np.asarray(value)
+            if array.dtype.kind == "f" and not np.isfinite(array).all():
+                raise EnvError(f"environment {self.task} returned a non-finite {what} at {when}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci
 
 BOOTSTRAP_SAMPLES = 1000
+logger = logging.getLogger("duo_ai")
 
 
 @dataclass
@@ -73,23 +75,33 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
         if not path.exists():
             raise DuoError(f"report: no such folder {path}")
         for result_file in sorted(path.rglob("test_result.json")):
-            folder = result_file.parent
-            config = OmegaConf.load(folder / "config.yaml")
-            result = json.loads(result_file.read_text())
-            runs.append(
-                Run(
-                    folder=folder,
-                    method=method_label(config),
-                    task=task_label(config),
-                    alpha=float(config.coordination.expert_query_cost_weight),
-                    seed=int(config.seed),
-                    oracle=bool(result["selected_on_test"] or result["skyline"]),
-                    test=result["test"],
-                )
-            )
+            try:
+                runs.append(read_run(result_file.parent))
+            except Exception as error:  # noqa: BLE001 - one bad run must not hide the others
+                detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                logger.warning("report: skipping %s: unreadable run (%s)", result_file.parent, detail)
     if not runs:
         raise DuoError(f"report: no finished run (test_result.json) under {', '.join(map(str, paths))}")
     return runs
+
+
+def read_run(folder: Path) -> Run:
+    config = OmegaConf.load(folder / "config.yaml")
+    result = json.loads((folder / "test_result.json").read_text())
+    test = result["test"]
+    if not isinstance(test.get("episode_rewards"), list) or not test["episode_rewards"]:
+        raise ValueError("test_result.json has no episode rewards")
+    for key in ("base_reward_mean", "num_episodes", "action_1_fraction"):
+        float(test[key])  # present and a number, or the run is skipped
+    return Run(
+        folder=folder,
+        method=method_label(config),
+        task=task_label(config),
+        alpha=float(config.coordination.expert_query_cost_weight),
+        seed=int(config.seed),
+        oracle=bool(result["selected_on_test"] or result["skyline"]),
+        test=test,
+    )
 
 
 def pool(runs: list[Run]) -> dict[tuple[str, str, float], Cell]:

@@ -9,13 +9,14 @@ from gymnasium import spaces
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param
+from duo_ai.errors import EnvError
 from duo_ai.models.base import ActorCritic
 from duo_ai.models.trunks import GridTrunk, ImpalaTrunk, MlpTrunk, flat_dim
 
 
 def action_count(action_space: spaces.Space) -> int:
     if not isinstance(action_space, spaces.Discrete):
-        raise TypeError(f"duo's agents need a Discrete action space, got {action_space}")
+        raise EnvError(f"duo's agents need a Discrete action space, got {action_space}")
     return int(action_space.n)
 
 

@@ -25,6 +25,7 @@ class Policy(ABC):
     """Maps a batch of observations to a batch of actions."""
 
     config_class: type = PolicyConfig
+    learned: bool = True  # False: its config alone defines it (evaluation needs no checkpoint)
 
     def __init__(self, config: Any, env: VectorEnv, device: str | torch.device = "cpu"):
         self.config = config

@@ -22,6 +22,7 @@ class AlwaysConfig(PolicyConfig):
 @registry.register_policy("always")
 class AlwaysPolicy(Policy):
     config_class = AlwaysConfig
+    learned = False
 
     def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
         choice = EXPERT if self.config.agent == "expert" else NOVICE
@@ -36,6 +37,7 @@ class RandomConfig(PolicyConfig):
 @registry.register_policy("random")
 class RandomPolicy(Policy):
     config_class = RandomConfig
+    learned = False  # policy.prob alone, or the probability a training run swept and saved
 
     def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
         return (torch.rand(batch_size(obs)) < self.config.prob).numpy().astype(np.int64)

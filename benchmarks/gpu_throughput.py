@@ -1,0 +1,63 @@
+"""Agent PPO throughput on the GPU machine, read from the zoo runs that ``scripts/gpu_zoo.py run``
+trained there (their metrics.jsonl and train.log), beside published figures.
+
+    python benchmarks/gpu_throughput.py   # prints the table and writes it into docs/PERFORMANCE.md
+
+A run's training is split into segments at each resume (a new command, possibly with other
+settings); a segment's rate is steady-state: steps over training time from its first logged
+window to its last (start-up left out, validation included).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import pairwise
+from pathlib import Path
+
+from doc_block import write_block
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ["procgen_coinrun_novice", "procgen_coinrun_expert"]
+PUBLISHED = [
+    ("CleanRL `ppo_procgen` (published)", "3.2-3.9k"),
+    ("reference implementation's logs (novice, 15M steps in 1 h 21 min)", "3.1k"),
+]
+
+
+def segments(folder: Path) -> list[tuple[int, int, float]]:
+    """(first step, last step, steps per second) of each uninterrupted stretch of training."""
+    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line]
+    logged = [(r["step"], r["time"]) for r in rows if "train/steps_per_second" in r]
+    resumes = [int(s) for s in re.findall(r"resumed from .* step (\d+)", (folder / "train.log").read_text())]
+    bounds = [0, *resumes, float("inf")]
+    result = []
+    for start, end in pairwise(bounds):
+        inside = [(step, time) for step, time in logged if start < step <= end]
+        if len(inside) >= 2:
+            (first_step, first_time), (last_step, last_time) = inside[0], inside[-1]
+            result.append((first_step, last_step, (last_step - first_step) / (last_time - first_time)))
+    return result
+
+
+def main() -> None:
+    machine = json.loads((ROOT / "experiments" / "zoo" / "gpu_machine.json").read_text())
+    lines = [
+        f"Machine: {machine['gpu']}, {machine['cpus']} CPU cores, torch {machine['torch']}, "
+        f"envpool {machine['envpool']}.",
+        "",
+        "| run | steps | how it ran | agent PPO steps/s |",
+        "|---|---|---|---|",
+    ]
+    for name in RUNS:
+        for index, (first, last, rate) in enumerate(segments(ROOT / "experiments" / "zoo" / name)):
+            how = "side by side with the other agent" if index == 0 else "alone on the machine"
+            lines.append(f"| `{name}` | {first:,} to {last:,} | {how} | {rate:,.0f} |")
+    lines += [f"| {label} | | | {rate} |" for label, rate in PUBLISHED]
+    measured = "\n".join(lines)
+    print(measured)
+    write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/gpu_throughput.py", measured)
+
+
+if __name__ == "__main__":
+    main()

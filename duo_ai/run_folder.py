@@ -1,0 +1,112 @@
+"""Run folders that duo made, and one writer at a time in each.
+
+Every folder a training run creates holds a marker file, ``.duo_run``. ``overwrite=1`` and
+``resume=1`` touch only folders with the marker, so a mistyped ``name`` or ``experiment_dir``
+can never empty a folder of the user's own. The marker is also the run's lock (``fcntl``): a
+second process that tries to write into a folder in use gets an error naming the holder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+from pathlib import Path
+from typing import IO, Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from duo_ai.errors import ExperimentError
+
+MARKER = ".duo_run"
+# Settings a resumed run may change: they do not change what is learned from which data.
+RESUMABLE_CHANGES = (
+    "resume", "overwrite", "device", "torch_threads", "experiment_dir", "name", "use_wandb",
+    "algorithm.total_timesteps", "algorithm.log_freq", "algorithm.save_freq", "env.num_threads",
+    "eval_name", "eval_splits",
+)  # fmt: skip
+
+
+def check_train_folder(folder: Path, config: DictConfig) -> None:
+    """Refuse, before anything is built or written, a folder this run may not write into."""
+    if folder.exists() and not folder.is_dir():
+        raise ExperimentError(f"{folder} exists and is not a folder; choose another name=...")
+    contents = [item for item in folder.iterdir() if item.name != MARKER] if folder.exists() else []
+    if not contents:
+        return
+    if not (folder / MARKER).exists():
+        raise ExperimentError(
+            f"{folder} holds files that duo did not write (no {MARKER} marker); "
+            "duo never overwrites or resumes such a folder: choose another name=... or experiment_dir=..."
+        )
+    if config.resume:
+        check_resumable(folder, config)
+    elif not config.overwrite:
+        raise ExperimentError(
+            f"experiment folder {folder} already exists; pass overwrite=1 to replace it, "
+            "resume=1 to continue it, or choose another name=..."
+        )
+
+
+def check_resumable(folder: Path, config: DictConfig) -> None:
+    """A resumed run must be the run that was saved: only RESUMABLE_CHANGES may differ."""
+    saved_file = folder / "config.yaml"
+    if not saved_file.exists():
+        return
+    try:
+        saved = flatten(OmegaConf.to_container(OmegaConf.load(saved_file)))
+    except Exception as error:  # noqa: BLE001 - any unreadable file gets the same one line
+        raise ExperimentError(f"resume=1: cannot read {saved_file}: {str(error).splitlines()[0]}") from None
+    current = flatten(OmegaConf.to_container(config))
+    changed = [
+        f"{key}: {saved.get(key, '(unset)')} -> {current.get(key, '(unset)')}"
+        for key in sorted(set(saved) | set(current))
+        if key not in RESUMABLE_CHANGES and saved.get(key) != current.get(key)
+    ]
+    if changed:
+        raise ExperimentError(
+            f"resume=1: the config differs from the saved run in {folder}: {'; '.join(changed)} "
+            f"(a resumed run may change only {', '.join(RESUMABLE_CHANGES)})"
+        )
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(tree, dict):
+        flat: dict[str, Any] = {}
+        for key, value in tree.items():
+            flat.update(flatten(value, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): tree}
+
+
+def claim_train_folder(folder: Path, config: DictConfig) -> IO[str]:
+    """Create ``folder`` or take over one duo made, holding its lock; ``overwrite=1`` empties it
+    (the marker stays: it holds the lock). Returns the open lock file: keep it while writing."""
+    check_train_folder(folder, config)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = take_lock(folder)
+    if config.overwrite and not config.resume:
+        for item in folder.iterdir():
+            if item.name != MARKER:
+                shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+    return lock
+
+
+def take_lock(folder: Path) -> IO[str]:
+    handle = (folder / MARKER).open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise ExperimentError(
+            f"{folder} is in use by {holder}: one run writes into a folder at a time; "
+            "wait for it to end or choose another name=..."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
+    handle.flush()
+    return handle
