@@ -158,7 +158,10 @@ HOSTILE = {
     "config not UTF-8": (["train", "--config", "{tmp}/latin1.yaml"], "is not a UTF-8 text file"),
     "empty config": (["train", "--config", "{tmp}/empty.yaml"], "is empty"),
     "duplicate keys": (["train", "--config", "{tmp}/twice.yaml"], "duplicate key 'seed'"),
-    "validating on the training env": (["train", "validation_splits=[train]"], "split train is not valid here"),
+    "validating on the training env": (
+        ["train", "validation_splits=[train]"],
+        "split train is not valid here",
+    ),
     "training ignores a checkpoint": (["train", "policy.load_path={tmp}/x.ckpt"], "policy.load_path"),
     "eval without a checkpoint": (["eval"], "policy.load_path: a 'ppo' policy is learned"),
     "eval a corrupt checkpoint": (["eval", "policy.load_path={tmp}/junk.ckpt"], "corrupt or unreadable"),
