@@ -128,6 +128,12 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"corrupt or unreadable checkpoint {path}: {error}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a duo checkpoint (no '{FORMAT}' header)")
+    missing = [key for key in ("policy", "params", "observation_space", "action_space") if key not in payload]
+    policy = payload.get("policy")
+    if not missing and not (isinstance(policy, dict) and {"name", "config"} <= set(policy)):
+        missing = ["policy name and config"]
+    if missing:
+        raise CheckpointError(f"{path} is incomplete: it has no {', '.join(missing)}")
     if payload.get("version") != VERSION:
         raise CheckpointError(
             f"{path} has checkpoint format version {payload.get('version')}; this duo reads version {VERSION}"
@@ -164,6 +170,35 @@ def load_policy(path: str | Path, env: VectorEnv, device: str | torch.device | N
     stored = payload["policy"]
     cls = registry.lookup("policy", stored["name"], key=f"the policy stored in {path}")
     config = build_section(cls.config_class, stored["config"], "policy.")
+    check_weights(payload["params"], path)
+    if "model" in config:
+        check_model_size(cls, config, env, payload["params"], path)
     policy = cls(config, env, device=device)
     policy.set_params(payload["params"])
     return policy.eval()
+
+
+def tensors(tree: Any) -> list[torch.Tensor]:
+    if isinstance(tree, dict):
+        return [t for value in tree.values() for t in tensors(value)]
+    return [tree] if isinstance(tree, torch.Tensor) else []
+
+
+def check_weights(params: Any, path: str | Path) -> None:
+    """A checkpoint with NaN or infinite weights would act at random, silently: refuse it."""
+    for tensor in tensors(params):
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise CheckpointError(f"{path} holds non-finite (NaN or infinite) weights")
+
+
+def check_model_size(cls: type, config: Any, env: VectorEnv, params: Any, path: str | Path) -> None:
+    """Build the stored model config without memory (torch's meta device) and refuse one that
+    asks for more parameters than the checkpoint holds, before it can allocate gigabytes."""
+    with torch.device("meta"):
+        probe = cls(config, env, device="meta")
+    needed = sum(p.numel() for p in probe.model.parameters())
+    held = sum(t.numel() for t in tensors(params))
+    if needed > held:
+        raise CheckpointError(
+            f"{path}: its stored model config builds {needed:,} parameters but it holds {held:,} weights"
+        )

@@ -69,11 +69,13 @@ class Run:
     @property
     def folder(self) -> Path:
         """The run's folder, created (or, with overwrite=1, emptied) on first use."""
-        if not self._opened:
-            self._open()
+        self.open_folder()
         return self._folder
 
-    def _open(self) -> None:
+    def open_folder(self) -> None:
+        """Claim the folder now (it is otherwise claimed on first use); a no-op once done."""
+        if self._opened:
+            return
         self._opened = True
         if self.mode == "train":
             self._lock = claim_train_folder(self._folder, self.config)

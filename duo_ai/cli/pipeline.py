@@ -132,8 +132,9 @@ def calibrate_costs(config: DictConfig) -> dict[str, Any]:
     env = make_env(config.env, "test", config.seed)
     expert = load_policy(config.test_expert, env)
     target = config.coordination.calibration_file
-    path = Path(target) if target else run.folder / "calibration.json"
+    path = Path(target or Path(config.experiment_dir) / config.name / "calibration.json")
     entry = calibrate(expert, env, config.evaluation, str(config.test_expert), path)
+    run.open_folder()  # the measurement is stored: now the run's log file is written too
     logger.info(
         "%s: reward per action %.6f (mean reward %.4f ± %.4f over %d episodes, mean length %.2f)",
         task_key(env), entry["reward_per_action"], entry["reward_mean"], entry["reward_ci"],

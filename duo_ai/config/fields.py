@@ -16,9 +16,18 @@ def param(
     max: float | None = None,
     above: float | None = None,
     choices: Sequence[Any] | None = None,
+    infinite: bool = False,
 ) -> Any:
-    """A config field: ``min``/``max`` are inclusive bounds, ``above`` an exclusive lower bound."""
-    metadata = {"help": help, "min": min, "max": max, "above": above, "choices": choices}
+    """A config field: ``min``/``max`` are inclusive bounds, ``above`` an exclusive lower bound;
+    floats must be finite unless ``infinite`` (NaN never passes)."""
+    metadata = {
+        "help": help,
+        "min": min,
+        "max": max,
+        "above": above,
+        "choices": choices,
+        "infinite": infinite,
+    }
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -40,7 +49,9 @@ def check_range(path: str, value: Any, metadata: dict[str, Any]) -> str | None:
     """A one-line problem with ``value`` against the field's declared range, or None."""
     if value is None:
         return None
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and (
+        math.isnan(value) or (math.isinf(value) and not metadata.get("infinite"))
+    ):
         return f"{path}: must be a finite number, got {value}"
     choices = metadata.get("choices")
     if choices is not None and value not in choices:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,6 @@ from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci
 
 BOOTSTRAP_SAMPLES = 1000
-logger = logging.getLogger("duo_ai")
 
 
 @dataclass
@@ -79,7 +78,10 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
                 runs.append(read_run(result_file.parent))
             except Exception as error:  # noqa: BLE001 - one bad run must not hide the others
                 detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                logger.warning("report: skipping %s: unreadable run (%s)", result_file.parent, detail)
+                print(
+                    f"duo: warning: report: skipping {result_file.parent}: unreadable run ({detail})",
+                    file=sys.stderr,
+                )
     if not runs:
         raise DuoError(f"report: no finished run (test_result.json) under {', '.join(map(str, paths))}")
     return runs

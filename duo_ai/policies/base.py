@@ -62,7 +62,9 @@ class Policy(ABC):
 
 @dataclass
 class ThresholdConfig(PolicyConfig):
-    threshold: float = param(0.0, "ask the expert when confidence is below this")
+    threshold: float = param(
+        0.0, "ask the expert when confidence is below this (-inf: never, inf: always)", infinite=True
+    )
     recalibrate: bool = param(
         True,
         "at test, carry the chosen percentile (not the raw threshold) to the test novice: refit on its "

@@ -70,7 +70,9 @@ class OODConfig(ThresholdConfig):
     detector_kwargs: dict[str, Any] = param({}, "keyword arguments of the detector")
     seed: int = param(0, "detector seed (refits are identical)", min=0)
     max_fit_samples: int = param(4096, "at most this many rollout states are fitted on", min=2)
-    threshold: float = param(0.0, "ask the expert when confidence (-PyOD score) is below this")
+    threshold: float = param(
+        0.0, "ask the expert when confidence (-PyOD score) is below this (-inf: never)", infinite=True
+    )
 
 
 @registry.register_policy("ood")

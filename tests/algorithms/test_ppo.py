@@ -11,13 +11,11 @@ import pytest
 import torch
 
 import duo_ai
-import duo_ai.algorithms.base
-import duo_ai.checkpoint
-import duo_ai.run
 from duo_ai.checkpoint import read_checkpoint
 from duo_ai.cli.main import main
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.evaluation import Evaluator
+from tests.algorithms.crash_injection import CRASH_MODES, count_writes, crash_then_resume
 from tests.conftest import train_on_shifted_chain
 
 FAST_PPO = [
@@ -176,84 +174,9 @@ def test_tracking_writes_tensorboard_and_wandb_offline(tmp_path, monkeypatch):
     assert {"train/episode_reward", "train/policy_loss", "val_sim/reward_mean"} <= set().union(*rows)
 
 
-class Crash(Exception):
-    """A process dying at a write boundary."""
-
-
-class WriteBoundaries:
-    """The test hook: wraps every write PPO's run makes (checkpoint saves, metrics rows, promotion
-    of best checkpoints), counts them, crashes at one of them (before it, after it, or in the
-    middle: a torn metrics line or a partial temp checkpoint), and records what each pending
-    best checkpoint held."""
-
-    TARGETS = [(duo_ai.checkpoint, "atomic_save"), (duo_ai.run.Run, "log_metrics"),
-               (duo_ai.algorithms.base.Validation, "commit")]  # fmt: skip
-
-    def __init__(self, monkeypatch, crash_at=None, how=None):
-        self.count, self.crash_at, self.how, self.saved_bests = 0, crash_at, how, {}
-        for owner, name in self.TARGETS:
-            monkeypatch.setattr(owner, name, self.wrap(getattr(owner, name), name))
-
-    def wrap(self, original, name):
-        def wrapped(*args, **kwargs):
-            index, self.count = self.count, self.count + 1
-            crash = index == self.crash_at
-            if crash and self.how == "before":
-                raise Crash
-            if crash and self.how == "torn":
-                self.tear(name, args)
-                raise Crash
-            result = original(*args, **kwargs)
-            if name == "atomic_save" and args[1].name.startswith(".best_"):
-                self.saved_bests[args[1].name] = {k: v.clone() for k, v in args[0]["params"].items()}
-            if crash:
-                raise Crash
-            return result
-
-        return wrapped
-
-    @staticmethod
-    def tear(name, args):
-        if name == "atomic_save":
-            (args[1].parent / f".{args[1].name}.k2x9").write_bytes(b"PK partial")
-        elif name == "log_metrics":
-            with (args[0].folder / "metrics.jsonl").open("a") as file:
-                file.write('{"step": 12, "train/episo')
-
-
-def test_resume_is_consistent_after_a_crash_at_any_write(tmp_path, monkeypatch):
-    total = 4 * 8 * 4
-    args = [
-        "train", "--type", "agent", "env.name=toy", "policy.name=ppo", "policy.model.name=mlp_ppo",
-        "env.num_envs=4", "algorithm.num_steps=8", f"algorithm.total_timesteps={total}",
-        "algorithm.log_freq=2", "algorithm.save_freq=1", "validation_splits=[val_sim]",
-        "evaluation.num_episodes=4", f"experiment_dir={tmp_path}",
-    ]  # fmt: skip
-    with monkeypatch.context() as patch:
-        counter = WriteBoundaries(patch)
-        assert main([*args, "name=uninterrupted"]) == 0
-    assert counter.count >= 10
-    for crash_at in range(counter.count):
-        for how in ("before", "torn", "after"):
-            name = f"crash_{crash_at}_{how}"
-            with monkeypatch.context() as patch:
-                WriteBoundaries(patch, crash_at, how)
-                with pytest.raises(Crash):
-                    main([*args, f"name={name}"])
-            with monkeypatch.context() as patch:
-                recorder = WriteBoundaries(patch)
-                assert main([*args, f"name={name}", "resume=1"]) == 0
-            folder = tmp_path / name
-            state = read_checkpoint(folder / "last.ckpt")["training_state"]
-            assert state["global_step"] == total, name
-            rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
-            for prefix in ("train/", "val_sim/"):
-                steps = [row["step"] for row in rows if any(key.startswith(prefix) for key in row)]
-                assert steps == sorted(set(steps)) and steps[-1] == total, (name, prefix, steps)
-            assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == [".duo_run"], name
-            best = state["best"]["val_sim"]["at_step"]
-            saved = read_checkpoint(folder / "best_val_sim.ckpt")["params"]
-            expected = {**counter.saved_bests, **recorder.saved_bests}.get(f".best_val_sim.ckpt.at-{best}")
-            if expected is None:  # saved before the crash, in the timeline the resume kept
-                continue
-            assert all(torch.equal(saved[key], expected[key]) for key in saved), name
+def test_resume_is_consistent_after_a_crash_at_any_write(tmp_path):
+    writes = count_writes(tmp_path)
+    assert writes >= 10
+    for crash_at in range(writes):
+        for how in CRASH_MODES:
+            assert crash_then_resume(tmp_path, crash_at, how) == []

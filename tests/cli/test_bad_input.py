@@ -1,12 +1,12 @@
 """Every bad input gives one clear line naming the problem, and exit status 2."""
 
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from duo_ai.cli.main import main
+from tests.cli.hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace
 
 CASES = [
     (["algoritm.name=random"], "unknown config key 'algoritm' (did you mean 'algorithm'?)"),
@@ -134,48 +134,8 @@ def test_installed_command_exits_2_without_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-# A hostile user's inputs: each is refused with exit status 2 and one line on stderr, and
-# nothing on disk changes (the run folder opens only once every input has loaded).
-TOY_RUN = ["env.name=toy", "policy.name=ppo", "policy.model.name=mlp_ppo", "env.num_envs=4",
-           "algorithm.num_steps=8", "algorithm.total_timesteps=64", "evaluation.num_episodes=4"]  # fmt: skip
-HOSTILE = {
-    "name escapes upwards": (["train", "name=..", "overwrite=1"], "is not a run name"),
-    "empty name": (["train", "name=''", "overwrite=1"], "is not a run name"),
-    "absolute name": (["train", "name={tmp}/elsewhere", "overwrite=1"], "is not a run name"),
-    "overwrite a folder of the user's": (["train", "name=mine", "overwrite=1"], "duo did not write"),
-    "resume a folder of the user's": (["train", "name=mine", "resume=1"], "duo did not write"),
-    "resume with other copies": (
-        ["train", "name=previous", "resume=1", "env.num_envs=2"],
-        "env.num_envs: 4 -> 2",
-    ),
-    "overwrite, then a bad env": (["train", "name=previous", "overwrite=1", "env.length=-1"], "env.length"),
-    "NaN cost weight": (["train", "coordination.expert_query_cost_weight=nan"], "must be a finite number"),
-    "infinite learning rate": (["train", "algorithm.learning_rate=inf"], "must be a finite number"),
-    "NaN gamma": (["train", "algorithm.gamma=nan"], "must be a finite number"),
-    "NaN temperature": (["train", "evaluation.temperature=nan"], "must be a finite number"),
-    "seed out of range": (["train", "seed=4294967296"], "seed: must be <="),
-    "malformed override": (["train", "validation_splits=[val_sim"], "malformed override"),
-    "config not UTF-8": (["train", "--config", "{tmp}/latin1.yaml"], "is not a UTF-8 text file"),
-    "empty config": (["train", "--config", "{tmp}/empty.yaml"], "is empty"),
-    "duplicate keys": (["train", "--config", "{tmp}/twice.yaml"], "duplicate key 'seed'"),
-    "validating on the training env": (
-        ["train", "validation_splits=[train]"],
-        "split train is not valid here",
-    ),
-    "training ignores a checkpoint": (["train", "policy.load_path={tmp}/x.ckpt"], "policy.load_path"),
-    "eval without a checkpoint": (["eval"], "policy.load_path: a 'ppo' policy is learned"),
-    "eval a corrupt checkpoint": (["eval", "policy.load_path={tmp}/junk.ckpt"], "corrupt or unreadable"),
-    "continuous actions": (
-        ["train", "env.name=gym", "env.task=Pendulum-v1", "policy.model.name=mlp_ppo"],
-        "duo's agents need a Discrete one",
-    ),
-    "bad gym kwargs": (
-        ["train", "env.name=gym", "env.task=CartPole-v1", "env.kwargs.nope=1"],
-        "env.kwargs: gymnasium.make('CartPole-v1') refused",
-    ),
-}
-
-
+# A hostile user's inputs (tests/cli/hostile_inputs.py): each is refused with exit status 2 and
+# one line on stderr, and nothing on disk changes.
 @pytest.fixture(scope="module")
 def previous_run(tmp_path_factory):
     """A finished run of duo's own, to be overwritten or resumed."""
@@ -184,26 +144,13 @@ def previous_run(tmp_path_factory):
     return root / "previous"
 
 
-def disk(folder):
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_hostile_input_changes_nothing(case, tmp_path, previous_run, capsys):
-    experiments = tmp_path / "experiments"
-    shutil.copytree(previous_run, experiments / "previous")
-    (experiments / "mine").mkdir()
-    (experiments / "mine" / "config.yaml").write_text("the user's own file\n")
-    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
-    (tmp_path / "empty.yaml").write_text("")
-    (tmp_path / "twice.yaml").write_text("seed: 1\nseed: 2\n")
-    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
+    experiments = prepare_workspace(tmp_path, previous_run)
     before = disk(tmp_path)
-    command, message = HOSTILE[case]
-    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in command]
-    verb, rest = argv[0], argv[1:]
-    status = main([verb, "--type", "agent", *TOY_RUN, f"experiment_dir={experiments}", *rest])
+    status = main(command_line(case, tmp_path, experiments))
     err = capsys.readouterr().err
+    message = HOSTILE[case][1]
     assert status == 2, err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
     assert disk(tmp_path) == before

@@ -41,3 +41,13 @@ def test_report_without_finished_runs(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["report", str(tmp_path / "empty")]) == 2
     assert "no finished run (test_result.json)" in capsys.readouterr().err
+
+
+def test_a_corrupt_run_is_skipped_with_one_warning(finished_runs, tmp_path, capsys):
+    (finished_runs / "expert_0.4" / "test_result.json").write_text('{"test": {"episode_rew')
+    out = tmp_path / "report"
+    assert main(["report", str(finished_runs), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"report: skipping {finished_runs / 'expert_0.4'}: unreadable run" in err and err.count("\n") == 1
+    alphas = {(r["method"], r["alpha"]) for r in csv.DictReader((out / "results.csv").open())}
+    assert alphas == {("always expert", "0.2"), ("always novice", "0.2"), ("always novice", "0.4")}
