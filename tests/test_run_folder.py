@@ -2,6 +2,8 @@
 is the run that was saved."""
 
 import fcntl
+import os
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +86,35 @@ def test_run_names_stay_inside_the_experiment_dir(tmp_path, capsys, name):
     err = capsys.readouterr().err
     assert "is not a run name" in err and err.count("\n") == 1
     assert snapshot(tmp_path) == before
+
+
+def test_a_full_disk_is_one_line_and_the_run_resumes(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import duo_ai.checkpoint
+
+    def full_disk(payload, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(duo_ai.checkpoint, "atomic_save", full_disk)
+        assert train(tmp_path, "name=run") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("duo: error: no space left on the device (") and err.count("\n") == 1
+    assert train(tmp_path, "name=run", "resume=1") == 0  # space freed: the run goes on
+
+
+def test_evaluations_never_overwrite_and_survive_a_read_only_folder(tmp_path, monkeypatch):
+    assert train(tmp_path, "name=run") == 0
+    folder = tmp_path / "experiments" / "run"
+    evaluate = ["eval", *TOY, f"experiment_dir={tmp_path / 'experiments'}", "name=evals",
+                f"policy.load_path={folder / 'last.ckpt'}"]  # fmt: skip
+    assert main(evaluate) == 0 and main(evaluate) == 0
+    assert (folder / "eval.eval.json").exists() and (folder / "eval-2.eval.json").exists()
+    real_access = os.access  # root may write anywhere: make the folder read-only for duo's check
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: False if Path(path) == folder else real_access(path, mode)
+    )
+    assert main(evaluate) == 0
+    assert (tmp_path / "experiments" / "evals" / "eval.eval.json").exists()
+    assert not (folder / "eval-3.eval.json").exists()

@@ -68,9 +68,18 @@ def parse_overrides(dotlist: Sequence[str]) -> dict[str, Any]:
         return OmegaConf.to_container(OmegaConf.from_dotlist(list(dotlist)))  # type: ignore[return-value]
     except OmegaConfBaseException as error:
         raise ConfigError(f"invalid override: {_first_line(error)}") from None
-    except (yaml.YAMLError, ValueError) as error:  # a value that is not valid YAML, e.g. 'a=[b'
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"malformed override in {' '.join(dotlist)}: {problem}") from None
+    except (yaml.YAMLError, ValueError):  # a value that is not valid YAML, e.g. 'a=[b'
+        raise ConfigError(_malformed_override(dotlist)) from None
+
+
+def _malformed_override(dotlist: Sequence[str]) -> str:
+    for item in dotlist:
+        try:
+            OmegaConf.from_dotlist([item])
+        except (yaml.YAMLError, ValueError) as error:
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            return f"malformed override '{item}': {problem}"
+    return f"malformed overrides: {' '.join(dotlist)}"
 
 
 def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

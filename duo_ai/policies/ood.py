@@ -12,6 +12,7 @@ detector with the same seed (deterministic on CPU), instead of unpickling a fitt
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -56,11 +57,23 @@ def make_detector(name: str, num_features: int, seed: int, kwargs: dict[str, Any
         raise ConfigError(
             f"policy.detector: pyod.models.{module_name} has no detector {class_name}"
         ) from None
+    from pyod.models.base import BaseDetector
+
+    if not (isinstance(cls, type) and issubclass(cls, BaseDetector)):  # a checkpoint names it: any
+        raise ConfigError(f"policy.detector: pyod.models.{module_name}.{class_name} is not a PyOD detector")
+    accepted = inspect.signature(cls).parameters
+    unknown = [key for key in kwargs if key not in accepted]
+    if unknown:
+        raise ConfigError(
+            f"policy.detector_kwargs: {class_name} takes no {', '.join(unknown)}; it takes {', '.join(accepted)}"
+        )
     extra = {"n_features": num_features, "verbose": 0} if class_name == "DeepSVDD" else {}
+    if "random_state" in accepted:
+        extra["random_state"] = seed
     try:
-        return cls(**{**extra, "random_state": seed, **kwargs})
-    except TypeError:
-        return cls(**{**extra, **kwargs})  # detectors without random_state
+        return cls(**{**extra, **kwargs})
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"policy.detector_kwargs: {class_name} refused {kwargs}: {error}") from None
 
 
 @dataclass

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import duo_ai
-from duo_ai.errors import ConfigError
+from duo_ai.errors import ConfigError, EnvError
 
 
 def test_cartpole_as_a_vector_env_with_next_step_autoreset():
@@ -28,3 +28,29 @@ def test_per_split_task_and_unknown_ids():
     config = duo_ai.load_config(None, ["env.name=gym", "env.task=NoSuchEnv-v9"])
     with pytest.raises(ConfigError, match="unknown Gymnasium environment id 'NoSuchEnv-v9'"):
         duo_ai.make_env(config.env, "train", 0)
+
+
+def test_same_step_autoreset_is_refused():
+    import gymnasium as gym
+    from gymnasium.vector import AutoresetMode
+
+    from duo_ai.envs.base import check_runnable
+
+    env = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync",
+                       vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP})  # fmt: skip
+    with pytest.raises(EnvError, match="autoreset mode is AutoresetMode.SAME_STEP"):
+        check_runnable(env, "my env")
+
+
+def test_a_nan_reward_stops_with_the_env_and_step():
+    import gymnasium as gym
+    from gymnasium.wrappers import TransformReward
+
+    from duo_ai.envs.gym_suite import FiniteValues
+
+    env = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync",
+                       wrappers=[lambda e: TransformReward(e, lambda r: float("nan"))])  # fmt: skip
+    env = FiniteValues(env, "CartPole-v1")
+    env.reset(seed=0)
+    with pytest.raises(EnvError, match="CartPole-v1 returned a non-finite reward at step 1"):
+        env.step(np.zeros(2, np.int64))

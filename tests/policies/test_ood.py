@@ -62,6 +62,18 @@ def test_unknown_detector_is_a_config_error():
         policy.fit([batch(np.zeros((4, 8)))])
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("policy.detector=rod.Pool", "pyod.models.rod.Pool is not a PyOD detector"),
+        ("policy.detector_kwargs={processes: 4}", "DeepSVDD takes no processes"),
+    ],
+)
+def test_only_pyod_detectors_with_their_own_arguments(override, message):
+    with pytest.raises(duo_ai.ConfigError, match=message):
+        ood_policy(override).fit([batch(np.zeros((4, 8)))])
+
+
 def test_degenerate_features_fail_with_a_clear_message():
     with pytest.raises(RuntimeError, match="DeepSVDD could not be fitted on 16 novice states"):
         ood_policy().fit([batch(np.zeros((16, 8), np.float32))])
