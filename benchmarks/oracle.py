@@ -1,0 +1,121 @@
+"""The best possible coordination on each MiniGrid pair: the exact optimum over coordinators
+(duo_ai/coordination/oracle.py) with the zoo's test novice and expert, beside always-expert and
+always-novice computed exactly the same way.
+
+    python benchmarks/oracle.py              # about 6 minutes; prints and writes docs/RESULTS.md
+    python benchmarks/oracle.py --layouts 4  # fewer random layouts: quicker, wider intervals
+
+A task with a fixed layout (DistShift) is solved exactly. For random layouts (LavaGap, DoorKey)
+each layout is solved exactly and the table gives the mean over the reference package's resets
+0..N-1 with a 95% interval over layouts. Costs are those of docs/RESULTS.md: alpha times the
+calibrated base penalty, no switch cost, agents sampled at temperature 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+import duo_ai
+from duo_ai.coordination.coord_env import EXPERT, NOVICE
+from duo_ai.coordination.costs import stored_base_penalty
+from duo_ai.coordination.oracle import coordination_optimum, task_layouts
+from duo_ai.envs.minigrid import PAIRS
+
+ROOT = Path(__file__).resolve().parent.parent
+ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+RESULTS_GRID = (0.2, 0.4, 0.8)  # the alphas of the measured YRC-0 table
+RANDOM_LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}
+
+
+def mean_ci(values: list[float]) -> tuple[float, float]:
+    values_array = np.asarray(values)
+    half = 1.96 * values_array.std(ddof=1) / np.sqrt(len(values_array)) if len(values_array) > 1 else 0.0
+    return float(values_array.mean()), float(half)
+
+
+def pair_rows(pair: str, num_layouts: int) -> tuple[list[str], dict[str, float]]:
+    config = duo_ai.load_config(f"configs/minigrid_{pair}.yaml", ["env.num_envs=2"])
+    test_env = duo_ai.make_env(config.env, "test", 0)
+    novice = duo_ai.load_policy(config.test_novice, test_env)
+    expert = duo_ai.load_policy(config.test_expert, test_env)
+    base_penalty = stored_base_penalty(test_env)
+    started = time.time()
+    layouts = task_layouts(PAIRS[pair][1], num_layouts)
+    distinct = len({id(layout) for layout in layouts})
+    fixed = {
+        agent: coordination_optimum(layouts, novice, expert, 1.0, 0.0, allowed=(agent,))
+        for agent in (NOVICE, EXPERT)
+    }  # reward at cost alpha: base reward - alpha * BP * expert steps
+    rows, curves = [], {"oracle": [], "always expert": [], "always novice": []}
+    for alpha in ALPHAS:
+        cost = alpha * base_penalty
+        optimum = coordination_optimum(layouts, novice, expert, 1.0, cost)
+        best, best_ci = mean_ci([o.reward for o in optimum])
+        ask = float(np.mean([o.expert_fraction for o in optimum]))
+        expert_only, _ = mean_ci([o.base_reward - cost * o.episode_length for o in fixed[EXPERT]])
+        novice_only, _ = mean_ci([o.base_reward for o in fixed[NOVICE]])
+        curves["oracle"].append(best)
+        curves["always expert"].append(expert_only)
+        curves["always novice"].append(novice_only)
+        rows.append(
+            f"| {pair} | {alpha:.1f} | {best:.3f} ± {best_ci:.3f} | {ask:.3f} | {expert_only:.3f} | {novice_only:.3f} |"
+        )
+    print(f"{pair}: {num_layouts} layouts ({distinct} distinct), {time.time() - started:.0f} s", flush=True)
+    grid = [ALPHAS.index(a) for a in RESULTS_GRID]
+    areas = {
+        f"{name} {span}": float(np.trapezoid([curve[i] for i in indices], [ALPHAS[i] for i in indices]))
+        for name, curve in curves.items()
+        for span, indices in (("[0.2, 0.8]", grid), ("[0, 1]", list(range(len(ALPHAS)))))
+    }
+    return rows, areas
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--layouts", type=int, default=None, help="random layouts per task (default: 64 / 16)"
+    )
+    args = parser.parse_args()
+    table = [
+        "| pair | α | optimum (test reward) | its expert fraction | always expert | always novice |",
+        "|---|---|---|---|---|---|",
+    ]
+    areas_table = [
+        "| pair | optimum, α ∈ {0.2, 0.4, 0.8} | always expert | always novice | optimum, α ∈ [0, 1] (6 points) |",
+        "|---|---|---|---|---|",
+    ]
+    layouts_note = []
+    for pair in PAIRS:
+        count = RANDOM_LAYOUTS[pair] if args.layouts is None or pair == "distshift" else args.layouts
+        rows, areas = pair_rows(pair, count)
+        table += rows
+        areas_table.append(
+            f"| {pair} | {areas['oracle [0.2, 0.8]']:.3f} | {areas['always expert [0.2, 0.8]']:.3f} | "
+            f"{areas['always novice [0.2, 0.8]']:.3f} | {areas['oracle [0, 1]']:.3f} |"
+        )
+        layouts_note.append(f"{pair} {count}")
+    measured = "\n".join(
+        [
+            f"Measured by `python benchmarks/oracle.py` (layouts per task: {', '.join(layouts_note)}).",
+            "",
+            *table,
+            "",
+            "Areas under reward over α (trapezoid), comparable with the YRC-0 areas above:",
+            "",
+            *areas_table,
+        ]
+    )
+    print(measured)
+    from doc_block import write_block
+
+    write_block(ROOT / "docs" / "RESULTS.md", "Results", "benchmarks/oracle.py", measured)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""The exact optimum of coordination on MiniGrid: the best expected test reward that any
+coordinator can reach with a given novice, expert and costs.
+
+Once the agents are fixed, coordination is a finite-horizon MDP: the state is the MiniGrid state
+(agent position and direction, what it carries, doors and keys) plus the step count (MiniGrid's
+success reward, 1 - 0.9 t / max_steps, depends on it) and the agent that acted last (the switch
+cost depends on it); the coordinator's two actions are the agents' action distributions at the
+coordination temperature. Backward induction over the states reachable from a layout gives the
+optimum exactly; a task with random layouts averages it over layouts drawn by the reference
+``minigrid`` package. Written here because no library solves an MDP whose transitions come from
+a MiniGrid layout: the search and the dynamic program are this module.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from duo_ai.coordination.coord_env import EXPERT, NOVICE
+from duo_ai.policies.base import AgentPolicy
+
+NOBODY = 2  # the index of "nobody acted yet" among the previous-agent values
+
+
+@dataclass
+class Layout:
+    """The states reachable from one MiniGrid layout's start, and how actions move between them."""
+
+    observations: np.ndarray  # [S, 7, 7, 3] uint8: what the agents see in each state
+    next_state: np.ndarray  # [S, A]: the state an action leads to; -1 where the episode ends
+    success: np.ndarray  # [S, A]: the action reaches the goal (the episode ends with a reward)
+    max_steps: int
+
+
+@dataclass
+class Optimum:
+    reward: float  # expected episode reward, costs included (what the Evaluator reports)
+    base_reward: float  # expected episode reward of the base task (no costs)
+    expert_fraction: float  # expected expert steps over expected steps
+    episode_length: float  # expected steps
+
+
+def explore(env: Any) -> Layout:
+    """Breadth-first search of the states reachable from ``env``'s current state (a reset
+    ``minigrid.MiniGridEnv``), under every action sequence."""
+    keys = {_key(env): 0}
+    states, observations, next_states, successes = [_copy(env)], [], [], []
+    num_actions = int(env.action_space.n)
+    for state in states:  # grows while it is walked
+        _restore(env, state)
+        observations.append(env.gen_obs()["image"])
+        row_next, row_success = [], []
+        for action in range(num_actions):
+            env.agent_pos, env.agent_dir = state[2], state[3]
+            env.step_count = 0  # the step count is part of the dynamic program, not of the search
+            _, reward, terminated, _, _ = env.step(action)
+            if terminated:
+                row_next.append(-1)
+                row_success.append(reward > 0)
+            else:
+                key = _key(env)
+                if key not in keys:
+                    keys[key] = len(states)
+                    states.append(_copy(env))
+                row_next.append(keys[key])
+                row_success.append(False)
+                if key[2:] != state[0][2:]:
+                    _restore(env, state)  # the grid or what the agent carries changed: start afresh
+        next_states.append(row_next)
+        successes.append(row_success)
+    return Layout(np.stack(observations), np.array(next_states), np.array(successes), int(env.max_steps))
+
+
+def _key(env: Any) -> tuple:
+    carrying = env.carrying.encode() if env.carrying is not None else None
+    return (tuple(env.agent_pos), int(env.agent_dir), carrying, env.grid.encode().tobytes())
+
+
+def _copy(env: Any) -> tuple:
+    return (
+        _key(env),
+        copy.deepcopy(env.grid),
+        tuple(env.agent_pos),
+        int(env.agent_dir),
+        copy.deepcopy(env.carrying),
+    )
+
+
+def _restore(env: Any, state: tuple) -> None:
+    _, grid, position, direction, carrying = state
+    env.grid, env.carrying = copy.deepcopy(grid), copy.deepcopy(carrying)
+    env.agent_pos, env.agent_dir = position, direction
+
+
+def action_probabilities(agent: AgentPolicy, observations: np.ndarray, temperature: float) -> np.ndarray:
+    """The agent's action distribution in each state, as CoordEnv samples it."""
+    with torch.inference_mode():
+        logits = agent.forward_agent(observations).logits.float().cpu()
+    if temperature == 0:
+        return torch.nn.functional.one_hot(logits.argmax(1), logits.shape[1]).double().numpy()
+    return torch.softmax(logits.double() / temperature, dim=1).numpy()
+
+
+def solve(
+    layout: Layout,
+    probs: tuple[np.ndarray, np.ndarray],
+    expert_cost: float,
+    switch_cost: float = 0.0,
+    allowed: tuple[int, ...] = (NOVICE, EXPERT),
+) -> Optimum:
+    """Backward induction from the last step, then the optimal policy's expected statistics by
+    a forward pass from the start state. ``probs`` holds the novice's and the expert's action
+    distributions per state; ``allowed`` restricts the coordinator (e.g. to always-expert)."""
+    horizon, num_states = layout.max_steps, len(layout.observations)
+    ends = layout.next_state < 0
+    following = np.where(ends, 0, layout.next_state)
+    # Without a switch cost the agent that acted last does not matter: one value per state.
+    previous_agents = (NOVICE, EXPERT, NOBODY) if switch_cost else (NOBODY,)
+    values = np.zeros((3, num_states))  # by previous agent: novice, expert, nobody yet
+    choices = np.zeros((horizon, 3, num_states), np.int8)
+    for t in reversed(range(horizon)):
+        success_reward = 1 - 0.9 * (t + 1) / horizon
+        acting = [
+            (probs[agent] * np.where(ends, layout.success * success_reward, values[agent][following])).sum(1)
+            - expert_cost * (agent == EXPERT)
+            for agent in (NOVICE, EXPERT)
+        ]  # fmt: skip
+        new_values = np.empty_like(values)
+        for previous in previous_agents:
+            q = np.stack(
+                [acting[agent] - switch_cost * (previous not in (NOBODY, agent)) for agent in (NOVICE, EXPERT)]
+            )  # fmt: skip
+            q[[agent for agent in (NOVICE, EXPERT) if agent not in allowed]] = -np.inf
+            choices[t, previous] = np.argmax(q, axis=0)  # ties: the novice
+            new_values[previous] = q.max(axis=0)
+        if not switch_cost:
+            new_values[:], choices[t, :] = new_values[NOBODY], choices[t, NOBODY]
+        values = new_values
+
+    mass = np.zeros((3, num_states))
+    mass[NOBODY, 0] = 1.0
+    steps = expert_steps = base_reward = 0.0
+    for t in range(horizon):
+        success_reward = 1 - 0.9 * (t + 1) / horizon
+        new_mass = np.zeros_like(mass)
+        for previous in previous_agents:
+            for agent in (NOVICE, EXPERT):
+                here = mass[previous] * (choices[t, previous] == agent)
+                flow = here[:, None] * probs[agent]
+                steps += here.sum()
+                expert_steps += here.sum() * (agent == EXPERT)
+                base_reward += (flow * layout.success).sum() * success_reward
+                np.add.at(new_mass[agent if switch_cost else NOBODY], following[~ends], flow[~ends])
+        mass = new_mass
+    return Optimum(
+        float(values[NOBODY, 0]), float(base_reward), float(expert_steps / max(steps, 1e-12)), float(steps)
+    )
+
+
+def task_layouts(task_id: str, num_layouts: int) -> list[Layout]:
+    """The layouts of ``num_layouts`` reference resets (seeds 0, 1, ...), each explored once: a
+    layout drawn twice appears twice (the list is a sample of the task's layout distribution)."""
+    import gymnasium as gym
+    import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
+
+    env = gym.make(task_id).unwrapped
+    explored: dict[tuple, Layout] = {}
+    layouts = []
+    for seed in range(num_layouts):
+        env.reset(seed=seed)
+        start = _key(env)
+        if start not in explored:
+            explored[start] = explore(env)
+        layouts.append(explored[start])
+    return layouts
+
+
+def coordination_optimum(
+    layouts: list[Layout],
+    novice: AgentPolicy,
+    expert: AgentPolicy,
+    temperature: float,
+    expert_cost: float,
+    switch_cost: float = 0.0,
+    allowed: tuple[int, ...] = (NOVICE, EXPERT),
+) -> list[Optimum]:
+    """The optimum of each layout (exact for the layout; their mean estimates the task's)."""
+    solved: dict[int, Optimum] = {}
+    for layout in layouts:
+        if id(layout) not in solved:
+            probs = (
+                action_probabilities(novice, layout.observations, temperature),
+                action_probabilities(expert, layout.observations, temperature),
+            )
+            solved[id(layout)] = solve(layout, probs, expert_cost, switch_cost, allowed)
+    return [solved[id(layout)] for layout in layouts]
