@@ -65,6 +65,14 @@ def autocast(precision: str, device: torch.device) -> torch.autocast:
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
+def explained_variance(samples: dict[str, Any]) -> float:
+    """How much of the returns' variance the value estimates explain (1: all; <= 0: none), over
+    the rollout's decision steps: a value function that stopped learning shows here first."""
+    returns, values = samples["returns"][samples["rows"]], samples["values"][samples["rows"]]
+    variance = returns.var() if len(returns) > 1 else returns.new_tensor(0.0)
+    return float(1 - (returns - values).var() / variance) if variance > 0 else float("nan")
+
+
 def model_inputs(model: nn.Module, obs: Any) -> Any:
     """The part of an observation the model reads: only that is stored for the update (a
     ``dist`` coordinator on Procgen would otherwise keep every frame of the rollout)."""
@@ -134,6 +142,7 @@ class PPO(Algorithm):
 
             # 3. Update: clipped surrogate, clipped value loss, entropy bonus.
             losses = self._update(policy.model, optimizer, samples)
+            losses["explained_variance"] = explained_variance(samples)
             global_step = (iteration + 1) * batch_size
             progress.update(batch_size)
 
