@@ -38,7 +38,7 @@ def mean_ci(values: list[float]) -> tuple[float, float]:
 
 
 def pair_rows(pair: str, num_layouts: int) -> tuple[list[str], dict[str, float]]:
-    config = duo_ai.load_config(f"configs/minigrid_{pair}.yaml", ["env.num_envs=2"])
+    config = duo_ai.load_config(ROOT / "configs" / f"minigrid_{pair}.yaml", ["env.num_envs=2"])
     test_env = duo_ai.make_env(config.env, "test", 0)
     novice = duo_ai.load_policy(config.test_novice, test_env)
     expert = duo_ai.load_policy(config.test_expert, test_env)
@@ -56,13 +56,14 @@ def pair_rows(pair: str, num_layouts: int) -> tuple[list[str], dict[str, float]]
         optimum = coordination_optimum(layouts, novice, expert, 1.0, cost)
         best, best_ci = mean_ci([o.reward for o in optimum])
         ask = float(np.mean([o.expert_fraction for o in optimum]))
-        expert_only, _ = mean_ci([o.base_reward - cost * o.episode_length for o in fixed[EXPERT]])
-        novice_only, _ = mean_ci([o.base_reward for o in fixed[NOVICE]])
+        expert_only, expert_ci = mean_ci([o.base_reward - cost * o.episode_length for o in fixed[EXPERT]])
+        novice_only, novice_ci = mean_ci([o.base_reward for o in fixed[NOVICE]])
         curves["oracle"].append(best)
         curves["always expert"].append(expert_only)
         curves["always novice"].append(novice_only)
         rows.append(
-            f"| {pair} | {alpha:.1f} | {best:.3f} ± {best_ci:.3f} | {ask:.3f} | {expert_only:.3f} | {novice_only:.3f} |"
+            f"| {pair} | {alpha:.1f} | {best:.3f} ± {best_ci:.3f} | {ask:.3f} | {expert_only:.3f} ± {expert_ci:.3f} | "
+            f"{novice_only:.3f} ± {novice_ci:.3f} |"
         )
     print(f"{pair}: {num_layouts} layouts ({distinct} distinct), {time.time() - started:.0f} s", flush=True)
     grid = [ALPHAS.index(a) for a in RESULTS_GRID]

@@ -118,3 +118,12 @@ def test_evaluations_never_overwrite_and_survive_a_read_only_folder(tmp_path, mo
     assert main(evaluate) == 0
     assert (tmp_path / "experiments" / "evals" / "eval.eval.json").exists()
     assert not (folder / "eval-3.eval.json").exists()
+
+
+def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path, capsys):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    assert main(["demo", f"experiment_dir={tmp_path}", "name=mine"]) == 2
+    assert "duo did not write" in capsys.readouterr().err
+    assert snapshot(tmp_path) == {Path("mine/notes.txt"): b"mine"}

@@ -3,6 +3,7 @@
 duo train --type agent|coord [--config FILE] [key=value ...]   train (resume=1 continues)
 duo eval  --type agent|coord [--config FILE] [key=value ...]   evaluate policy.load_path
 duo calibrate --config FILE [key=value ...]                    store the test expert's reward per action
+duo oracle --config FILE [--layouts N] [key=value ...]         the exact optimum of coordination (MiniGrid)
 duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
 duo config [--config FILE] [key=value ...]                     print the resolved config
 duo demo [key=value ...]                                       the MiniGrid DistShift demo
@@ -82,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(
         commands.add_parser("calibrate", help="store the test expert's reward per action"), with_type=False
     )
+    oracle = commands.add_parser(
+        "oracle", help="the best any coordinator can do with the test agents (MiniGrid)"
+    )
+    add_run_arguments(oracle, with_type=False)
+    oracle.add_argument("--layouts", type=int, default=16, help="random layouts to average (default: 16)")
     report = commands.add_parser("report", help="table, AUC and Pareto plot of finished coordinator runs")
     report.add_argument("runs", nargs="+", help="experiment folders (searched for finished runs)")
     report.add_argument("--out", default="report", help="folder for results.md, results.csv, pareto.png")
@@ -106,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return guarded(build_report, args.runs, args.out)
     if args.command == "config":
         return guarded(lambda: print(OmegaConf.to_yaml(load_config(args.config, args.overrides)), end=""))
+    if args.command == "oracle":
+        return guarded(lambda: pipeline.exact_optimum(load_config(args.config, args.overrides), args.layouts))
     if args.command == "calibrate":
         return guarded(lambda: pipeline.calibrate_costs(load_config(args.config, args.overrides)))
     return guarded(run_job, args.command, args.type, args.config, args.overrides)

@@ -1,4 +1,4 @@
-"""The jobs of the command line: train a policy, evaluate one, calibrate costs."""
+"""The jobs of the command line: train a policy, evaluate one, calibrate costs, compute the optimum."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from gymnasium.vector import VectorEnv
 from omegaconf import DictConfig
 
 from duo_ai import registry
 from duo_ai.checkpoint import load_policy
-from duo_ai.coordination.costs import calibrate, task_key
+from duo_ai.coordination.costs import base_penalty_for, calibrate, task_key
 from duo_ai.coordination.transfer import calibrate_to_test_novice
 from duo_ai.envs import SPLITS, make_base_envs, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator, format_summary
+from duo_ai.evaluation.stats import mean_std_ci
 from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
 from duo_ai.policies.base import Policy
 from duo_ai.run import current_run, seed_everything, start_run
@@ -142,3 +144,55 @@ def calibrate_costs(config: DictConfig) -> dict[str, Any]:
     )  # fmt: skip
     logger.info("stored in %s: runs use it with coordination.calibration_file=%s", path, path)
     return entry
+
+
+def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
+    """The best expected test reward of any coordinator with the test agents and costs
+    (MiniGrid only), written as a finished run that ``duo report`` shows as an oracle row."""
+    from duo_ai.coordination.oracle import coordination_optimum, task_layouts
+    from duo_ai.envs.minigrid import split_task
+
+    if config.env.name != "minigrid":
+        raise ConfigError(
+            f"env.name: the exact optimum is computed for minigrid tasks, not '{config.env.name}'"
+        )
+    for key in ("test_novice", "test_expert"):
+        if not config[key]:
+            raise ConfigError(
+                f"{key}: the optimum is over coordinations of the test agents: name its checkpoint"
+            )
+    run = start_run(config, "train")
+    env = make_env(config.env, "test", config.seed)
+    novice, expert = load_policy(config.test_novice, env), load_policy(config.test_expert, env)
+    coordination = config.coordination
+    base_penalty = coordination.base_penalty
+    if base_penalty is None:
+        base_penalty = base_penalty_for(env, expert, config.evaluation, coordination.calibration_file)
+    task = split_task(config.env, "test")
+    logger.info("searching the states of %d %s layouts", num_layouts, task)
+    layouts = task_layouts(task, num_layouts)
+    optima = coordination_optimum(
+        layouts, novice, expert, coordination.temperature,
+        coordination.expert_query_cost_weight * base_penalty, coordination.switch_agent_cost_weight * base_penalty,
+    )  # fmt: skip
+    rewards = np.array([optimum.reward for optimum in optima])
+    mean, std, ci = mean_std_ci(rewards)
+    summary = {
+        "num_episodes": len(optima),  # one exact expectation per layout
+        "reward_mean": mean, "reward_std": std, "reward_ci": ci,
+        "base_reward_mean": float(np.mean([optimum.base_reward for optimum in optima])),
+        "action_1_fraction": float(np.mean([optimum.expert_fraction for optimum in optima])),
+        "episode_length_mean": float(np.mean([optimum.episode_length for optimum in optima])),
+        "episode_rewards": rewards.tolist(),
+    }  # fmt: skip
+    logger.info(
+        "OPTIMUM on %s: reward %.4f ± %.4f, expert fraction %.3f",
+        task,
+        mean,
+        ci,
+        summary["action_1_fraction"],
+    )
+    result = {"method": "optimum (exact)", "exact_optimum": True, "selection_split": None,
+              "selected_on_test": False, "skyline": False, "test": summary}  # fmt: skip
+    (run.folder / "test_result.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result

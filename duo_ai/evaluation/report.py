@@ -97,11 +97,11 @@ def read_run(folder: Path) -> Run:
         float(test[key])  # present and a number, or the run is skipped
     return Run(
         folder=folder,
-        method=method_label(config),
+        method=result.get("method") or method_label(config),
         task=task_label(config),
         alpha=float(config.coordination.expert_query_cost_weight),
         seed=int(config.seed),
-        oracle=bool(result["selected_on_test"] or result["skyline"]),
+        oracle=bool(result["selected_on_test"] or result["skyline"] or result.get("exact_optimum")),
         test=test,
     )
 

@@ -140,3 +140,19 @@ def test_never_asking_chosen_on_val_sim_never_asks_at_test(tmp_path, agent_check
     assert main(["train", "--type", "coord", *args]) == 0
     result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
     assert "calibration" not in result and result["test"]["action_1_fraction"] == 0.0
+
+
+def test_the_exact_optimum_is_a_flagged_row_of_the_report(tmp_path):
+    runs = tmp_path / "runs"
+    assert main(["oracle", "--config", "configs/minigrid_distshift.yaml", f"experiment_dir={runs}",
+                 "name=optimum", "--layouts", "1"]) == 0  # fmt: skip
+    result = json.loads((runs / "optimum" / "test_result.json").read_text())
+    assert result["test"]["reward_mean"] == pytest.approx(0.9159, abs=1e-4)  # DistShift2, alpha 0.4
+    assert main(["report", str(runs), "--out", str(tmp_path / "report")]) == 0
+    markdown = (tmp_path / "report" / "results.md").read_text()
+    assert "| minigrid/distshift | optimum (exact) (oracle) | 0.4 | 0.916 ± 0.000 |" in markdown
+
+
+def test_the_optimum_is_for_minigrid_only(tmp_path, capsys):
+    assert main(["oracle", "env.name=toy", f"experiment_dir={tmp_path}"]) == 2
+    assert "the exact optimum is computed for minigrid tasks, not 'toy'" in capsys.readouterr().err
