@@ -21,6 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from doc_block import write_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "experiments" / "benchmarks" / "learning"
@@ -91,8 +92,6 @@ def main() -> None:
         ("toy coordinator, greedy test reward", toy["reward_mean"], 3.0 - 1e-9),
     ]
     lines = [
-        "# Learning benchmarks",
-        "",
         "Measured by `python benchmarks/learning.py` (2 CPU cores). Each row states the return PPO must reach.",
         "",
         "| run | measured | stated | met | wall-clock |",
@@ -104,9 +103,8 @@ def main() -> None:
         f"| {coord_seconds:.0f} s |",
         "",
         "![MiniGrid learning curve](figures/learning_minigrid.png)",
-        "",
     ]
-    DOC.write_text("\n".join(lines))
+    write_block(DOC, "Learning benchmarks", "benchmarks/learning.py", "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -38,7 +38,8 @@ def check_train_folder(folder: Path, config: DictConfig) -> None:
     if not (folder / MARKER).exists():
         raise ExperimentError(
             f"{folder} holds files that duo did not write (no {MARKER} marker); "
-            "duo never overwrites or resumes such a folder: choose another name=... or experiment_dir=..."
+            "duo never overwrites or resumes such a folder: choose another name=... or experiment_dir=... "
+            f"(a run of a duo older than the marker: `touch {folder / MARKER}` to let duo use it)"
         )
     if config.resume:
         check_resumable(folder, config)
