@@ -22,6 +22,7 @@ from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci
 
 BOOTSTRAP_SAMPLES = 1000
+REPORT_MARKER = ".duo_report"  # in every folder duo report writes: it rewrites only those
 
 
 @dataclass
@@ -134,8 +135,11 @@ def auc(
 def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
     """Write results.md, results.csv and pareto.png into ``out``; return the pooled rows."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     cells = pool(find_runs(paths))
+    if out.exists() and any(out.iterdir()) and not (out / REPORT_MARKER).exists():
+        raise DuoError(f"report: {out} holds files that duo report did not write; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / REPORT_MARKER).touch()
     rows = []
     for (method, task, alpha), cell in sorted(
         cells.items(), key=lambda item: (item[0][1], item[0][0], item[0][2])
@@ -173,6 +177,9 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
 
     (out / "results.md").write_text(markdown(rows, areas))
     pareto_plot(rows, out / "pareto.png")
+    print(
+        f"report of {sum(row['runs'] for row in rows)} runs written to {out}/: results.md, results.csv, pareto.png"
+    )
     return {"rows": rows, "auc": areas}
 
 

@@ -51,3 +51,14 @@ def test_a_corrupt_run_is_skipped_with_one_warning(finished_runs, tmp_path, caps
     assert f"report: skipping {finished_runs / 'expert_0.4'}: unreadable run" in err and err.count("\n") == 1
     alphas = {(r["method"], r["alpha"]) for r in csv.DictReader((out / "results.csv").open())}
     assert alphas == {("always expert", "0.2"), ("always novice", "0.2"), ("always novice", "0.4")}
+
+
+def test_the_report_never_writes_into_a_folder_of_the_user(finished_runs, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "results.csv").write_text("the user's table")
+    assert main(["report", str(finished_runs), "--out", str(out)]) == 2
+    assert "holds files that duo report did not write" in capsys.readouterr().err
+    assert (out / "results.csv").read_text() == "the user's table"
+    assert main(["report", str(finished_runs), "--out", str(tmp_path / "report")]) == 0
+    assert main(["report", str(finished_runs), "--out", str(tmp_path / "report")]) == 0  # its own: rewritten
