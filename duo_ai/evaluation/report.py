@@ -43,6 +43,7 @@ class Cell:
     rewards: list[float] = field(default_factory=list)
     base_means: list[tuple[float, int]] = field(default_factory=list)
     expert_fractions: list[float] = field(default_factory=list)
+    run_means: list[float] = field(default_factory=list)  # one mean reward per run (seed)
     runs: int = 0
     oracle: bool = False
 
@@ -114,6 +115,7 @@ def pool(runs: list[Run]) -> dict[tuple[str, str, float], Cell]:
         cell.rewards.extend(run.test["episode_rewards"])
         cell.base_means.append((run.test["base_reward_mean"], run.test["num_episodes"]))
         cell.expert_fractions.append(run.test["action_1_fraction"])
+        cell.run_means.append(float(np.mean(run.test["episode_rewards"])))
         cell.runs += 1
         cell.oracle |= run.oracle
     return dict(cells)
@@ -154,6 +156,7 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
                 "alpha": alpha,
                 "reward_mean": mean,
                 "reward_ci": ci,
+                "seeds_ci": mean_std_ci(np.array(cell.run_means))[2],  # over the runs' means
                 "base_reward_mean": base,
                 "expert_fraction": float(np.mean(cell.expert_fractions)),
                 "runs": cell.runs,
@@ -185,14 +188,16 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
 
 def markdown(rows: list[dict[str, Any]], areas: list[dict[str, Any]]) -> str:
     lines = [
-        "| task | method | α | test reward | base reward | expert fraction | runs | episodes |",
-        "|---|---|---|---|---|---|---|---|",
+        "| task | method | α | test reward (± over episodes) | ± over seeds | base reward | expert fraction "
+        "| runs | episodes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         flag = " (oracle)" if row["oracle"] else ""
         lines.append(
             f"| {row['task']} | {row['method']}{flag} | {row['alpha']:g} | {row['reward_mean']:.3f} ± "
-            f"{row['reward_ci']:.3f} | {row['base_reward_mean']:.3f} | {row['expert_fraction']:.3f} | "
+            f"{row['reward_ci']:.3f} | ± {row['seeds_ci']:.3f} | {row['base_reward_mean']:.3f} | "
+            f"{row['expert_fraction']:.3f} | "
             f"{row['runs']} | {row['episodes']} |"
         )
     if areas:

@@ -2,6 +2,7 @@
 
 import csv
 
+import numpy as np
 import pytest
 
 from duo_ai.cli.main import main
@@ -32,7 +33,7 @@ def test_report_table_auc_and_plot(finished_runs, tmp_path):
     assert expert == pytest.approx({0.2: 5 * (1 - 0.2 * 0.5), 0.4: 5 * (1 - 0.4 * 0.5)})
     assert {float(r["reward_mean"]) for r in rows if r["method"] == "always novice"} == {0.0}
     markdown = (out / "results.md").read_text()
-    assert "| toy | always expert | 0.2 | 4.500 ± 0.000 | 5.000 | 1.000 | 1 | 6 |" in markdown
+    assert "| toy | always expert | 0.2 | 4.500 ± 0.000 | ± 0.000 | 5.000 | 1.000 | 1 | 6 |" in markdown
     assert "| toy | always expert | 0.2, 0.4 | 0.850 [0.850, 0.850] |" in markdown  # 0.2 * (4.5 + 4.0) / 2
     assert (out / "pareto.png").stat().st_size > 1000
 
@@ -62,3 +63,20 @@ def test_the_report_never_writes_into_a_folder_of_the_user(finished_runs, tmp_pa
     assert (out / "results.csv").read_text() == "the user's table"
     assert main(["report", str(finished_runs), "--out", str(tmp_path / "report")]) == 0
     assert main(["report", str(finished_runs), "--out", str(tmp_path / "report")]) == 0  # its own: rewritten
+
+
+def test_intervals_over_seeds_beside_intervals_over_episodes(finished_runs, tmp_path):
+    import json
+    import shutil
+
+    twin = finished_runs / "expert_0.2_seed1"
+    shutil.copytree(finished_runs / "expert_0.2", twin)
+    result = json.loads((twin / "test_result.json").read_text())
+    result["test"]["episode_rewards"] = [r + 1.0 for r in result["test"]["episode_rewards"]]  # 5.5 each
+    (twin / "test_result.json").write_text(json.dumps(result))
+    out = tmp_path / "report"
+    assert main(["report", str(finished_runs), "--out", str(out)]) == 0
+    row = next(r for r in csv.DictReader((out / "results.csv").open()) if r["method"] == "always expert"
+               and r["alpha"] == "0.2")  # fmt: skip
+    assert float(row["reward_mean"]) == pytest.approx(5.0) and row["runs"] == "2"
+    assert float(row["seeds_ci"]) == pytest.approx(1.96 * np.std([4.5, 5.5], ddof=1) / np.sqrt(2))
