@@ -76,12 +76,12 @@ class Run:
         """Claim the folder now (it is otherwise claimed on first use); a no-op once done."""
         if self._opened:
             return
-        self._opened = True
         if self.mode == "train":
             self._lock = claim_train_folder(self._folder, self.config)
             (self._folder / "config.yaml").write_text(OmegaConf.to_yaml(self.config))
         else:
             self._open_eval_folder()
+        self._opened = True
         _log_to_file(self.log_path)
         if self.config.use_wandb:
             self._wandb = _start_wandb(self.config, self._folder)
