@@ -252,13 +252,20 @@ def _start_wandb(config: DictConfig, folder: Path) -> Any:
         import wandb
     except ImportError:
         raise ExperimentError("use_wandb=1 needs the wandb package: pip install wandb") from None
-    return wandb.init(
-        project="duo",
-        name=config.name,
-        dir=str(folder),
-        config=OmegaConf.to_container(config),
-        resume="allow",
-    )
+    try:
+        return wandb.init(
+            project="duo",
+            name=config.name,
+            dir=str(folder),
+            config=OmegaConf.to_container(config),
+            resume="allow",
+        )
+    except Exception as error:  # noqa: BLE001 - wandb raises many kinds (no login, no network, ...)
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ExperimentError(
+            f"use_wandb=1: Weights & Biases could not start ({detail}); run `wandb login`, "
+            "or set WANDB_MODE=offline to log locally"
+        ) from None
 
 
 def _configure_logging(start: float) -> None:
