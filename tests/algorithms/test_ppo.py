@@ -180,3 +180,13 @@ def test_resume_is_consistent_after_a_crash_at_any_write(tmp_path):
     for crash_at in range(writes):
         for how in CRASH_MODES:
             assert crash_then_resume(tmp_path, crash_at, how) == []
+
+
+def test_bf16_forward_passes_train_and_save_a_float32_policy(tmp_path):
+    args = agent_args(tmp_path, "bf16", 512, "algorithm.precision=bf16", "algorithm.log_freq=1")
+    assert main(["train", "--type", "agent", *args]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "bf16" / "metrics.jsonl").read_text().splitlines()]
+    losses = [row["train/value_loss"] for row in rows if "train/value_loss" in row]
+    assert losses and all(loss is not None and loss >= 0 for loss in losses)
+    params = read_checkpoint(tmp_path / "bf16" / "last.ckpt")["params"]
+    assert all(tensor.dtype == torch.float32 for tensor in params.values())  # autocast leaves weights alone
