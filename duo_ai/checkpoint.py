@@ -128,16 +128,16 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"corrupt or unreadable checkpoint {path}: {error}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a duo checkpoint (no '{FORMAT}' header)")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format version {payload.get('version')}; this duo reads version {VERSION}"
+        )
     missing = [key for key in ("policy", "params", "observation_space", "action_space") if key not in payload]
     policy = payload.get("policy")
     if not missing and not (isinstance(policy, dict) and {"name", "config"} <= set(policy)):
         missing = ["policy name and config"]
     if missing:
         raise CheckpointError(f"{path} is incomplete: it has no {', '.join(missing)}")
-    if payload.get("version") != VERSION:
-        raise CheckpointError(
-            f"{path} has checkpoint format version {payload.get('version')}; this duo reads version {VERSION}"
-        )
     return payload
 
 

@@ -10,7 +10,7 @@ from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm
 from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.coord_env import CoordEnv
-from duo_ai.coordination.costs import base_penalty_for
+from duo_ai.coordination.costs import run_base_penalty
 from duo_ai.envs.base import TRAINING_SPLITS
 from duo_ai.errors import ConfigError
 from duo_ai.policies.base import Policy
@@ -45,12 +45,8 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
         pair = "train" if split in TRAINING_SPLITS and not config.get("skyline", False) else "test"
         novice, expert = agents[f"{pair}_novice"], agents[f"{pair}_expert"]
         envs[split] = CoordEnv(config.coordination, base_env, novice, expert)
-    base_penalty = config.coordination.base_penalty
-    if base_penalty is None:
-        test_env = base_envs.get("test") or next(iter(base_envs.values()))
-        base_penalty = base_penalty_for(
-            test_env, agents["test_expert"], config.evaluation, config.coordination.calibration_file
-        )
+    test_env = base_envs.get("test") or next(iter(base_envs.values()))
+    base_penalty = run_base_penalty(config, test_env, agents["test_expert"])
     for env in envs.values():
         env.set_costs(base_penalty)
     return envs

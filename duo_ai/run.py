@@ -114,7 +114,8 @@ class Run:
         """Append one row to ``metrics.jsonl`` (one JSON object a line: easy to plot)."""
         row = {"step": int(step), "time": round(time.time() - self.start, 3), **metrics}
         row = {key: None if _not_finite(value) else value for key, value in row.items()}  # strict JSON
-        with (self.folder / "metrics.jsonl").open("a") as file:
+        self.open_folder()
+        with self.metrics_path.open("a") as file:
             file.write(json.dumps(row, allow_nan=False) + "\n")
         scalars = {key: value for key, value in metrics.items() if isinstance(value, (int, float))}
         for key, value in scalars.items():

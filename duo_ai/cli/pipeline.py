@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 
 from duo_ai import registry
 from duo_ai.checkpoint import load_policy
-from duo_ai.coordination.costs import base_penalty_for, calibrate, task_key
+from duo_ai.coordination.costs import calibrate, run_base_penalty, task_key
 from duo_ai.coordination.transfer import calibrate_to_test_novice
 from duo_ai.envs import SPLITS, make_base_envs, make_env
 from duo_ai.errors import ConfigError
@@ -165,9 +165,7 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
     env = make_env(config.env, "test", config.seed)
     novice, expert = load_policy(config.test_novice, env), load_policy(config.test_expert, env)
     coordination = config.coordination
-    base_penalty = coordination.base_penalty
-    if base_penalty is None:
-        base_penalty = base_penalty_for(env, expert, config.evaluation, coordination.calibration_file)
+    base_penalty = run_base_penalty(config, env, expert)
     task = split_task(config.env, "test")
     logger.info("searching the states of %d %s layouts", num_layouts, task)
     layouts = task_layouts(task, num_layouts)

@@ -85,6 +85,14 @@ def calibrate(
     return entry
 
 
+def run_base_penalty(config: Any, test_env: VectorEnv, test_expert: Policy) -> float:
+    """A run's BP: ``coordination.base_penalty`` where set, else the task's calibrated one."""
+    coordination = config.coordination
+    if coordination.base_penalty is not None:
+        return float(coordination.base_penalty)
+    return base_penalty_for(test_env, test_expert, config.evaluation, coordination.calibration_file)
+
+
 def base_penalty_for(
     test_env: VectorEnv, test_expert: Policy, evaluation_config: Any, calibration_file: str | None = None
 ) -> float:

@@ -47,8 +47,9 @@ class Optimum:
 def explore(env: Any) -> Layout:
     """Breadth-first search of the states reachable from ``env``'s current state (a reset
     ``minigrid.MiniGridEnv``), under every action sequence."""
-    keys = {_key(env): 0}
-    states, observations, next_states, successes = [_copy(env)], [], [], []
+    start = _key(env)
+    keys = {start: 0}
+    states, observations, next_states, successes = [_copy(env, start)], [], [], []
     num_actions = int(env.action_space.n)
     for state in states:  # grows while it is walked
         _restore(env, state)
@@ -65,7 +66,7 @@ def explore(env: Any) -> Layout:
                 key = _key(env)
                 if key not in keys:
                     keys[key] = len(states)
-                    states.append(_copy(env))
+                    states.append(_copy(env, key))
                 row_next.append(keys[key])
                 row_success.append(False)
                 if key[2:] != state[0][2:]:
@@ -80,9 +81,10 @@ def _key(env: Any) -> tuple:
     return (tuple(env.agent_pos), int(env.agent_dir), carrying, env.grid.encode().tobytes())
 
 
-def _copy(env: Any) -> tuple:
+def _copy(env: Any, key: tuple) -> tuple:
+    """What restoring the state ``key`` needs (the key itself is computed once, by the caller)."""
     return (
-        _key(env),
+        key,
         copy.deepcopy(env.grid),
         tuple(env.agent_pos),
         int(env.agent_dir),
