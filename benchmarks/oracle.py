@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 import duo_ai
 from duo_ai.coordination.coord_env import EXPERT, NOVICE
-from duo_ai.coordination.costs import stored_base_penalty
+from duo_ai.coordination.costs import run_base_penalty
 from duo_ai.coordination.oracle import coordination_optimum, task_layouts
 from duo_ai.envs.minigrid import PAIRS
+from duo_ai.evaluation.stats import mean_std_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -31,48 +33,56 @@ RESULTS_GRID = (0.2, 0.4, 0.8)  # the alphas of the measured YRC-0 table
 RANDOM_LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}
 
 
-def mean_ci(values: list[float]) -> tuple[float, float]:
-    values_array = np.asarray(values)
-    half = 1.96 * values_array.std(ddof=1) / np.sqrt(len(values_array)) if len(values_array) > 1 else 0.0
-    return float(values_array.mean()), float(half)
-
-
-def pair_rows(pair: str, num_layouts: int) -> tuple[list[str], dict[str, float]]:
+def exact_rows(
+    pair: str, alphas: Sequence[float], num_layouts: int
+) -> dict[float, dict[str, tuple[float, float]]]:
+    """Per alpha: the optimum, its expert fraction, always-expert and always-novice, each as
+    (mean, 95% half-width) over the task's layouts."""
     config = duo_ai.load_config(ROOT / "configs" / f"minigrid_{pair}.yaml", ["env.num_envs=2"])
     test_env = duo_ai.make_env(config.env, "test", 0)
     novice = duo_ai.load_policy(config.test_novice, test_env)
     expert = duo_ai.load_policy(config.test_expert, test_env)
-    base_penalty = stored_base_penalty(test_env)
+    base_penalty = run_base_penalty(config, test_env, expert)
     started = time.time()
     layouts = task_layouts(PAIRS[pair][1], num_layouts)
-    distinct = len({id(layout) for layout in layouts})
     fixed = {
         agent: coordination_optimum(layouts, novice, expert, 1.0, 0.0, allowed=(agent,))
         for agent in (NOVICE, EXPERT)
     }  # reward at cost alpha: base reward - alpha * BP * expert steps
-    rows, curves = [], {"oracle": [], "always expert": [], "always novice": []}
-    for alpha in ALPHAS:
+    rows = {}
+    for alpha in alphas:
         cost = alpha * base_penalty
         optimum = coordination_optimum(layouts, novice, expert, 1.0, cost)
-        best, best_ci = mean_ci([o.reward for o in optimum])
-        ask = float(np.mean([o.expert_fraction for o in optimum]))
-        expert_only, expert_ci = mean_ci([o.base_reward - cost * o.episode_length for o in fixed[EXPERT]])
-        novice_only, novice_ci = mean_ci([o.base_reward for o in fixed[NOVICE]])
-        curves["oracle"].append(best)
-        curves["always expert"].append(expert_only)
-        curves["always novice"].append(novice_only)
-        rows.append(
+        rows[alpha] = {
+            "optimum": mean_std_ci(np.array([o.reward for o in optimum]))[::2],
+            "expert fraction": (float(np.mean([o.expert_fraction for o in optimum])), 0.0),
+            "always expert": mean_std_ci(np.array([o.base_reward - cost * o.episode_length for o in fixed[EXPERT]]))[::2],
+            "always novice": mean_std_ci(np.array([o.base_reward for o in fixed[NOVICE]]))[::2],
+        }  # fmt: skip
+    distinct = len({id(layout) for layout in layouts})
+    print(f"{pair}: {num_layouts} layouts ({distinct} distinct), {time.time() - started:.0f} s", flush=True)
+    return rows
+
+
+def pair_rows(pair: str, num_layouts: int) -> tuple[list[str], dict[str, float]]:
+    exact = exact_rows(pair, ALPHAS, num_layouts)
+    lines = []
+    for alpha, row in exact.items():
+        (best, best_ci), (ask, _) = row["optimum"], row["expert fraction"]
+        (expert_only, expert_ci), (novice_only, novice_ci) = row["always expert"], row["always novice"]
+        lines.append(
             f"| {pair} | {alpha:.1f} | {best:.3f} ± {best_ci:.3f} | {ask:.3f} | {expert_only:.3f} ± {expert_ci:.3f} | "
             f"{novice_only:.3f} ± {novice_ci:.3f} |"
         )
-    print(f"{pair}: {num_layouts} layouts ({distinct} distinct), {time.time() - started:.0f} s", flush=True)
+    curves = {name: [row[key][0] for row in exact.values()] for name, key in
+              (("oracle", "optimum"), ("always expert", "always expert"), ("always novice", "always novice"))}  # fmt: skip
     grid = [ALPHAS.index(a) for a in RESULTS_GRID]
     areas = {
         f"{name} {span}": float(np.trapezoid([curve[i] for i in indices], [ALPHAS[i] for i in indices]))
         for name, curve in curves.items()
         for span, indices in (("[0.2, 0.8]", grid), ("[0, 1]", list(range(len(ALPHAS)))))
     }
-    return rows, areas
+    return lines, areas
 
 
 def main() -> None:

@@ -29,20 +29,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from doc_block import write_block  # noqa: E402
-from oracle import mean_ci  # noqa: E402
+from oracle import RANDOM_LAYOUTS, exact_rows  # noqa: E402
 
-import duo_ai  # noqa: E402
-from duo_ai.coordination.coord_env import EXPERT, NOVICE  # noqa: E402
-from duo_ai.coordination.costs import stored_base_penalty  # noqa: E402
-from duo_ai.coordination.oracle import coordination_optimum, task_layouts  # noqa: E402
 from duo_ai.envs.minigrid import PAIRS  # noqa: E402
+from duo_ai.evaluation.stats import mean_std_ci  # noqa: E402
 
 RUNS = ROOT / "experiments" / "skyline"
 VARIANTS = {
     "default": [],
     "ent0.05": ["algorithm.ent_coef=0.05"],
 }
-LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}
 
 
 def duo(*args: str) -> None:
@@ -62,22 +58,6 @@ def run(pair: str, variant: str, alpha: float, seed: int) -> None:
     if not (folder / "last.eval.json").exists():
         duo("eval", "--type", "coord", *common, f"policy.load_path={folder / 'last.ckpt'}",
             "eval_name=last", "eval_splits=[test]")  # fmt: skip
-
-
-def exact_rows(pair: str, alphas: list[float]) -> dict[float, dict[str, float]]:
-    config = duo_ai.load_config(ROOT / "configs" / f"minigrid_{pair}.yaml", ["env.num_envs=2"])
-    env = duo_ai.make_env(config.env, "test", 0)
-    novice, expert = duo_ai.load_policy(config.test_novice, env), duo_ai.load_policy(config.test_expert, env)
-    layouts = task_layouts(PAIRS[pair][1], LAYOUTS[pair])
-    base_penalty = stored_base_penalty(env)
-    rows = {}
-    for alpha in alphas:
-        cost = alpha * base_penalty
-        rows[alpha] = {
-            name: float(np.mean([o.reward for o in coordination_optimum(layouts, novice, expert, 1.0, cost, allowed=allowed)]))
-            for name, allowed in (("optimum", (NOVICE, EXPERT)), ("novice", (NOVICE,)), ("expert", (EXPERT,)))
-        }  # fmt: skip
-    return rows
 
 
 def main() -> None:
@@ -100,20 +80,18 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for pair in args.pairs:
-        exact = exact_rows(pair, args.alphas)
+        exact = exact_rows(pair, args.alphas, RANDOM_LAYOUTS[pair])
         for variant, alpha in product(args.variants, args.alphas):
             folders = [RUNS / f"{pair}/{variant}/alpha{alpha:g}/seed{seed}" for seed in args.seeds]
             selected = [
                 json.loads((f / "test_result.json").read_text())["test"]["reward_mean"] for f in folders
             ]
             last = [json.loads((f / "last.eval.json").read_text())["test"]["reward_mean"] for f in folders]
-            optimum, best_always = (
-                exact[alpha]["optimum"],
-                max(exact[alpha]["novice"], exact[alpha]["expert"]),
-            )
+            optimum = exact[alpha]["optimum"][0]
+            best_always = max(exact[alpha]["always novice"][0], exact[alpha]["always expert"][0])
             gain = optimum - best_always
             collapsed = sum(chosen - final > 0.1 * gain for chosen, final in zip(selected, last, strict=True))
-            (sel, sel_ci), (lst, lst_ci) = mean_ci(selected), mean_ci(last)
+            (sel, _, sel_ci), (lst, _, lst_ci) = mean_std_ci(np.array(selected)), mean_std_ci(np.array(last))
             lines.append(
                 f"| {pair} | {variant} | {alpha:g} | {optimum:.3f} | {best_always:.3f} | {sel:.3f} ± {sel_ci:.3f} | "
                 f"{(sel - best_always) / gain:.0%} | {lst:.3f} ± {lst_ci:.3f} | {collapsed} of {len(folders)} |"
