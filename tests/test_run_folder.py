@@ -9,6 +9,7 @@ import pytest
 
 from duo_ai.cli.main import main
 from duo_ai.run_folder import MARKER, take_lock
+from tests.cli.hostile_inputs import disk
 
 TOY = ["--type", "agent", "env.name=toy", "policy.name=ppo", "policy.model.name=mlp_ppo", "env.num_envs=4",
        "algorithm.num_steps=8", "algorithm.total_timesteps=64", "evaluation.num_episodes=4"]  # fmt: skip
@@ -16,11 +17,6 @@ TOY = ["--type", "agent", "env.name=toy", "policy.name=ppo", "policy.model.name=
 
 def train(tmp_path, *overrides):
     return main(["train", *TOY, f"experiment_dir={tmp_path / 'experiments'}", *overrides])
-
-
-def snapshot(folder):
-    """Every file under ``folder`` with its bytes."""
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_a_run_folder_is_marked_and_locked_while_in_use(tmp_path, capsys):
@@ -42,31 +38,31 @@ def test_overwrite_and_resume_refuse_a_folder_duo_did_not_make(tmp_path, capsys)
     folder.mkdir(parents=True)
     (folder / "config.yaml").write_text("my own notes\n")
     (folder / "metrics.jsonl").write_text("my data\n")
-    before = snapshot(tmp_path)
+    before = disk(tmp_path)
     for flag in ("overwrite=1", "resume=1"):
         assert train(tmp_path, "name=mine", flag) == 2
         assert "duo did not write" in capsys.readouterr().err
-    assert snapshot(tmp_path) == before
+    assert disk(tmp_path) == before
 
 
 def test_overwrite_checks_every_input_before_deleting_the_previous_run(tmp_path, capsys):
     assert train(tmp_path, "name=run") == 0
-    before = snapshot(tmp_path)
+    before = disk(tmp_path)
     assert train(tmp_path, "name=run", "overwrite=1", "env.length=0") == 2  # env creation fails
     capsys.readouterr()
-    assert snapshot(tmp_path) == before
+    assert disk(tmp_path) == before
     assert train(tmp_path, "name=run", "overwrite=1", "seed=5") == 0
-    assert snapshot(tmp_path) != before
+    assert disk(tmp_path) != before
 
 
 def test_resume_refuses_a_changed_config_and_names_the_change(tmp_path, capsys):
     assert train(tmp_path, "name=run") == 0
-    before = snapshot(tmp_path)
+    before = disk(tmp_path)
     assert train(tmp_path, "name=run", "resume=1", "env.num_envs=2") == 2
     err = capsys.readouterr().err
     assert "resume=1: the config differs from the saved run" in err
     assert "env.num_envs: 4 -> 2" in err and err.count("\n") == 1
-    assert snapshot(tmp_path) == before
+    assert disk(tmp_path) == before
     # the documented safe changes are accepted
     assert train(tmp_path, "name=run", "resume=1", "algorithm.total_timesteps=128") == 0
 
@@ -81,11 +77,11 @@ def test_the_lock_is_released_when_the_process_ends(tmp_path):
 def test_run_names_stay_inside_the_experiment_dir(tmp_path, capsys, name):
     (tmp_path / "experiments").mkdir()
     (tmp_path / "experiments" / "keep.txt").write_text("user data")
-    before = snapshot(tmp_path)
+    before = disk(tmp_path)
     assert train(tmp_path, f"name={name}", "overwrite=1") == 2
     err = capsys.readouterr().err
     assert "is not a run name" in err and err.count("\n") == 1
-    assert snapshot(tmp_path) == before
+    assert disk(tmp_path) == before
 
 
 def test_a_full_disk_is_one_line_and_the_run_resumes(tmp_path, capsys, monkeypatch):
@@ -126,4 +122,4 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path, capsys):
     (folder / "notes.txt").write_text("mine")
     assert main(["demo", f"experiment_dir={tmp_path}", "name=mine"]) == 2
     assert "duo did not write" in capsys.readouterr().err
-    assert snapshot(tmp_path) == {Path("mine/notes.txt"): b"mine"}
+    assert disk(tmp_path) == {Path("mine/notes.txt"): b"mine"}
