@@ -87,6 +87,8 @@ DRY_RUN_SETTINGS = [
 
 def bundle(python_version: str, target: Path) -> None:
     """Download the wheels for the GPU machine's Python, strip envpool, pack one archive."""
+    if target.exists() and target != BUNDLE:
+        sys.exit(f"{target} exists: bundle writes a new archive only, or replaces {BUNDLE}")
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         subprocess.run(
@@ -239,6 +241,8 @@ def collect(returned: Path) -> None:
         if not checkpoint.exists():
             sys.exit(f"{archive} came back without its {checkpoint.name}")
         folder = EXPERIMENTS / name
+        if folder.exists() and not (folder / MARKER).exists():
+            sys.exit(f"{folder} is not a run folder duo made (no {MARKER}): move it away, then collect again")
         staging = EXPERIMENTS / f".{name}.collecting"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
