@@ -52,11 +52,26 @@ class Agent:
         return [o for o in self.overrides if o.startswith(("env.pair=", "env.task=", "env.name="))]
 
 
+def task_overrides(task: str, options: dict[str, int] | None = None) -> list[str]:
+    """Train and validate an agent on ``task`` (with envpool ``options``) instead of the novice's task."""
+    overrides = [f"env.train.task={task}", f"env.val_sim.task={task}"]
+    for key, value in (options or {}).items():
+        overrides += [f"env.train.kwargs.{key}={value}", f"env.val_sim.kwargs.{key}={value}"]
+    return overrides
+
+
 def minigrid_agents(
-    pair: str, novice_task: str, expert_task: str, novice_steps: int, expert_steps: int, weak_steps: int
+    pair: str,
+    novice_task: str,
+    expert_task: str,
+    steps: tuple[int, int, int, int],
+    variant: tuple[str, dict[str, int]],
 ) -> list[Agent]:
+    """Novice, expert, weak novice (YRC-0's simulated novice) and the expert of a held-out variant
+    of the novice's task (the shifted_tasks pairing's simulated expert; never the test task)."""
+    novice_steps, expert_steps, weak_steps, variant_steps = steps
     pair_override = f"env.pair={pair}"
-    expert_task_overrides = [f"env.train.task={expert_task}", f"env.val_sim.task={expert_task}"]
+    expert_task_overrides = task_overrides(expert_task)
     return [
         Agent(
             f"minigrid/{pair}/novice", MINIGRID, [pair_override, f"algorithm.total_timesteps={novice_steps}"]
@@ -72,17 +87,36 @@ def minigrid_agents(
             [pair_override, f"algorithm.total_timesteps={weak_steps}", "algorithm.log_freq=2"],
             checkpoint="last.ckpt",
         ),
+        Agent(
+            f"minigrid/{pair}/variant_expert",
+            MINIGRID,
+            [pair_override, *task_overrides(*variant), f"algorithm.total_timesteps={variant_steps}"],
+        ),
     ]
 
 
 AGENTS = [
     *minigrid_agents(
-        "distshift", "MiniGrid-DistShift1-v0", "MiniGrid-DistShift2-v0", 200_000, 200_000, 49_152
+        "distshift",
+        "MiniGrid-DistShift1-v0",
+        "MiniGrid-DistShift2-v0",
+        (200_000, 200_000, 49_152, 200_000),
+        ("MiniGrid-DistShift1-v0", {"strip2_row": 3}),
     ),
-    *minigrid_agents("lavagap", "MiniGrid-LavaGapS5-v0", "MiniGrid-LavaGapS7-v0", 300_000, 500_000, 40_960),
     *minigrid_agents(
-        "doorkey", "MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0", 500_000, 2_000_000, 81_920
+        "lavagap",
+        "MiniGrid-LavaGapS5-v0",
+        "MiniGrid-LavaGapS7-v0",
+        (300_000, 500_000, 40_960, 500_000),
+        ("MiniGrid-LavaGapS6-v0", {}),
     ),
+    *minigrid_agents(
+        "doorkey",
+        "MiniGrid-DoorKey-5x5-v0",
+        "MiniGrid-DoorKey-8x8-v0",
+        (500_000, 2_000_000, 81_920, 1_000_000),
+        ("MiniGrid-DoorKey-6x6-v0", {}),
+    ),  # fmt: skip
     Agent(
         "procgen/coinrun/novice",
         PROCGEN,

@@ -12,7 +12,7 @@ from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
 from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import param
-from duo_ai.coordination.coord_env import NOVICE
+from duo_ai.coordination.coord_env import novice_observations
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy, ThresholdPolicy
@@ -127,22 +127,6 @@ class ThresholdSweep(Algorithm):
             )
             validation(policy, step=index)
         save_checkpoint(run.folder / "last.ckpt", policy, env)
-
-
-def novice_observations(env: VectorEnv, steps: int, temperatures: list[float]) -> list[dict]:
-    """CoordEnv observations of the states the novice alone visits (each temperature in turn)."""
-    observations = []
-    original = env.temperature
-    try:
-        for temperature in temperatures:
-            env.temperature = temperature
-            obs, _ = env.reset()
-            for _ in range(steps):
-                observations.append(obs)
-                obs, *_ = env.step(np.full(env.num_envs, NOVICE))
-    finally:
-        env.temperature = original
-    return observations
 
 
 # The reference's names: each baseline's policy and algorithm share a name.

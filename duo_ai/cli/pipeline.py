@@ -15,13 +15,13 @@ from omegaconf import DictConfig
 from duo_ai import registry
 from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.costs import calibrate, run_base_penalty, task_key
-from duo_ai.coordination.transfer import calibrate_to_test_novice
-from duo_ai.envs import SPLITS, make_base_envs, make_env
+from duo_ai.envs import SPLITS, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.evaluation.stats import mean_std_ci
-from duo_ai.factory import make_algorithm, make_coord_envs, make_policy
+from duo_ai.factory import make_algorithm, make_policy
 from duo_ai.policies.base import Policy
+from duo_ai.protocol import calibrate_to_test_novice, make_base_envs, make_coord_envs, write_result
 from duo_ai.run import current_run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
@@ -88,15 +88,8 @@ def protocol_result(config: DictConfig, envs: dict[str, VectorEnv]) -> dict[str,
     summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
     logger.info("TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle else "")
     logger.info(format_summary(summary))
-    result = {
-        "selection_split": config.selection_split,
-        "selected_on_test": config.selection_split == "test",
-        "skyline": bool(config.skyline),
-        **({"calibration": calibration} if calibration else {}),
-        "test": summary,
-    }
-    (folder / "test_result.json").write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    extra = {"calibration": calibration} if calibration else {}
+    return write_result(folder, config, summary, envs["test"].base_penalty, **extra)
 
 
 def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
@@ -190,7 +183,7 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
         ci,
         summary["action_1_fraction"],
     )
-    result = {"method": "optimum (exact)", "exact_optimum": True, "selection_split": None,
-              "selected_on_test": False, "skyline": False, "test": summary}  # fmt: skip
-    (run.folder / "test_result.json").write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return write_result(
+        run.folder, config, summary, base_penalty, method="optimum (exact)", exact_optimum=True,
+        oracle=True, pairing=None, selection_split=None, layouts=num_layouts,
+    )  # fmt: skip

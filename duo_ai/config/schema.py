@@ -40,6 +40,14 @@ class CoordinationConfig:
 
 
 @dataclass
+class ShiftedTasksConfig:
+    expert: str | None = param(None, "expert checkpoint of the held-out variants (never the test expert)")
+    env: dict[str, Any] = param(
+        {}, "env settings of the held-out variants, merged over env for train and val_sim"
+    )
+
+
+@dataclass
 class DuoConfig:
     name: str = param("default", "experiment name: its folder is <experiment_dir>/<name>")
     seed: int = param(
@@ -70,6 +78,13 @@ class DuoConfig:
         "val_sim", "split whose best checkpoint is reported on test (test = oracle, flagged)"
     )
     skyline: bool = param(False, "upper reference: train on the test distribution with the test pair")
+    simulated_pairing: str = param(
+        "weak_novice",
+        "what train and val_sim show a coordinator: weak_novice (YRC-0: weaker novice, novice as expert, "
+        "novice's task) or shifted_tasks (the novice, held-out task variants and their expert)",
+        choices=("weak_novice", "shifted_tasks"),
+    )
+    shifted_tasks: ShiftedTasksConfig = section(ShiftedTasksConfig)
     validation_splits: list[str] = param(
         ["val_sim", "val_true", "test"], "splits validated during training (best_<split>.ckpt each)"
     )

@@ -22,9 +22,9 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from duo_ai.envs.copies import copies_mask, copy_batch, put, reset_copies, step_copies, take
-from duo_ai.policies.base import AgentOutput, AgentPolicy, sample_actions
+from duo_ai.policies.base import EXPERT, NOVICE, AgentOutput, AgentPolicy, sample_actions
 
-NOVICE, EXPERT = 0, 1
+__all__ = ["EXPERT", "NOVICE", "CoordEnv", "novice_observations"]
 NO_AGENT = -1  # no previous decision in this episode
 
 
@@ -185,3 +185,19 @@ def _features(role: str, out: AgentOutput) -> dict[str, np.ndarray]:
         f"{role}_hidden": out.hidden.float().cpu().numpy(),
         f"{role}_logits": out.logits.float().cpu().numpy(),
     }
+
+
+def novice_observations(env: CoordEnv, steps: int, temperatures: list[float]) -> list[dict]:
+    """CoordEnv observations of the states the novice alone visits (each temperature in turn)."""
+    observations = []
+    original = env.temperature
+    try:
+        for temperature in temperatures:
+            env.temperature = temperature
+            obs, _ = env.reset()
+            for _ in range(steps):
+                observations.append(obs)
+                obs, *_ = env.step(np.full(env.num_envs, NOVICE))
+    finally:
+        env.temperature = original
+    return observations

@@ -12,7 +12,7 @@ from duo_ai import registry
 from duo_ai.errors import EnvError
 
 SPLITS = ("train", "val_sim", "val_true", "test")
-TRAINING_SPLITS = ("train", "val_sim")  # YRC-0: what a coordinator may see while it is trained
+TRAINING_SPLITS = ("train", "val_sim")  # what a coordinator sees while it is trained and selected
 
 
 class EnvironmentSuite(ABC):
@@ -57,17 +57,3 @@ def check_runnable(env: VectorEnv, name: str) -> None:
             f"{name}: its autoreset mode is {mode}; duo needs AutoresetMode.NEXT_STEP "
             "(gymnasium.make_vec(..., vector_kwargs={'autoreset_mode': AutoresetMode.NEXT_STEP}))"
         )
-
-
-def make_base_envs(config: Any, splits: tuple[str, ...] = SPLITS) -> dict[str, VectorEnv]:
-    """One base env per split, each seeded differently from ``config.seed``.
-
-    A skyline run trains on the test distribution: its training splits take the test split's
-    settings (with their own seeds).
-    """
-    skyline = bool(config.get("skyline", False))
-    envs = {}
-    for i, split in enumerate(splits):
-        source = "test" if skyline and split in TRAINING_SPLITS else split
-        envs[split] = make_env(config.env, source, config.seed + 1000 * i)
-    return envs

@@ -8,6 +8,7 @@ task serves ``train`` and ``val_sim``, the expert's (shifted) task ``val_true`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param, section
@@ -27,6 +28,7 @@ NOVICE_SPLITS = ("train", "val_sim")
 @dataclass
 class MiniGridSplitConfig:
     task: str | None = param(None, "MiniGrid task id; unset = the pair's task for this split")
+    kwargs: dict[str, Any] = param({}, "envpool options of the task for this split, e.g. {strip2_row: 3}")
 
 
 @dataclass
@@ -54,4 +56,23 @@ class MiniGridSuite(EnvironmentSuite):
         if task not in envpool_ids():
             valid = sorted(name for name in envpool_ids() if name.startswith("MiniGrid-"))
             raise ConfigError(f"env.{split}.task: unknown MiniGrid task '{task}'; valid: {', '.join(valid)}")
-        return EnvpoolVectorEnv(task, config.num_envs, seed, obs_key="image")
+        kwargs = dict(config[split].kwargs)
+        unknown = sorted(set(kwargs) - set(task_options(task)))
+        if unknown:
+            raise ConfigError(
+                f"env.{split}.kwargs: '{unknown[0]}' is not an option of {task}; "
+                f"valid: {', '.join(task_options(task))}"
+            )
+        env = EnvpoolVectorEnv(task, config.num_envs, seed, obs_key="image", **kwargs)
+        if kwargs:
+            env.metadata["duo_env"]["options"] = kwargs
+        return env
+
+
+def task_options(task: str) -> tuple[str, ...]:
+    """The layout options envpool's MiniGrid accepts (duo sets the batching ones itself)."""
+    import envpool
+
+    batching = {"num_envs", "batch_size", "num_threads", "max_num_players", "thread_affinity_offset",
+                "base_path", "seed", "env_seed", "gym_reset_return_info", "env_name"}  # fmt: skip
+    return tuple(key for key in envpool.make_spec(task)._config_keys if key not in batching)

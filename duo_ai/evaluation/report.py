@@ -1,14 +1,13 @@
 """Gather finished coordinator runs into a results table, AUC over cost weights, and a Pareto plot.
 
-A finished run is a folder with ``config.yaml`` and ``test_result.json`` (written at the end of
-``duo train --type coord``). Runs of one method, task and cost weight (seeds) are pooled by
+A finished run is a folder with ``test_result.json`` (written at the end of ``duo train --type
+coord``, see ``duo_ai.protocol.result``). Runs of one method, task and cost weight (seeds) are pooled by
 episode. Runs that selected on test or trained on it (skyline) are marked as oracles.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from omegaconf import OmegaConf
 
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci
+from duo_ai.protocol.result import read_result
 
 BOOTSTRAP_SAMPLES = 1000
 REPORT_MARKER = ".duo_report"  # in every folder duo report writes: it rewrites only those
@@ -48,28 +47,6 @@ class Cell:
     oracle: bool = False
 
 
-def method_label(config: Any) -> str:
-    policy = config.policy
-    if config.get("skyline", False):
-        return f"skyline ({policy.name})"
-    if policy.name == "always":
-        return f"always {policy.agent}"
-    raw = (
-        " (raw threshold)" if policy.name in ("logit", "ood") and not policy.get("recalibrate", True) else ""
-    )
-    if policy.name == "logit":
-        return f"logit {policy.metric}{raw}"
-    if policy.name == "ppo":
-        return f"ppo {policy.model.get('feature_type', '')}".strip()
-    return f"{policy.name}{raw}"
-
-
-def task_label(config: Any) -> str:
-    env = config.env
-    detail = env.get("pair") or env.get("task") or ""
-    return f"{env.name}/{detail}" if detail else str(env.name)
-
-
 def find_runs(paths: list[str | Path]) -> list[Run]:
     runs = []
     for path in map(Path, paths):
@@ -90,21 +67,15 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
 
 
 def read_run(folder: Path) -> Run:
-    config = OmegaConf.load(folder / "config.yaml")
-    result = json.loads((folder / "test_result.json").read_text())
-    test = result["test"]
-    if not isinstance(test.get("episode_rewards"), list) or not test["episode_rewards"]:
-        raise ValueError("test_result.json has no episode rewards")
-    for key in ("base_reward_mean", "num_episodes", "action_1_fraction"):
-        float(test[key])  # present and a number, or the run is skipped
+    result = read_result(folder)
     return Run(
         folder=folder,
-        method=result.get("method") or method_label(config),
-        task=task_label(config),
-        alpha=float(config.coordination.expert_query_cost_weight),
-        seed=int(config.seed),
-        oracle=bool(result["selected_on_test"] or result["skyline"] or result.get("exact_optimum")),
-        test=test,
+        method=result["method"],
+        task=result["task"],
+        alpha=float(result["alpha"]),
+        seed=int(result["seed"]),
+        oracle=bool(result["oracle"]),
+        test=result["test"],
     )
 
 

@@ -14,6 +14,7 @@ from duo_ai.config import ComponentConfig, param
 from duo_ai.errors import ConfigError
 
 Observation = Any  # a batch: an array, or a dict of arrays
+NOVICE, EXPERT = 0, 1  # a coordinator's actions: who acts this step
 
 
 @dataclass
@@ -26,6 +27,11 @@ class Policy(ABC):
 
     config_class: type = PolicyConfig
     learned: bool = True  # False: its config alone defines it (evaluation needs no checkpoint)
+
+    @classmethod
+    def report_label(cls, config: Any) -> str:
+        """The method's name in results tables, from its config (e.g. ``logit max_prob``)."""
+        return str(config.name)
 
     def __init__(self, config: Any, env: VectorEnv, device: str | torch.device = "cpu"):
         self.config = config
@@ -81,6 +87,10 @@ class ThresholdPolicy(Policy):
     """
 
     config_class: type = ThresholdConfig
+
+    @classmethod
+    def report_label(cls, config: Any) -> str:
+        return super().report_label(config) + ("" if config.recalibrate else " (raw threshold)")
 
     def __init__(self, config: Any, env: VectorEnv, device: str | torch.device = "cpu"):
         super().__init__(config, env, device)

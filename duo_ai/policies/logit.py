@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,6 +46,10 @@ class LogitConfig(ThresholdConfig):
 @registry.register_policy("logit")
 class LogitPolicy(ThresholdPolicy):
     config_class = LogitConfig
+
+    @classmethod
+    def report_label(cls, config: Any) -> str:
+        return super().report_label(config).replace("logit", f"logit {config.metric}", 1)
 
     def score(self, obs: Observation) -> np.ndarray:
         return confidence(obs["novice_logits"], self.config.metric, self.config.score_temperature)

@@ -24,6 +24,10 @@ class PPOPolicyConfig(PolicyConfig):
 class PPOPolicy(AgentPolicy):
     config_class = PPOPolicyConfig
 
+    @classmethod
+    def report_label(cls, config: Any) -> str:
+        return f"ppo {config.model.get('feature_type', '')}".strip()
+
     def __init__(self, config: PPOPolicyConfig, env: VectorEnv, device: str | torch.device = "cpu"):
         super().__init__(config, env, device)
         model_class = registry.lookup("model", config.model.name, key="policy.model.name")

@@ -10,8 +10,7 @@ import torch
 
 from duo_ai import registry
 from duo_ai.config import param
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
-from duo_ai.policies.base import Observation, Policy, PolicyConfig, batch_size
+from duo_ai.policies.base import EXPERT, NOVICE, Observation, Policy, PolicyConfig, batch_size
 
 
 @dataclass
@@ -23,6 +22,10 @@ class AlwaysConfig(PolicyConfig):
 class AlwaysPolicy(Policy):
     config_class = AlwaysConfig
     learned = False
+
+    @classmethod
+    def report_label(cls, config: Any) -> str:
+        return f"always {config.agent}"
 
     def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
         choice = EXPERT if self.config.agent == "expert" else NOVICE

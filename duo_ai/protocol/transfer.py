@@ -7,10 +7,10 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from duo_ai.algorithms.simple import novice_observations
-from duo_ai.coordination.coord_env import CoordEnv
+from duo_ai.coordination.coord_env import CoordEnv, novice_observations
 from duo_ai.envs import make_env
 from duo_ai.policies.base import Policy, ThresholdPolicy
+from duo_ai.protocol.pairing import split_agent_keys
 from duo_ai.run import seed_everything
 
 logger = logging.getLogger("duo_ai")
@@ -26,7 +26,7 @@ def calibrate_to_test_novice(policy: Policy, config: DictConfig, test_env: Coord
     """
     if not isinstance(policy, ThresholdPolicy) or policy.percentile is None or not policy.config.recalibrate:
         return None
-    if config.skyline or config.train_novice == config.test_novice:
+    if split_agent_keys(config, "train")[0] == "test_novice" or config.train_novice == config.test_novice:
         return None  # fitted on the test novice already
     before = float(policy.config.threshold)
     seed_everything(config.seed)

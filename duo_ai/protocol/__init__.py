@@ -1,0 +1,18 @@
+"""The evaluation protocol in one place: which task and which agents each split uses (the
+pairing), the base penalty, carrying a fitted coordinator to the test novice, and the
+self-describing result of a run (``test_result.json``) that ``duo report`` reads.
+"""
+
+from duo_ai.protocol.pairing import PAIRINGS, make_base_envs, make_coord_envs, pairing_name
+from duo_ai.protocol.result import read_result, write_result
+from duo_ai.protocol.transfer import calibrate_to_test_novice
+
+__all__ = [
+    "PAIRINGS",
+    "calibrate_to_test_novice",
+    "make_base_envs",
+    "make_coord_envs",
+    "pairing_name",
+    "read_result",
+    "write_result",
+]

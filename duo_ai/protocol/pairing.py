@@ -1,0 +1,129 @@
+"""Which task and which novice/expert each split of a run uses.
+
+val_true and test always use the test task with the test novice and expert. What a coordinator
+sees while it is trained and selected (train, val_sim) is the protocol's choice:
+
+- ``weak_novice`` (YRC-0, the paper's protocol): the novice's own task, a weaker novice
+  (``train_novice``) and the novice as stand-in expert (``train_expert``).
+- ``shifted_tasks``: the real novice (``test_novice``) on held-out variants of its own task that
+  are not the test task (``shifted_tasks.env``), with an expert of those variants
+  (``shifted_tasks.expert``); the novice fails there as it does under the test shift.
+- ``skyline=1``: an upper reference that trains on the test task with the test agents.
+
+Neither simulated pairing sees the test task or the test expert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gymnasium.vector import VectorEnv
+from omegaconf import OmegaConf
+
+from duo_ai import registry
+from duo_ai.checkpoint import load_policy
+from duo_ai.config.loader import build_section, deep_merge
+from duo_ai.coordination.coord_env import CoordEnv
+from duo_ai.coordination.costs import run_base_penalty
+from duo_ai.envs.base import SPLITS, TRAINING_SPLITS, env_identity, make_env
+from duo_ai.errors import ConfigError
+
+PAIRINGS = ("weak_novice", "shifted_tasks")
+
+
+def pairing_name(config: Any) -> str:
+    """What a run trained with: ``skyline``, or its simulated pairing."""
+    return "skyline" if config.get("skyline", False) else str(config.get("simulated_pairing", "weak_novice"))
+
+
+def split_env_source(config: Any, split: str) -> tuple[Any, str]:
+    """The env settings and the split section of them that ``split``'s base env is built from."""
+    pairing = pairing_name(config)
+    if split not in TRAINING_SPLITS or pairing == "weak_novice":
+        return config.env, split
+    if pairing == "skyline":
+        return config.env, "test"
+    return shifted_env_config(config), split
+
+
+def shifted_env_config(config: Any) -> Any:
+    """``env`` with ``shifted_tasks.env`` merged over it, validated like ``env`` itself."""
+    if not config.shifted_tasks.env:
+        raise ConfigError(
+            "shifted_tasks.env: name the held-out variants to train on, e.g. "
+            "shifted_tasks.env.train.task=MiniGrid-LavaGapS6-v0 (and val_sim)"
+        )
+    env_class = registry.lookup("environment", config.env.name, key="env.name").config_class
+    merged = deep_merge(OmegaConf.to_container(config.env), OmegaConf.to_container(config.shifted_tasks.env))
+    return build_section(env_class, merged, "shifted_tasks.env.")
+
+
+def split_agent_keys(config: Any, split: str) -> tuple[str, str]:
+    """The config keys naming the novice and expert checkpoints of ``split``."""
+    pairing = pairing_name(config)
+    if split not in TRAINING_SPLITS or pairing == "skyline":
+        return "test_novice", "test_expert"
+    if pairing == "shifted_tasks":
+        return "test_novice", "shifted_tasks.expert"
+    return "train_novice", "train_expert"
+
+
+def make_base_envs(config: Any, splits: tuple[str, ...] = SPLITS) -> dict[str, VectorEnv]:
+    """One base env per split, each seeded differently from ``config.seed``, on the task the
+    protocol gives that split."""
+    envs = {}
+    for i, split in enumerate(splits):
+        env_config, source = split_env_source(config, split)
+        envs[split] = make_env(env_config, source, config.seed + 1000 * i)
+    if pairing_name(config) == "shifted_tasks":
+        check_held_out(config, envs)
+    return envs
+
+
+def check_held_out(config: Any, envs: dict[str, VectorEnv]) -> None:
+    """shifted_tasks must never train or select on the test task itself."""
+    test_env = envs.get("test") or make_env(config.env, "test", config.seed)
+    test_task = task_setting(test_env)
+    if "task" not in test_task:
+        return  # a suite that does not say what its tasks are cannot be checked
+    for split in TRAINING_SPLITS:
+        if split in envs and task_setting(envs[split]) == test_task:
+            raise ConfigError(
+                f"shifted_tasks.env: the {split} split is the test task ({test_task}); "
+                "shifted_tasks trains and selects on held-out variants, not on the test task"
+            )
+
+
+def task_setting(env: VectorEnv) -> dict[str, Any]:
+    return {key: value for key, value in env_identity(env).items() if key != "split"}
+
+
+def checkpoint_path(config: Any, key: str) -> str:
+    path = OmegaConf.select(config, key)
+    if not path:
+        raise ConfigError(f"{key}: a checkpoint path is required to train or evaluate a coordinator")
+    if key == "shifted_tasks.expert" and path == config.test_expert:
+        raise ConfigError(
+            "shifted_tasks.expert: it is the test expert; the simulated pairing must not see it"
+        )
+    return str(path)
+
+
+def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, CoordEnv]:
+    """Wrap each split's base env with the novice and expert the protocol gives it, and charge
+    every split the test task's costs (the base penalty of the test expert's task)."""
+    needed = {key for split in base_envs for key in split_agent_keys(config, split)}
+    any_env = next(iter(base_envs.values()))
+    agents = {
+        key: load_policy(checkpoint_path(config, key), base_envs.get("test") or any_env)
+        for key in sorted(needed)
+    }
+    envs = {}
+    for split, base_env in base_envs.items():
+        novice, expert = (agents[key] for key in split_agent_keys(config, split))
+        envs[split] = CoordEnv(config.coordination, base_env, novice, expert)
+    test_expert = agents.get("test_expert") or load_policy(checkpoint_path(config, "test_expert"), any_env)
+    base_penalty = run_base_penalty(config, base_envs.get("test") or any_env, test_expert)
+    for env in envs.values():
+        env.set_costs(base_penalty)
+    return envs

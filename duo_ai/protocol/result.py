@@ -1,0 +1,88 @@
+"""A run's result under the protocol: ``test_result.json``, which says what was measured and how
+(method, task, costs, seed, pairing, selection split), so a report needs nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from duo_ai import registry
+from duo_ai.protocol.pairing import pairing_name
+
+RESULT_FILE = "test_result.json"
+RESULT_VERSION = 2
+PAIRING_LABELS = {"weak_novice": "", "shifted_tasks": " (shifted tasks)", "skyline": " (skyline)"}
+
+
+def method_label(config: Any) -> str:
+    """The method's row name: the policy's own label, marked with its pairing where that is not
+    YRC-0's weak novice."""
+    policy_class = registry.lookup("policy", config.policy.name, key="policy.name")
+    return policy_class.report_label(config.policy) + PAIRING_LABELS[pairing_name(config)]
+
+
+def task_label(config: Any) -> str:
+    env = config.env
+    detail = env.get("pair") or env.get("task") or ""
+    return f"{env.name}/{detail}" if detail else str(env.name)
+
+
+def write_result(
+    folder: Path, config: Any, test: dict[str, Any], base_penalty: float, **extra: Any
+) -> dict[str, Any]:
+    """Write ``test_result.json``: the test summary with everything needed to place it in a table.
+    ``extra`` may override the method label (an exact optimum is no policy) and add details."""
+    selected_on_test = config.get("selection_split") == "test"
+    result = {
+        "version": RESULT_VERSION,
+        "method": method_label(config),
+        "task": task_label(config),
+        "alpha": float(config.coordination.expert_query_cost_weight),
+        "beta": float(config.coordination.switch_agent_cost_weight),
+        "base_penalty": float(base_penalty),
+        "seed": int(config.seed),
+        "pairing": pairing_name(config),
+        "selection_split": config.get("selection_split"),
+        "selected_on_test": selected_on_test,
+        "skyline": pairing_name(config) == "skyline",
+        "oracle": selected_on_test or pairing_name(config) == "skyline",
+        **extra,
+        "test": test,
+    }
+    (folder / RESULT_FILE).write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def read_result(folder: Path) -> dict[str, Any]:
+    """A run's result, checked to hold what a report needs; ValueError says what is missing.
+    Results written before they described themselves take the rest from the run's config."""
+    result = json.loads((folder / RESULT_FILE).read_text())
+    if not isinstance(result, dict) or not isinstance(result.get("test"), dict):
+        raise ValueError(f"{RESULT_FILE} holds no test summary")
+    if "version" not in result:
+        result = {**described(OmegaConf.load(folder / "config.yaml"), result), **result}
+    test = result["test"]
+    if not isinstance(test.get("episode_rewards"), list) or not test["episode_rewards"]:
+        raise ValueError(f"{RESULT_FILE} has no episode rewards")
+    for key in ("base_reward_mean", "num_episodes", "action_1_fraction"):
+        float(test[key])  # present and a number
+    for key in ("method", "task", "alpha", "seed", "oracle"):
+        if key not in result:
+            raise ValueError(f"{RESULT_FILE} has no '{key}'")
+    return result
+
+
+def described(config: Any, result: dict[str, Any]) -> dict[str, Any]:
+    """What a version-1 result leaves to its config."""
+    return {
+        "method": result.get("method") or method_label(config),
+        "task": task_label(config),
+        "alpha": float(config.coordination.expert_query_cost_weight),
+        "seed": int(config.seed),
+        "oracle": bool(
+            result.get("selected_on_test") or result.get("skyline") or result.get("exact_optimum")
+        ),
+    }
