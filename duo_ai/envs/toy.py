@@ -103,6 +103,8 @@ class ToySuite(EnvironmentSuite):
 
     @classmethod
     def make(cls, config: ToyConfig, split: str, seed: int) -> ChainEnv:
-        env = ChainEnv(config.num_envs, config.length, config.num_actions, config.time_limit, config[split].shift)
+        env = ChainEnv(
+            config.num_envs, config.length, config.num_actions, config.time_limit, config[split].shift
+        )
         env.metadata = {**env.metadata, "duo_env": {"task": "chain", "shift": config[split].shift}}
         return env
