@@ -101,7 +101,7 @@ AGENTS = [
         "MiniGrid-DistShift1-v0",
         "MiniGrid-DistShift2-v0",
         (200_000, 200_000, 49_152, 200_000),
-        ("MiniGrid-DistShift1-v0", {"strip2_row": 3}),
+        ("MiniGrid-DistShift1-v0", {"strip2_row": 4}),
     ),
     *minigrid_agents(
         "lavagap",

@@ -42,7 +42,8 @@ class Cell:
     rewards: list[float] = field(default_factory=list)
     base_means: list[tuple[float, int]] = field(default_factory=list)
     expert_fractions: list[float] = field(default_factory=list)
-    run_means: list[float] = field(default_factory=list)  # one mean reward per run (seed)
+    run_means: list[float] = field(default_factory=list)  # one mean reward per run
+    seed_means: dict[int, float] = field(default_factory=dict)  # seed -> its run's mean reward
     runs: int = 0
     oracle: bool = False
 
@@ -87,6 +88,7 @@ def pool(runs: list[Run]) -> dict[tuple[str, str, float], Cell]:
         cell.base_means.append((run.test["base_reward_mean"], run.test["num_episodes"]))
         cell.expert_fractions.append(run.test["action_1_fraction"])
         cell.run_means.append(float(np.mean(run.test["episode_rewards"])))
+        cell.seed_means[run.seed] = cell.run_means[-1]
         cell.runs += 1
         cell.oracle |= run.oracle
     return dict(cells)
@@ -103,6 +105,16 @@ def auc(
     ]
     low, high = np.percentile(samples, [2.5, 97.5])
     return point, float(low), float(high)
+
+
+def seed_auc(alphas: np.ndarray, cells: list[Cell]) -> tuple[float, float] | None:
+    """Mean and 95% half-width over seeds of each seed's own area (seeds run at every alpha)."""
+    seeds = sorted(set.intersection(*(set(cell.seed_means) for cell in cells)))
+    if len(seeds) < 2:
+        return None
+    areas = [np.trapezoid([cell.seed_means[seed] for cell in cells], alphas) for seed in seeds]
+    mean, _, ci = mean_std_ci(np.array(areas))
+    return mean, ci
 
 
 def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
@@ -147,7 +159,9 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
         if len(points) >= 2:
             alphas = np.array([alpha for alpha, _ in points])
             area = auc(alphas, [np.array(cell.rewards) for _, cell in points], rng)
-            areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area})
+            areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area,
+                          "auc_seeds": seed_auc(alphas, [cell for _, cell in points]),
+                          "oracle": any(cell.oracle for _, cell in points)})  # fmt: skip
 
     (out / "results.md").write_text(markdown(rows, areas))
     pareto_plot(rows, out / "pareto.png")
@@ -172,13 +186,28 @@ def markdown(rows: list[dict[str, Any]], areas: list[dict[str, Any]]) -> str:
             f"{row['runs']} | {row['episodes']} |"
         )
     if areas:
-        lines += ["", "Area under test reward vs α (trapezoid; 95% bootstrap interval over episodes):", ""]
-        lines += ["| task | method | α grid | AUC |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "Area under test reward vs α (trapezoid): 95% bootstrap interval over episodes, mean ± 95% "
+            "over seeds (each seed's own area), and what the exact optimum's area exceeds it by:",
+            "",
+            "| task | method | α grid | AUC [episodes] | AUC over seeds | below the optimum |",
+            "|---|---|---|---|---|---|",
+        ]
+        optima = {
+            (a["task"], tuple(a["alphas"])): a["auc"][0] for a in areas if a["method"].startswith("optimum")
+        }
         for area in areas:
             point, low, high = area["auc"]
             grid = ", ".join(f"{a:g}" for a in area["alphas"])
+            seeds = area["auc_seeds"]
+            over_seeds = f"{seeds[0]:.3f} ± {seeds[1]:.3f}" if seeds else "-"
+            optimum = optima.get((area["task"], tuple(area["alphas"])))
+            gap = f"{optimum - point:.3f}" if optimum is not None else "-"
+            flag = " (oracle)" if area["oracle"] else ""
             lines.append(
-                f"| {area['task']} | {area['method']} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] |"
+                f"| {area['task']} | {area['method']}{flag} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] | "
+                f"{over_seeds} | {gap} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -69,14 +69,19 @@ def test_intervals_over_seeds_beside_intervals_over_episodes(finished_runs, tmp_
     import json
     import shutil
 
-    twin = finished_runs / "expert_0.2_seed1"
-    shutil.copytree(finished_runs / "expert_0.2", twin)
-    result = json.loads((twin / "test_result.json").read_text())
-    result["test"]["episode_rewards"] = [r + 1.0 for r in result["test"]["episode_rewards"]]  # 5.5 each
-    (twin / "test_result.json").write_text(json.dumps(result))
+    for alpha in (0.2, 0.4):  # seed 1 earns 1 more an episode than seed 0
+        twin = finished_runs / f"expert_{alpha}_seed1"
+        shutil.copytree(finished_runs / f"expert_{alpha}", twin)
+        result = json.loads((twin / "test_result.json").read_text())
+        result["test"]["episode_rewards"] = [r + 1.0 for r in result["test"]["episode_rewards"]]
+        (twin / "test_result.json").write_text(json.dumps({**result, "seed": 1}))
     out = tmp_path / "report"
     assert main(["report", str(finished_runs), "--out", str(out)]) == 0
     row = next(r for r in csv.DictReader((out / "results.csv").open()) if r["method"] == "always expert"
                and r["alpha"] == "0.2")  # fmt: skip
     assert float(row["reward_mean"]) == pytest.approx(5.0) and row["runs"] == "2"
     assert float(row["seeds_ci"]) == pytest.approx(1.96 * np.std([4.5, 5.5], ddof=1) / np.sqrt(2))
+    # each seed's own area: 0.2 * (4.5 + 4.0) / 2 = 0.85 and 0.2 * (5.5 + 5.0) / 2 = 1.05
+    half_width = 1.96 * np.std([0.85, 1.05], ddof=1) / np.sqrt(2)
+    assert "| toy | always expert | 0.2, 0.4 | 0.950 [" in (out / "results.md").read_text()
+    assert f"| 0.950 ± {half_width:.3f} | - |" in (out / "results.md").read_text()
