@@ -79,7 +79,8 @@ def grid(args: argparse.Namespace) -> list[tuple]:
     for method in args.methods:
         pairings = ["weak_novice"] if method == "optimum" or method in FIXED else args.pairings
         seeds = args.seeds[:1] if method == "optimum" else args.seeds  # exact: no sampling
-        points += list(product(args.pairs, pairings, [method], args.alphas, seeds))
+        points += [(pair, pairing, method, alpha, seed)
+                   for pairing, pair, alpha, seed in product(pairings, args.pairs, args.alphas, seeds)]  # fmt: skip
     return points
 
 
@@ -99,11 +100,13 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--ppo-steps", type=int, default=100_000, help="training steps of a PPO coordinator")
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time, each in its own process")
+    parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
     args = parser.parse_args()
     started = time.time()
     threads = max(1, (os.cpu_count() or 1) // args.jobs)  # runs side by side must not oversubscribe the cores
     with ThreadPoolExecutor(args.jobs) as pool:
-        ran = sum(pool.map(lambda point: job(*point, threads, args.ppo_steps), grid(args)))
+        points = [] if args.report_only else grid(args)
+        ran = sum(pool.map(lambda point: job(*point, threads, args.ppo_steps), points))
     hours = (time.time() - started) / 3600
     subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "report", str(RUNS), "--out", str(RUNS / "report")],
                    check=True, cwd=ROOT)  # fmt: skip

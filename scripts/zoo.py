@@ -48,8 +48,10 @@ class Agent:
 
     @property
     def suite_overrides(self) -> list[str]:
-        """The env settings that define the task pair (without the agent's training split)."""
-        return [o for o in self.overrides if o.startswith(("env.pair=", "env.task=", "env.name="))]
+        """The env settings its measurement uses: the task pair, and for a variant expert its
+        variant as val_sim (the others are measured on the novice's task there)."""
+        own_task = ("env.val_sim.",) if self.role == "variant_expert" else ()
+        return [o for o in self.overrides if o.startswith(("env.pair=", "env.task=", "env.name=", *own_task))]
 
 
 def task_overrides(task: str, options: dict[str, int] | None = None) -> list[str]:
@@ -232,7 +234,9 @@ def write_doc() -> None:
         "novice as stand-in expert on the novice's task, never seeing the test task or expert).",
         "",
         "Rewards are means over 256 episodes (sampling at temperature 1) ± the 95% confidence",
-        "half-width; `val_sim` is the novice's task, `test` the shifted task.",
+        "half-width; `val_sim` is the novice's task, `test` the shifted task. `variant_expert` is",
+        "the simulated expert of the `shifted_tasks` pairing: trained on a held-out variant of the",
+        "novice's task (its `val_sim` column is that variant; see its command), never on the test task.",
         "",
         "Reproduce: `python scripts/zoo.py train NAME` (resumable) then `python scripts/zoo.py measure NAME`",
         "and `python scripts/zoo.py doc`.",

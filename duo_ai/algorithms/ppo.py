@@ -21,11 +21,12 @@ from tqdm import tqdm
 from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
 from duo_ai.algorithms.gae import compute_gae
-from duo_ai.algorithms.rollout import EpisodeStats, RolloutBuffer, tree_map
+from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
 from duo_ai.checkpoint import read_checkpoint, remove_partial_saves, save_checkpoint
 from duo_ai.config import param
 from duo_ai.errors import CheckpointError
 from duo_ai.evaluation import Evaluator
+from duo_ai.evaluation.episodes import EpisodeTracker
 from duo_ai.models.base import to_tensor
 from duo_ai.policies.base import action_distribution
 from duo_ai.policies.ppo import PPOPolicy
@@ -99,7 +100,7 @@ class PPO(Algorithm):
         start_iteration = self._resume(run, policy, optimizer, validation) if run.resuming else 0
 
         buffer = RolloutBuffer(cfg.num_steps, env.num_envs, policy.device)
-        episodes = EpisodeStats(env.num_envs)
+        episodes = EpisodeTracker(env.num_envs)
         obs = to_tensor(env.reset()[0], policy.device)
         resetting = np.zeros(env.num_envs, bool)
         progress = tqdm(
@@ -128,7 +129,9 @@ class PPO(Algorithm):
                     buffer.rewards[step] = torch.as_tensor(reward, dtype=torch.float32)
                     buffer.terminated[step] = torch.as_tensor(terminated)
                     buffer.truncated[step] = torch.as_tensor(truncated)
-                    episodes.update(np.asarray(reward), ended, ~resetting, action_np)
+                    decided = np.flatnonzero(~resetting)  # a reset step is no decision
+                    episodes.step(decided, reward[decided], reward[decided], action_np[decided])
+                    episodes.end(np.flatnonzero(ended & ~resetting))
                     resetting = ended
                     obs = to_tensor(next_obs, policy.device)
                 next_value = policy.model(obs).value.float()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
 
@@ -58,37 +57,3 @@ def tree_map_pair(fn, left: Any, right: Any) -> None:
             tree_map_pair(fn, left[key], right[key])
     else:
         fn(left, right)
-
-
-class EpisodeStats:
-    """Returns, lengths and expert (action 1) share of the episodes finished since the last read."""
-
-    def __init__(self, num_envs: int):
-        self.running_return = np.zeros(num_envs)
-        self.running_length = np.zeros(num_envs, np.int64)
-        self.returns: list[float] = []
-        self.lengths: list[int] = []
-        self.decisions = 0
-        self.action_ones = 0
-
-    def update(self, reward: np.ndarray, ended: np.ndarray, valid: np.ndarray, actions: np.ndarray) -> None:
-        self.running_return += np.where(valid, reward, 0.0)
-        self.running_length += valid
-        self.decisions += int(valid.sum())
-        self.action_ones += int((valid & (actions == 1)).sum())
-        finished = valid & ended
-        self.returns.extend(self.running_return[finished].tolist())
-        self.lengths.extend(self.running_length[finished].tolist())
-        self.running_return[finished] = 0.0
-        self.running_length[finished] = 0
-
-    def read(self) -> dict[str, float]:
-        """Summary of the window, then start a new window."""
-        summary = {
-            "episodes": len(self.returns),
-            "episode_reward": float(np.mean(self.returns)) if self.returns else float("nan"),
-            "episode_length": float(np.mean(self.lengths)) if self.lengths else float("nan"),
-            "action_1_fraction": self.action_ones / max(self.decisions, 1),
-        }
-        self.returns, self.lengths, self.decisions, self.action_ones = [], [], 0, 0
-        return summary

@@ -16,6 +16,7 @@ import torch
 from gymnasium.vector import VectorEnv
 
 from duo_ai.envs.copies import copies_mask, put, reset_copies, step_copies, take
+from duo_ai.evaluation.episodes import Episode, EpisodeTracker
 from duo_ai.evaluation.stats import format_summary, mean_std_ci
 from duo_ai.policies.base import Policy
 
@@ -51,8 +52,7 @@ class Evaluator:
         n = self.env.num_envs
         quota = episode_quotas(num_episodes, n)
         finished = np.zeros(n, np.int64)
-        ep_reward, ep_base, ep_len, ep_expert = (np.zeros(n) for _ in range(4))
-        records: list[tuple[float, float, int, float, bool]] = []
+        episodes = EpisodeTracker(n)
 
         policy.eval()
         obs, _ = self.env.reset()
@@ -62,16 +62,11 @@ class Evaluator:
         while playing.size:  # each pass is one counted step of every playing copy: at most quota * max_len
             actions = np.asarray(policy.act(obs, temperature=self.config.temperature))
             obs, reward, terminated, truncated, info = step_copies(self.env, actions, playing)
-            ep_reward[playing] += reward
-            ep_base[playing] += np.asarray(info.get("base_reward", reward), dtype=np.float64)
-            ep_len[playing] += 1
-            ep_expert[playing] += actions == 1
+            episodes.step(playing, reward, np.asarray(info.get("base_reward", reward), np.float64), actions)
             ended = np.asarray(terminated) | np.asarray(truncated)
-            cut = ~ended & (ep_len[playing] >= max_len)
-            for i, was_cut in zip(playing[ended | cut], cut[ended | cut], strict=True):
-                records.append((ep_reward[i], ep_base[i], int(ep_len[i]), ep_expert[i], bool(was_cut)))
-                finished[i] += 1
-                ep_reward[i] = ep_base[i] = ep_len[i] = ep_expert[i] = 0
+            cut = ~ended & (episodes.length[playing] >= max_len)
+            episodes.end(playing[ended | cut], cut[ended | cut])
+            finished[playing[ended | cut]] += 1
             stays = finished[playing] < quota[playing]
             restarts = (ended | cut)[stays]  # among the copies still playing: a new episode starts
             obs, playing = take(obs, stays), playing[stays]
@@ -79,9 +74,9 @@ class Evaluator:
                 first_obs, _ = reset_copies(self.env, playing[restarts])
                 put(obs, restarts, first_obs)
                 policy.reset(copies_mask(playing[restarts], n))
-        summary = summarize(records)
+        summary = summarize(episodes.finished)
         if keep_episodes:
-            summary["episode_rewards"] = [float(record[0]) for record in records]
+            summary["episode_rewards"] = [episode.reward for episode in episodes.finished]
         return summary
 
     def evaluate_and_log(self, policy: Policy, title: str) -> dict[str, float]:
@@ -91,16 +86,19 @@ class Evaluator:
         return summary
 
 
-def summarize(records: list[tuple[float, float, int, float, bool]]) -> dict[str, Any]:
-    if not records:
+def summarize(episodes: list[Episode]) -> dict[str, Any]:
+    if not episodes:
         raise RuntimeError("no episode finished: raise evaluation.max_num_steps or check the environment")
-    rewards, bases, lengths, experts, cuts = (np.array(column) for column in zip(*records, strict=True))
+    rewards, bases, lengths, experts, cuts = (
+        np.array([getattr(episode, key) for episode in episodes])
+        for key in ("reward", "base_reward", "length", "expert_steps", "cut")
+    )
     reward_mean, reward_std, reward_ci = mean_std_ci(rewards)
     base_mean, base_std, base_ci = mean_std_ci(bases)
     steps = int(lengths.sum())
     return {
         "steps": steps,
-        "num_episodes": len(records),
+        "num_episodes": len(episodes),
         "episode_length_mean": float(lengths.mean()),
         "episode_length_min": float(lengths.min()),
         "episode_length_max": float(lengths.max()),

@@ -52,3 +52,22 @@ def test_unknown_task_lists_the_valid_ones():
         ConfigError, match="unknown MiniGrid task 'MiniGrid-Nope-v0'; valid: .*MiniGrid-DistShift1-v0"
     ):
         MiniGridSuite.make(config, "train", 0)
+
+
+def test_split_options_reach_envpool_as_the_reference_reads_them():
+    """env.<split>.kwargs: DistShift with the second lava strip on row 4, as Farama's
+    DistShiftEnv(strip2_row=4) draws it; an option the task lacks is refused by name."""
+    config = build_section(
+        MiniGridConfig,
+        {"name": "minigrid", "pair": "distshift", "num_envs": 1, "train": {"kwargs": {"strip2_row": 4}}},
+    )
+    env = MiniGridSuite.make(config, "train", 0)
+    reference = gym.make("MiniGrid-DistShift1-v0", strip2_row=4)
+    np.testing.assert_array_equal(env.reset()[0][0], reference.reset(seed=0)[0]["image"])
+    assert env.metadata["duo_env"] == {"task": "MiniGrid-DistShift1-v0", "options": {"strip2_row": 4}}
+    assert not np.array_equal(env.reset()[0][0], MiniGridSuite.make(config, "val_sim", 0).reset()[0][0])
+    config.train.kwargs = {"strip_row": 4}
+    with pytest.raises(
+        ConfigError, match="env.train.kwargs: 'strip_row' is not an option of MiniGrid-DistShift1-v0"
+    ):
+        MiniGridSuite.make(config, "train", 0)

@@ -1,0 +1,69 @@
+"""Per-copy running totals of episodes in progress, and a record of each one that ends: the
+one bookkeeping behind PPO's training statistics and the Evaluator's results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Episode:
+    reward: float
+    base_reward: float
+    length: int
+    expert_steps: int
+    cut: bool  # stopped at the evaluation's step limit, not ended by the env
+
+
+class EpisodeTracker:
+    """Add each step of the copies that took one; end a copy's episode to record it.
+
+    Besides finished episodes, it counts every decision since the last ``read`` (finished or not),
+    which is what a training window's expert share is over.
+    """
+
+    def __init__(self, num_envs: int):
+        self.reward, self.base_reward = np.zeros(num_envs), np.zeros(num_envs)
+        self.length, self.expert_steps = np.zeros(num_envs, np.int64), np.zeros(num_envs, np.int64)
+        self.finished: list[Episode] = []
+        self.decisions = self.expert_decisions = 0
+
+    def step(
+        self, copies: np.ndarray, reward: np.ndarray, base_reward: np.ndarray, actions: np.ndarray
+    ) -> None:
+        """One step of ``copies`` (indices), with their rewards and the coordinator's actions."""
+        asked = np.asarray(actions) == 1
+        self.reward[copies] += reward
+        self.base_reward[copies] += base_reward
+        self.length[copies] += 1
+        self.expert_steps[copies] += asked
+        self.decisions += len(copies)
+        self.expert_decisions += int(asked.sum())
+
+    def end(self, copies: np.ndarray, cut: np.ndarray | None = None) -> None:
+        """Record the episodes of ``copies`` as finished (``cut`` marks those stopped early)."""
+        cut = np.zeros(len(copies), bool) if cut is None else cut
+        for copy, was_cut in zip(copies, cut, strict=True):
+            self.finished.append(
+                Episode(
+                    float(self.reward[copy]), float(self.base_reward[copy]), int(self.length[copy]),
+                    int(self.expert_steps[copy]), bool(was_cut),
+                )
+            )  # fmt: skip
+        self.reward[copies] = self.base_reward[copies] = 0.0
+        self.length[copies] = self.expert_steps[copies] = 0
+
+    def read(self) -> dict[str, float]:
+        """A training window: its finished episodes and every decision in it; starts the next."""
+        rewards = [episode.reward for episode in self.finished]
+        lengths = [episode.length for episode in self.finished]
+        summary = {
+            "episodes": len(rewards),
+            "episode_reward": float(np.mean(rewards)) if rewards else float("nan"),
+            "episode_length": float(np.mean(lengths)) if lengths else float("nan"),
+            "action_1_fraction": self.expert_decisions / max(self.decisions, 1),
+        }
+        self.finished, self.decisions, self.expert_decisions = [], 0, 0
+        return summary

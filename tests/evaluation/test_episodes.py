@@ -1,0 +1,22 @@
+"""The episode bookkeeping shared by PPO's training windows and the Evaluator."""
+
+import numpy as np
+
+from duo_ai.evaluation.episodes import Episode, EpisodeTracker
+
+
+def test_steps_add_up_per_copy_and_end_records_them():
+    tracker = EpisodeTracker(3)
+    tracker.step(
+        np.array([0, 1, 2]), np.array([1.0, 0.5, 0.0]), np.array([1.0, 1.0, 1.0]), np.array([1, 0, 1])
+    )
+    tracker.step(np.array([0, 2]), np.array([2.0, -1.0]), np.array([2.0, 0.0]), np.array([0, 1]))
+    tracker.end(np.array([0, 2]), cut=np.array([False, True]))
+    assert tracker.finished == [Episode(3.0, 3.0, 2, 1, False), Episode(-1.0, 1.0, 2, 2, True)]
+    tracker.step(np.array([0]), np.array([5.0]), np.array([5.0]), np.array([0]))
+    tracker.end(np.array([0]))  # copy 0 started afresh
+    assert tracker.finished[-1] == Episode(5.0, 5.0, 1, 0, False)
+    # a window: its 3 finished episodes, and all 6 decisions (copy 1's unfinished one included)
+    assert tracker.read() == {"episodes": 3, "episode_reward": 7 / 3, "episode_length": 5 / 3,
+                              "action_1_fraction": 3 / 6}  # fmt: skip
+    assert tracker.read()["episodes"] == 0 and tracker.length[1] == 1  # copy 1 still runs
