@@ -2,15 +2,16 @@
 it stay there? Skyline runs (trained on the test pairing) against the exact optimum.
 
     python benchmarks/skyline.py --pairs distshift --jobs 2           # 3 alphas x 5 seeds x variants
-    python benchmarks/skyline.py --variants default ent0.05 --seeds 0 1
+    python benchmarks/skyline.py --variants kl0.02 --alphas 0.4 0.8 --seeds 0 1
+    python benchmarks/skyline.py --pairs doorkey --variants default --steps 500000   # a larger budget
 
-Each run trains a PPO coordinator with ``skyline=1`` for 200k steps with one torch thread (as the
-YRC-0 grid runs them), selects its checkpoint on val_sim (the test distribution, for a skyline)
-and reports it on test; its ``last.ckpt`` is evaluated on test too. A run collapsed when its last
-checkpoint is more than 10% of the optimum's gain below its selected one. The share of the gain
-is (selected - best of always-novice and always-expert) / (optimum - that best), all exact but
-the selected reward. Finished runs are skipped: an interrupted benchmark continues. Writes the
-table into docs/LEARNING.md.
+Each run trains a PPO coordinator with ``skyline=1`` (200k steps unless ``--steps``) with one
+torch thread (as the YRC grid runs them), selects its checkpoint on val_sim (the test
+distribution, for a skyline) and reports it on test; its ``last.ckpt`` is evaluated on test too.
+A run collapsed when its last checkpoint is more than 10% of the optimum's gain below its
+selected one. The share of the gain is (selected - best of always-novice and always-expert) /
+(optimum - that best), all exact but the selected reward. Finished runs are skipped: an
+interrupted benchmark continues. The table in docs/LEARNING.md holds every finished cell.
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ from duo_ai.envs.minigrid import PAIRS  # noqa: E402
 from duo_ai.evaluation.stats import mean_std_ci  # noqa: E402
 
 RUNS = ROOT / "experiments" / "skyline"
+DEFAULT_STEPS = 200_000
 VARIANTS = {
     "default": [],
     "ent0.05": ["algorithm.ent_coef=0.05"],
+    "kl0.02": ["algorithm.target_kl=0.02"],  # stop an update's epochs once the policy moved this far
+    "novclip": ["algorithm.clip_vloss=false"],  # value targets on raw returns, unclipped
 }
 
 
@@ -46,14 +50,15 @@ def duo(*args: str) -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
-def run(pair: str, variant: str, alpha: float, seed: int) -> None:
-    name = f"{pair}/{variant}/alpha{alpha:g}/seed{seed}"
+def run(pair: str, variant: str, alpha: float, seed: int, steps: int) -> None:
+    budget = "" if steps == DEFAULT_STEPS else f"_{steps // 1000}k"
+    name = f"{pair}/{variant}{budget}/alpha{alpha:g}/seed{seed}"
     folder = RUNS / name
     common = ["--config", f"configs/minigrid_{pair}.yaml", f"experiment_dir={RUNS}", f"name={name}",
               f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", "torch_threads=1"]  # fmt: skip
     if not (folder / "test_result.json").exists():
         print("+", name, flush=True)
-        duo("train", "--type", "coord", *common, "skyline=1", "algorithm.total_timesteps=200000",
+        duo("train", "--type", "coord", *common, "skyline=1", f"algorithm.total_timesteps={steps}",
             "validation_splits=[val_sim]", "overwrite=1", *VARIANTS[variant])  # fmt: skip
     if not (folder / "last.eval.json").exists():
         duo("eval", "--type", "coord", *common, f"policy.load_path={folder / 'last.ckpt'}",
@@ -68,21 +73,34 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--alphas", nargs="+", type=float, default=[0.2, 0.4, 0.8])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="training steps of each run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time (each with one torch thread)")
     args = parser.parse_args()
     grid = list(product(args.pairs, args.variants, args.alphas, args.seeds))
     with ThreadPoolExecutor(args.jobs) as pool:
-        list(pool.map(lambda job: run(*job), grid))
+        list(pool.map(lambda job: run(*job, args.steps), grid))
+    measured = "\n".join(
+        ["Measured by `python benchmarks/skyline.py` (one torch thread a run): every finished cell under "
+         f"experiments/skyline/, with the command of the last invocation: `{' '.join(['python benchmarks/skyline.py', *sys.argv[1:]])}`.",
+         "", *table(args.pairs, args.alphas)]
+    )  # fmt: skip
+    print(measured)
+    write_block(ROOT / "docs" / "LEARNING.md", "Learning", "benchmarks/skyline.py", measured)
 
+
+def table(pairs: list[str], alphas: list[float]) -> list[str]:
+    """One row per pair, variant (and budget) and alpha with finished seeds."""
     lines = [
         "| pair | variant | α | optimum | best always | selected (mean ± 95% over seeds) | share of the gain | "
         "last | collapsed runs |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for pair in args.pairs:
-        exact = exact_rows(pair, args.alphas, RANDOM_LAYOUTS[pair])
-        for variant, alpha in product(args.variants, args.alphas):
-            folders = [RUNS / f"{pair}/{variant}/alpha{alpha:g}/seed{seed}" for seed in args.seeds]
+    for pair in pairs:
+        exact = exact_rows(pair, alphas, RANDOM_LAYOUTS[pair])
+        for variant_dir, alpha in product(sorted(p for p in (RUNS / pair).glob("*") if p.is_dir()), alphas):
+            folders = sorted(f.parent for f in (variant_dir / f"alpha{alpha:g}").glob("seed*/last.eval.json"))
+            if not folders:
+                continue
             selected = [
                 json.loads((f / "test_result.json").read_text())["test"]["reward_mean"] for f in folders
             ]
@@ -93,16 +111,11 @@ def main() -> None:
             collapsed = sum(chosen - final > 0.1 * gain for chosen, final in zip(selected, last, strict=True))
             (sel, _, sel_ci), (lst, _, lst_ci) = mean_std_ci(np.array(selected)), mean_std_ci(np.array(last))
             lines.append(
-                f"| {pair} | {variant} | {alpha:g} | {optimum:.3f} | {best_always:.3f} | {sel:.3f} ± {sel_ci:.3f} | "
-                f"{(sel - best_always) / gain:.0%} | {lst:.3f} ± {lst_ci:.3f} | {collapsed} of {len(folders)} |"
+                f"| {pair} | {variant_dir.name} | {alpha:g} | {optimum:.3f} | {best_always:.3f} | {sel:.3f} ± "
+                f"{sel_ci:.3f} | {(sel - best_always) / gain:.0%} | {lst:.3f} ± {lst_ci:.3f} | "
+                f"{collapsed} of {len(folders)} |"
             )
-    measured = "\n".join(
-        [f"Measured by `python benchmarks/skyline.py --pairs {' '.join(args.pairs)} --variants "
-         f"{' '.join(args.variants)} --seeds {' '.join(map(str, args.seeds))}` (200k steps, one torch thread a run).",
-         "", *lines]
-    )  # fmt: skip
-    print(measured)
-    write_block(ROOT / "docs" / "LEARNING.md", "Learning", "benchmarks/skyline.py", measured)
+    return lines
 
 
 if __name__ == "__main__":
