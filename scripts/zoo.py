@@ -116,7 +116,7 @@ AGENTS = [
         "doorkey",
         "MiniGrid-DoorKey-5x5-v0",
         "MiniGrid-DoorKey-8x8-v0",
-        (500_000, 2_000_000, 81_920, 1_000_000),
+        (500_000, 2_000_000, 81_920, 614_400),
         ("MiniGrid-DoorKey-6x6-v0", {}),
     ),  # fmt: skip
     Agent(
