@@ -112,11 +112,11 @@ def checkpoint_path(config: Any, key: str) -> str:
 def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, CoordEnv]:
     """Wrap each split's base env with the novice and expert the protocol gives it, and charge
     every split the test task's costs (the base penalty of the test expert's task)."""
-    needed = {key for split in base_envs for key in split_agent_keys(config, split)}
+    needed = dict.fromkeys(key for split in base_envs for key in split_agent_keys(config, split))
     any_env = next(iter(base_envs.values()))
     agents = {
         key: load_policy(checkpoint_path(config, key), base_envs.get("test") or any_env)
-        for key in sorted(needed)
+        for key in needed
     }
     envs = {}
     for split, base_env in base_envs.items():
