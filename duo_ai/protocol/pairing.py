@@ -115,8 +115,7 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
     needed = dict.fromkeys(key for split in base_envs for key in split_agent_keys(config, split))
     any_env = next(iter(base_envs.values()))
     agents = {
-        key: load_policy(checkpoint_path(config, key), base_envs.get("test") or any_env)
-        for key in needed
+        key: load_policy(checkpoint_path(config, key), base_envs.get("test") or any_env) for key in needed
     }
     envs = {}
     for split, base_env in base_envs.items():
