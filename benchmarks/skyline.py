@@ -11,7 +11,7 @@ distribution, for a skyline) and reports it on test; its ``last.ckpt`` is evalua
 A run collapsed when its last checkpoint is more than 10% of the optimum's gain below its
 selected one. The share of the gain is (selected - best of always-novice and always-expert) /
 (optimum - that best), all exact but the selected reward. Finished runs are skipped: an
-interrupted benchmark continues. The table in docs/LEARNING.md holds every finished cell.
+interrupted benchmark continues. Each set of variants has its own block in docs/LEARNING.md.
 """
 
 from __future__ import annotations
@@ -79,17 +79,20 @@ def main() -> None:
     grid = list(product(args.pairs, args.variants, args.alphas, args.seeds))
     with ThreadPoolExecutor(args.jobs) as pool:
         list(pool.map(lambda job: run(*job, args.steps), grid))
+    budget = "" if args.steps == DEFAULT_STEPS else f"_{args.steps // 1000}k"
+    command = " ".join(["python benchmarks/skyline.py", *sys.argv[1:]])
     measured = "\n".join(
-        ["Measured by `python benchmarks/skyline.py` (one torch thread a run): every finished cell under "
-         f"experiments/skyline/, with the command of the last invocation: `{' '.join(['python benchmarks/skyline.py', *sys.argv[1:]])}`.",
-         "", *table(args.pairs, args.alphas)]
+        [f"Measured by `{command}` ({args.steps:,} steps, one torch thread a run).", "",
+         *table(args.pairs, [f"{variant}{budget}" for variant in args.variants], args.alphas)]
     )  # fmt: skip
     print(measured)
-    write_block(ROOT / "docs" / "LEARNING.md", "Learning", "benchmarks/skyline.py", measured)
+    # one block per set of variants (and budget), so that measuring a new one keeps the others
+    marker = f"benchmarks/skyline.py --variants {' '.join(args.variants)}{budget.replace('_', ' ')}"
+    write_block(ROOT / "docs" / "LEARNING.md", "Learning", marker, measured)
 
 
-def table(pairs: list[str], alphas: list[float]) -> list[str]:
-    """One row per pair, variant (and budget) and alpha with finished seeds."""
+def table(pairs: list[str], variants: list[str], alphas: list[float]) -> list[str]:
+    """One row per pair, variant and alpha with finished seeds."""
     lines = [
         "| pair | variant | α | optimum | best always | selected (mean ± 95% over seeds) | share of the gain | "
         "last | collapsed runs |",
@@ -97,8 +100,10 @@ def table(pairs: list[str], alphas: list[float]) -> list[str]:
     ]
     for pair in pairs:
         exact = exact_rows(pair, alphas, RANDOM_LAYOUTS[pair])
-        for variant_dir, alpha in product(sorted(p for p in (RUNS / pair).glob("*") if p.is_dir()), alphas):
-            folders = sorted(f.parent for f in (variant_dir / f"alpha{alpha:g}").glob("seed*/last.eval.json"))
+        for variant, alpha in product(variants, alphas):
+            folders = sorted(
+                f.parent for f in (RUNS / pair / variant / f"alpha{alpha:g}").glob("seed*/last.eval.json")
+            )
             if not folders:
                 continue
             selected = [
@@ -111,7 +116,7 @@ def table(pairs: list[str], alphas: list[float]) -> list[str]:
             collapsed = sum(chosen - final > 0.1 * gain for chosen, final in zip(selected, last, strict=True))
             (sel, _, sel_ci), (lst, _, lst_ci) = mean_std_ci(np.array(selected)), mean_std_ci(np.array(last))
             lines.append(
-                f"| {pair} | {variant_dir.name} | {alpha:g} | {optimum:.3f} | {best_always:.3f} | {sel:.3f} ± "
+                f"| {pair} | {variant} | {alpha:g} | {optimum:.3f} | {best_always:.3f} | {sel:.3f} ± "
                 f"{sel_ci:.3f} | {(sel - best_always) / gain:.0%} | {lst:.3f} ± {lst_ci:.3f} | "
                 f"{collapsed} of {len(folders)} |"
             )
