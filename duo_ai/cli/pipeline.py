@@ -17,11 +17,17 @@ from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.costs import calibrate, run_base_penalty, task_key
 from duo_ai.envs import SPLITS, make_env
 from duo_ai.errors import ConfigError
-from duo_ai.evaluation import Evaluator, format_summary
+from duo_ai.evaluation import Evaluator
 from duo_ai.evaluation.stats import mean_std_ci
 from duo_ai.factory import make_algorithm, make_policy
 from duo_ai.policies.base import Policy
-from duo_ai.protocol import calibrate_to_test_novice, make_base_envs, make_coord_envs, write_result
+from duo_ai.protocol import (
+    calibrate_to_test_novice,
+    make_base_envs,
+    make_coord_envs,
+    selected_result,
+    write_result,
+)
 from duo_ai.run import current_run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
@@ -69,27 +75,8 @@ def train(config: DictConfig, kind: str) -> tuple[Policy, dict[str, VectorEnv]]:
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     algorithm.train(policy, envs["train"], validators)
     if kind == "coord":
-        protocol_result(config, envs)
+        selected_result(config, envs, current_folder())
     return policy, envs
-
-
-def protocol_result(config: DictConfig, envs: dict[str, VectorEnv]) -> dict[str, Any]:
-    """The protocol's number: the checkpoint chosen on ``selection_split``, evaluated on test."""
-    folder = current_folder()
-    oracle = config.selection_split == "test" or bool(config.skyline)
-    if oracle:
-        logger.warning(
-            "this run %s: an upper reference, not a YRC-0 result",
-            "trains on the test distribution (skyline)" if config.skyline else "selects on the test split",
-        )
-    chosen = load_policy(folder / f"best_{config.selection_split}.ckpt", envs["test"])
-    calibration = calibrate_to_test_novice(chosen, config, envs["test"])
-    seed_everything(config.seed)  # as `duo eval` does: reloading the checkpoint gives these numbers
-    summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
-    logger.info("TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle else "")
-    logger.info(format_summary(summary))
-    extra = {"calibration": calibration} if calibration else {}
-    return write_result(folder, config, summary, envs["test"].base_penalty, **extra)
 
 
 def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,7 @@ self-describing result of a run (``test_result.json``) that ``duo report`` reads
 """
 
 from duo_ai.protocol.pairing import PAIRINGS, make_base_envs, make_coord_envs, pairing_name
-from duo_ai.protocol.result import read_result, write_result
+from duo_ai.protocol.result import read_result, selected_result, write_result
 from duo_ai.protocol.transfer import calibrate_to_test_novice
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "make_coord_envs",
     "pairing_name",
     "read_result",
+    "selected_result",
     "write_result",
 ]

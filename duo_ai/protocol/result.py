@@ -4,14 +4,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 
 from duo_ai import registry
+from duo_ai.checkpoint import load_policy
+from duo_ai.coordination.coord_env import CoordEnv
+from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.protocol.pairing import pairing_name
+from duo_ai.protocol.transfer import calibrate_to_test_novice
+from duo_ai.run import seed_everything
 
+logger = logging.getLogger("duo_ai")
 RESULT_FILE = "test_result.json"
 RESULT_VERSION = 2
 PAIRING_LABELS = {"weak_novice": "", "shifted_tasks": " (shifted tasks)", "skyline": " (skyline)"}
@@ -54,6 +61,25 @@ def write_result(
     }
     (folder / RESULT_FILE).write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dict[str, Any]:
+    """The protocol's number: the checkpoint chosen on ``selection_split``, evaluated on test
+    (threshold coordinators first carried to the test novice), written as the run's result."""
+    oracle = config.selection_split == "test" or bool(config.skyline)
+    if oracle:
+        logger.warning(
+            "this run %s: an upper reference, not a YRC-0 result",
+            "trains on the test distribution (skyline)" if config.skyline else "selects on the test split",
+        )
+    chosen = load_policy(folder / f"best_{config.selection_split}.ckpt", envs["test"])
+    calibration = calibrate_to_test_novice(chosen, config, envs["test"])
+    seed_everything(config.seed)  # as `duo eval` does: reloading the checkpoint gives these numbers
+    summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
+    logger.info("TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle else "")
+    logger.info(format_summary(summary))
+    extra = {"calibration": calibration} if calibration else {}
+    return write_result(folder, config, summary, envs["test"].base_penalty, **extra)
 
 
 def read_result(folder: Path) -> dict[str, Any]:
