@@ -8,7 +8,8 @@ Each run trains and selects on its pairing's val_sim and is reported on the test
 (``test_result.json``): ``weak_novice`` is YRC-0 as in the paper (a weaker novice, the novice as
 expert, on the novice's task), ``shifted_tasks`` the real novice with the expert of a held-out
 variant of its task (see configs/minigrid_<pair>.yaml); fixed rules (always novice, always expert)
-fit nothing and run once. ``optimum`` rows are ``duo oracle``: the exact best any coordinator
+fit nothing and run once. Skyline rows (trained on the test pairing: an upper reference) come
+from ``benchmarks/skyline.py``'s default runs where they exist. ``optimum`` rows are ``duo oracle``: the exact best any coordinator
 can do with the test agents. Finished runs are skipped, so an interrupted benchmark continues
 where it stopped. The report (docs/RESULTS.md, docs/figures/pareto.png) is built by ``duo report``.
 """
@@ -28,6 +29,7 @@ from doc_block import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "yrc"
+SKYLINE_RUNS = ROOT / "experiments" / "skyline"
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the paper's grid: areas over [0, 1]
 PAIRINGS = ("weak_novice", "shifted_tasks")
 LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}  # random layouts the optimum averages over
@@ -108,8 +110,10 @@ def main() -> None:
         points = [] if args.report_only else grid(args)
         ran = sum(pool.map(lambda point: job(*point, threads, args.ppo_steps), points))
     hours = (time.time() - started) / 3600
-    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "report", str(RUNS), "--out", str(RUNS / "report")],
-                   check=True, cwd=ROOT)  # fmt: skip
+    # skyline rows: benchmarks/skyline.py's runs with the default settings, where they exist
+    skylines = [str(path) for pair in args.pairs if (path := SKYLINE_RUNS / pair / "default").is_dir()]
+    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "report", str(RUNS), *skylines,
+                    "--out", str(RUNS / "report")], check=True, cwd=ROOT)  # fmt: skip
     table = (RUNS / "report" / "results.md").read_text()
     figures = ROOT / "docs" / "figures"
     figures.mkdir(parents=True, exist_ok=True)
