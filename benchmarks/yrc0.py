@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--ppo-steps", type=int, default=100_000, help="training steps of a PPO coordinator")
+    parser.add_argument("--ppo-steps", type=int, default=200_000, help="training steps of a PPO coordinator")
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time, each in its own process")
     parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
     args = parser.parse_args()
