@@ -123,11 +123,10 @@ def main() -> None:
         if ran
         else ""
     )
-    command = " ".join(["python benchmarks/yrc0.py", *sys.argv[1:]])
     measured = (
-        f"Measured by `{command}` on 2 CPU cores: {total_hours():.2f} h of run time summed over all "
-        f"{len(list(RUNS.glob('**/test_result.json')))} runs{last}; PPO coordinators {args.ppo_steps:,} steps.\n\n"
-        f"{table}\n![Pareto plot](figures/pareto.png)\n"
+        f"Measured on 2 CPU cores by `python benchmarks/yrc0.py` (the invocations that made these runs are "
+        f"listed below the block): {total_hours():.2f} h of run time summed over all "
+        f"{len(list(RUNS.glob('**/test_result.json')))} runs{last}.\n\n{table}\n![Pareto plot](figures/pareto.png)\n"
     )
     write_block(ROOT / "docs" / "RESULTS.md", "Results on MiniGrid", "benchmarks/yrc0.py", measured)
     print(table)
