@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from duo_ai.errors import DuoError
-from duo_ai.evaluation.stats import mean_std_ci
+from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import read_result
 
 BOOTSTRAP_SAMPLES = 1000
@@ -113,8 +113,7 @@ def seed_auc(alphas: np.ndarray, cells: list[Cell]) -> tuple[float, float] | Non
     if len(seeds) < 2:
         return None
     areas = [np.trapezoid([cell.seed_means[seed] for cell in cells], alphas) for seed in seeds]
-    mean, _, ci = mean_std_ci(np.array(areas))
-    return mean, ci
+    return mean_t_interval(np.array(areas))
 
 
 def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
@@ -139,7 +138,7 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
                 "alpha": alpha,
                 "reward_mean": mean,
                 "reward_ci": ci,
-                "seeds_ci": mean_std_ci(np.array(cell.run_means))[2],  # over the runs' means
+                "seeds_ci": mean_t_interval(np.array(cell.run_means))[1],  # over the runs' means
                 "base_reward_mean": base,
                 "expert_fraction": float(np.mean(cell.expert_fractions)),
                 "runs": cell.runs,
@@ -179,9 +178,10 @@ def markdown(rows: list[dict[str, Any]], areas: list[dict[str, Any]]) -> str:
     ]
     for row in rows:
         flag = " (oracle)" if row["oracle"] else ""
+        seeds = f"± {row['seeds_ci']:.3f}" if np.isfinite(row["seeds_ci"]) else "-"  # one run: no interval
         lines.append(
             f"| {row['task']} | {row['method']}{flag} | {row['alpha']:g} | {row['reward_mean']:.3f} ± "
-            f"{row['reward_ci']:.3f} | ± {row['seeds_ci']:.3f} | {row['base_reward_mean']:.3f} | "
+            f"{row['reward_ci']:.3f} | {seeds} | {row['base_reward_mean']:.3f} | "
             f"{row['expert_fraction']:.3f} | "
             f"{row['runs']} | {row['episodes']} |"
         )
@@ -189,7 +189,8 @@ def markdown(rows: list[dict[str, Any]], areas: list[dict[str, Any]]) -> str:
         lines += [
             "",
             "Area under test reward vs α (trapezoid): 95% bootstrap interval over episodes, mean ± 95% "
-            "over seeds (each seed's own area), and what the exact optimum's area exceeds it by:",
+            "Student's t interval over seeds (each seed's own area), and what the exact optimum's area "
+            "exceeds it by:",
             "",
             "| task | method | α grid | AUC [episodes] | AUC over seeds | below the optimum |",
             "|---|---|---|---|---|---|",
