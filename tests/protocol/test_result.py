@@ -1,0 +1,33 @@
+"""test_result.json describes its run; results written before it did still read."""
+
+import json
+
+import pytest
+
+from duo_ai.cli.main import main
+from duo_ai.protocol.result import read_result
+from tests.conftest import coord_args
+
+
+def test_a_result_written_before_it_described_itself_reads_from_its_config(tmp_path, agent_checkpoints):
+    args = coord_args(tmp_path, agent_checkpoints, "policy.name=always", "policy.agent=expert",
+                      "algorithm.name=always", "skyline=1", "seed=3")  # fmt: skip
+    assert main(["train", "--type", "coord", *args]) == 0
+    folder = tmp_path / "exp" / "run"
+    current = read_result(folder)
+    old = {key: current[key] for key in ("selection_split", "selected_on_test", "skyline", "test")}
+    (folder / "test_result.json").write_text(json.dumps(old))  # as duo wrote it before version 2
+    described = read_result(folder)
+    for key in ("method", "task", "alpha", "seed", "oracle"):
+        assert described[key] == current[key]
+    assert (described["method"], described["seed"], described["oracle"]) == (
+        "always expert (skyline)",
+        3,
+        True,
+    )
+
+
+def test_a_result_without_episodes_is_refused_by_name(tmp_path):
+    (tmp_path / "test_result.json").write_text(json.dumps({"version": 2, "test": {"reward_mean": 1.0}}))
+    with pytest.raises(ValueError, match="has no episode rewards"):
+        read_result(tmp_path)
