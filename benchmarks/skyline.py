@@ -50,9 +50,13 @@ def duo(*args: str) -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
+def budget_suffix(steps: int) -> str:
+    """What a variant's folder adds for a non-default budget, e.g. ``_500k``."""
+    return "" if steps == DEFAULT_STEPS else f"_{steps // 1000}k"
+
+
 def run(pair: str, variant: str, alpha: float, seed: int, steps: int) -> None:
-    budget = "" if steps == DEFAULT_STEPS else f"_{steps // 1000}k"
-    name = f"{pair}/{variant}{budget}/alpha{alpha:g}/seed{seed}"
+    name = f"{pair}/{variant}{budget_suffix(steps)}/alpha{alpha:g}/seed{seed}"
     folder = RUNS / name
     common = ["--config", f"configs/minigrid_{pair}.yaml", f"experiment_dir={RUNS}", f"name={name}",
               f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", "torch_threads=1"]  # fmt: skip
@@ -79,7 +83,7 @@ def main() -> None:
     grid = list(product(args.pairs, args.variants, args.alphas, args.seeds))
     with ThreadPoolExecutor(args.jobs) as pool:
         list(pool.map(lambda job: run(*job, args.steps), grid))
-    budget = "" if args.steps == DEFAULT_STEPS else f"_{args.steps // 1000}k"
+    budget = budget_suffix(args.steps)
     command = " ".join(["python benchmarks/skyline.py", *sys.argv[1:]])
     measured = "\n".join(
         [f"Measured by `{command}` ({args.steps:,} steps, one torch thread a run).", "",

@@ -26,13 +26,14 @@ from itertools import product
 from pathlib import Path
 
 from doc_block import write_block
+from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
+
+from duo_ai.protocol import PAIRINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "yrc"
 SKYLINE_RUNS = ROOT / "experiments" / "skyline"
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the paper's grid: areas over [0, 1]
-PAIRINGS = ("weak_novice", "shifted_tasks")
-LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}  # random layouts the optimum averages over
 
 FIXED = {  # fit nothing: the pairing does not matter
     "always_novice": ["policy.name=always", "policy.agent=novice", "algorithm.name=always"],

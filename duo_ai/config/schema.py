@@ -39,6 +39,9 @@ class CoordinationConfig:
     )
 
 
+SIMULATED_PAIRINGS = ("weak_novice", "shifted_tasks")  # see duo_ai/protocol/pairing.py
+
+
 @dataclass
 class ShiftedTasksConfig:
     expert: str | None = param(None, "expert checkpoint of the held-out variants (never the test expert)")
@@ -82,7 +85,7 @@ class DuoConfig:
         "weak_novice",
         "what train and val_sim show a coordinator: weak_novice (YRC-0: weaker novice, novice as expert, "
         "novice's task) or shifted_tasks (the novice, held-out task variants and their expert)",
-        choices=("weak_novice", "shifted_tasks"),
+        choices=SIMULATED_PAIRINGS,
     )
     shifted_tasks: ShiftedTasksConfig = section(ShiftedTasksConfig)
     validation_splits: list[str] = param(

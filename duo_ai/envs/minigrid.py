@@ -57,11 +57,11 @@ class MiniGridSuite(EnvironmentSuite):
             valid = sorted(name for name in envpool_ids() if name.startswith("MiniGrid-"))
             raise ConfigError(f"env.{split}.task: unknown MiniGrid task '{task}'; valid: {', '.join(valid)}")
         kwargs = dict(config[split].kwargs)
-        unknown = sorted(set(kwargs) - set(task_options(task)))
+        options = task_options(task) if kwargs else ()
+        unknown = sorted(set(kwargs) - set(options))
         if unknown:
             raise ConfigError(
-                f"env.{split}.kwargs: '{unknown[0]}' is not an option of {task}; "
-                f"valid: {', '.join(task_options(task))}"
+                f"env.{split}.kwargs: '{unknown[0]}' is not an option of {task}; valid: {', '.join(options)}"
             )
         env = EnvpoolVectorEnv(task, config.num_envs, seed, obs_key="image", **kwargs)
         if kwargs:

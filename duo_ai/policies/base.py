@@ -90,7 +90,12 @@ class ThresholdPolicy(Policy):
 
     @classmethod
     def report_label(cls, config: Any) -> str:
-        return super().report_label(config) + ("" if config.recalibrate else " (raw threshold)")
+        return cls.score_label(config) + ("" if config.recalibrate else " (raw threshold)")
+
+    @classmethod
+    def score_label(cls, config: Any) -> str:
+        """What the confidence score is, in results tables."""
+        return str(config.name)
 
     def __init__(self, config: Any, env: VectorEnv, device: str | torch.device = "cpu"):
         super().__init__(config, env, device)

@@ -48,8 +48,8 @@ class LogitPolicy(ThresholdPolicy):
     config_class = LogitConfig
 
     @classmethod
-    def report_label(cls, config: Any) -> str:
-        return super().report_label(config).replace("logit", f"logit {config.metric}", 1)
+    def score_label(cls, config: Any) -> str:
+        return f"{config.name} {config.metric}"
 
     def score(self, obs: Observation) -> np.ndarray:
         return confidence(obs["novice_logits"], self.config.metric, self.config.score_temperature)

@@ -28,8 +28,6 @@ from duo_ai.coordination.costs import run_base_penalty
 from duo_ai.envs.base import SPLITS, TRAINING_SPLITS, env_identity, make_env
 from duo_ai.errors import ConfigError
 
-PAIRINGS = ("weak_novice", "shifted_tasks")
-
 
 def pairing_name(config: Any) -> str:
     """What a run trained with: ``skyline``, or its simulated pairing."""
@@ -113,16 +111,14 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
     """Wrap each split's base env with the novice and expert the protocol gives it, and charge
     every split the test task's costs (the base penalty of the test expert's task)."""
     needed = dict.fromkeys(key for split in base_envs for key in split_agent_keys(config, split))
-    any_env = next(iter(base_envs.values()))
-    agents = {
-        key: load_policy(checkpoint_path(config, key), base_envs.get("test") or any_env) for key in needed
-    }
+    test_env = base_envs.get("test") or next(iter(base_envs.values()))
+    agents = {key: load_policy(checkpoint_path(config, key), test_env) for key in needed}
     envs = {}
     for split, base_env in base_envs.items():
         novice, expert = (agents[key] for key in split_agent_keys(config, split))
         envs[split] = CoordEnv(config.coordination, base_env, novice, expert)
-    test_expert = agents.get("test_expert") or load_policy(checkpoint_path(config, "test_expert"), any_env)
-    base_penalty = run_base_penalty(config, base_envs.get("test") or any_env, test_expert)
+    test_expert = agents.get("test_expert") or load_policy(checkpoint_path(config, "test_expert"), test_env)
+    base_penalty = run_base_penalty(config, test_env, test_expert)
     for env in envs.values():
         env.set_costs(base_penalty)
     return envs

@@ -37,12 +37,17 @@ def task_label(config: Any) -> str:
     return f"{env.name}/{detail}" if detail else str(env.name)
 
 
+def is_oracle(config: Any) -> bool:
+    """An upper reference, not a protocol result: it selected on test or trained on it."""
+    return config.get("selection_split") == "test" or pairing_name(config) == "skyline"
+
+
 def write_result(
     folder: Path, config: Any, test: dict[str, Any], base_penalty: float, **extra: Any
 ) -> dict[str, Any]:
     """Write ``test_result.json``: the test summary with everything needed to place it in a table.
     ``extra`` may override the method label (an exact optimum is no policy) and add details."""
-    selected_on_test = config.get("selection_split") == "test"
+    pairing = pairing_name(config)
     result = {
         "version": RESULT_VERSION,
         "method": method_label(config),
@@ -51,11 +56,11 @@ def write_result(
         "beta": float(config.coordination.switch_agent_cost_weight),
         "base_penalty": float(base_penalty),
         "seed": int(config.seed),
-        "pairing": pairing_name(config),
+        "pairing": pairing,
         "selection_split": config.get("selection_split"),
-        "selected_on_test": selected_on_test,
-        "skyline": pairing_name(config) == "skyline",
-        "oracle": selected_on_test or pairing_name(config) == "skyline",
+        "selected_on_test": config.get("selection_split") == "test",
+        "skyline": pairing == "skyline",
+        "oracle": is_oracle(config),
         **extra,
         "test": test,
     }
@@ -66,7 +71,7 @@ def write_result(
 def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dict[str, Any]:
     """The protocol's number: the checkpoint chosen on ``selection_split``, evaluated on test
     (threshold coordinators first carried to the test novice), written as the run's result."""
-    oracle = config.selection_split == "test" or bool(config.skyline)
+    oracle = is_oracle(config)
     if oracle:
         logger.warning(
             "this run %s: an upper reference, not a YRC-0 result",
