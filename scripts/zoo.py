@@ -237,6 +237,7 @@ def write_doc() -> None:
         "half-width; `val_sim` is the novice's task, `test` the shifted task. `variant_expert` is",
         "the simulated expert of the `shifted_tasks` pairing: trained on a held-out variant of the",
         "novice's task (its `val_sim` column is that variant; see its command), never on the test task.",
+        "The variant experts' wall-clock figures were taken with other jobs on the machine (upper bounds).",
         "",
         "Reproduce: `python scripts/zoo.py train NAME` (resumable) then `python scripts/zoo.py measure NAME`",
         "and `python scripts/zoo.py doc`.",
