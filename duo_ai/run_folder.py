@@ -26,6 +26,8 @@ RESUMABLE_CHANGES = (
     "algorithm.total_timesteps", "algorithm.log_freq", "algorithm.save_freq", "env.num_threads",
     "eval_name", "eval_splits",
 )  # fmt: skip
+# Settings added to duo after runs were saved without them, with the value those runs had.
+ADDED_SETTINGS = {"algorithm.normalize_reward": False}
 
 
 def check_train_folder(folder: Path, config: DictConfig) -> None:
@@ -60,6 +62,7 @@ def check_resumable(folder: Path, config: DictConfig) -> None:
     except Exception as error:  # noqa: BLE001 - any unreadable file gets the same one line
         raise ExperimentError(f"resume=1: cannot read {saved_file}: {str(error).splitlines()[0]}") from None
     current = flatten(OmegaConf.to_container(config))
+    saved |= {key: value for key, value in ADDED_SETTINGS.items() if key in current and key not in saved}
     changed = [
         f"{key}: {saved.get(key, '(unset)')} -> {current.get(key, '(unset)')}"
         for key in sorted(set(saved) | set(current))

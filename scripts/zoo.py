@@ -122,15 +122,16 @@ AGENTS = [
     Agent(
         "procgen/coinrun/novice",
         PROCGEN,
-        ["env.task=coinrun", "env.train.distribution_mode=easy"],
+        # trained before the recipe scaled rewards
+        ["env.task=coinrun", "env.train.distribution_mode=easy", "algorithm.normalize_reward=0"],
         trained_by="python scripts/gpu_zoo.py run --minutes 8.4",
     ),
     Agent(
         "procgen/coinrun/expert",
         PROCGEN,
         ["env.task=coinrun", "env.train.distribution_mode=hard", "env.val_sim.distribution_mode=hard"],
-        trained_by="python scripts/gpu_zoo.py run --minutes 8.4, then run --resume --agents "
-        "procgen/coinrun/expert --minutes 2.7 --set env.num_threads=15",
+        trained_by="python scripts/gpu_zoo.py run --agents procgen/coinrun/expert --minutes 8.6 "
+        "--set env.num_threads=15",
     ),
 ]
 

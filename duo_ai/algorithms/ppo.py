@@ -21,6 +21,7 @@ from tqdm import tqdm
 from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
 from duo_ai.algorithms.gae import compute_gae
+from duo_ai.algorithms.reward_scaling import RewardScaler
 from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
 from duo_ai.checkpoint import read_checkpoint, remove_partial_saves, save_checkpoint
 from duo_ai.config import param
@@ -52,6 +53,9 @@ class PPOConfig(AlgorithmConfig):
     max_grad_norm: float = param(0.5, "gradient norm clipping", above=0)
     learning_rate: float = param(5e-4, "Adam learning rate", above=0)
     anneal_lr: bool = param(False, "decay the learning rate linearly to 0")
+    normalize_reward: bool = param(
+        False, "learn from rewards divided by the running std of discounted returns (Procgen recipe)"
+    )
     target_kl: float | None = param(None, "stop an update early past this KL", above=0)
     log_freq: int = param(10, "iterations between validations (best_<split>, last)", min=1)
     save_freq: int = param(10, "iterations between saves of last.ckpt (the resume point)", min=1)
@@ -97,7 +101,8 @@ class PPO(Algorithm):
         num_iterations = -(-cfg.total_timesteps // batch_size)
         optimizer = torch.optim.Adam(policy.model.parameters(), lr=cfg.learning_rate, eps=1e-5)
         validation = Validation(validators, run, pending=True)
-        start_iteration = self._resume(run, policy, optimizer, validation) if run.resuming else 0
+        scaler = RewardScaler(env.num_envs, cfg.gamma) if cfg.normalize_reward else None
+        start_iteration = self._resume(run, policy, optimizer, validation, scaler) if run.resuming else 0
 
         buffer = RolloutBuffer(cfg.num_steps, env.num_envs, policy.device)
         episodes = EpisodeTracker(env.num_envs)
@@ -126,7 +131,8 @@ class PPO(Algorithm):
                     action_np = action.cpu().numpy()
                     next_obs, reward, terminated, truncated, _ = env.step(action_np)
                     ended = np.asarray(terminated) | np.asarray(truncated)
-                    buffer.rewards[step] = torch.as_tensor(reward, dtype=torch.float32)
+                    learned = scaler(reward, terminated, truncated) if scaler else reward
+                    buffer.rewards[step] = torch.as_tensor(learned, dtype=torch.float32)
                     buffer.terminated[step] = torch.as_tensor(terminated)
                     buffer.truncated[step] = torch.as_tensor(truncated)
                     decided = np.flatnonzero(~resetting)  # a reset step is no decision
@@ -146,6 +152,8 @@ class PPO(Algorithm):
             # 3. Update: clipped surrogate, clipped value loss, entropy bonus.
             losses = self._update(policy.model, optimizer, samples)
             losses["explained_variance"] = explained_variance(samples)
+            if scaler is not None:
+                losses["return_std"] = float(np.sqrt(scaler.returns.var))
             global_step = (iteration + 1) * batch_size
             progress.update(batch_size)
 
@@ -175,6 +183,7 @@ class PPO(Algorithm):
                     "optimizer": optimizer.state_dict(),
                     "rng": capture_rng(),
                     "best": validation.best,
+                    "reward_scaler": scaler.state_dict() if scaler else None,
                     "elapsed_seconds": run.elapsed(),
                 }
                 save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
@@ -238,7 +247,12 @@ class PPO(Algorithm):
         return {key: float(np.mean(values)) if values else float("nan") for key, values in stats.items()}
 
     def _resume(
-        self, run: Run, policy: PPOPolicy, optimizer: torch.optim.Optimizer, validation: Validation
+        self,
+        run: Run,
+        policy: PPOPolicy,
+        optimizer: torch.optim.Optimizer,
+        validation: Validation,
+        scaler: RewardScaler | None,
     ) -> int:
         """Restore everything ``last.ckpt`` saved and drop what came after it (metrics, bests,
         partial files); returns the iteration to continue from."""
@@ -263,6 +277,8 @@ class PPO(Algorithm):
         except (ValueError, KeyError) as error:
             raise CheckpointError(f"{path}: optimizer state does not fit this model: {error}") from None
         restore_rng(state["rng"])
+        if scaler is not None and state.get("reward_scaler"):
+            scaler.load_state_dict(state["reward_scaler"])
         validation.best = dict(state["best"])
         validation.commit()
         run.forget_metrics_after(state["global_step"])
