@@ -40,20 +40,26 @@ def segments(folder: Path) -> list[tuple[int, int, float]]:
     return result
 
 
+def machines(folder: Path) -> list[dict]:
+    """The machine of each command that trained the run (``scripts/gpu_zoo.py collect`` records them)."""
+    return [json.loads(line) for line in (folder / "machines.jsonl").read_text().splitlines() if line]
+
+
 def main() -> None:
-    machine = json.loads((ROOT / "experiments" / "zoo" / "gpu_machine.json").read_text())
     lines = [
-        f"Machine: {machine['gpu']}, {machine['cpus']} CPU cores, torch {machine['torch']}, "
-        f"envpool {machine['envpool']}.",
-        "",
-        "| run | steps | how it ran | agent PPO steps/s |",
-        "|---|---|---|---|",
+        "| run | steps | machine | how it ran | agent PPO steps/s |",
+        "|---|---|---|---|---|",
     ]
     for name in RUNS:
-        for index, (first, last, rate) in enumerate(segments(ROOT / "experiments" / "zoo" / name)):
-            how = "side by side with the other agent" if index == 0 else "alone on the machine"
-            lines.append(f"| `{name}` | {first:,} to {last:,} | {how} | {rate:,.0f} |")
-    lines += [f"| {label} | | | {rate} |" for label, rate in PUBLISHED]
+        folder = ROOT / "experiments" / "zoo" / name
+        history = machines(folder)
+        for first, last, rate in segments(folder):
+            machine = [m for m in history if m["from_step"] < first][-1]
+            others = len(machine["trained_together"]) - 1
+            how = f"side by side with {others} other agent(s)" if others else "alone on the machine"
+            where = f"{machine['gpu']}, {machine['cpus']} cores, torch {machine['torch']}, envpool {machine['envpool']}"
+            lines.append(f"| `{name}` | {first:,} to {last:,} | {where} | {how} | {rate:,.0f} |")
+    lines += [f"| {label} | | | | {rate} |" for label, rate in PUBLISHED]
     measured = "\n".join(lines)
     print(measured)
     write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/gpu_throughput.py", measured)

@@ -27,7 +27,7 @@ RESUMABLE_CHANGES = (
     "eval_name", "eval_splits",
 )  # fmt: skip
 # Settings added to duo after runs were saved without them, with the value those runs had.
-ADDED_SETTINGS = {"algorithm.normalize_reward": False}
+ADDED_SETTINGS = {"algorithm.normalize_reward": False, "algorithm.bootstrap_truncated": True}
 
 
 def check_train_folder(folder: Path, config: DictConfig) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -141,14 +142,15 @@ def run(args: argparse.Namespace) -> None:
         sys.path[:0] = [str(site), str(ROOT)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site or ""), str(ROOT)]))}
     env["PYTHONUNBUFFERED"] = "1"
-    machine = describe_machine(env)
+    chosen = agents(args.agents)
+    machine = {**describe_machine(env), "trained_together": [agent.run_name for agent in chosen]}
     (out / "machine.json").write_text(json.dumps(machine, indent=2) + "\n")
     print("machine:", json.dumps(machine), flush=True)
 
     runs_dir = scratch / "runs"
     settings = DRY_RUN_SETTINGS if args.dry_run else GPU_SETTINGS
     processes = {}
-    for agent in agents(args.agents):
+    for agent in chosen:
         folder = runs_dir / agent.run_name
         resume = args.resume and (EXPERIMENTS / agent.run_name / "last.ckpt").exists()
         if resume and not folder.exists():
@@ -234,7 +236,10 @@ def replace_atomically(source: Path, target: Path) -> None:
 
 
 def collect(returned: Path) -> None:
-    """Turn the files a GPU run returned into experiment folders under experiments/zoo."""
+    """Turn the files a GPU run returned into experiment folders under experiments/zoo, each with
+    a line in its ``machines.jsonl``: the machine that trained it from the step it started at."""
+    machine_file = returned / "machine.json"
+    machine = json.loads(machine_file.read_text()) if machine_file.exists() else None
     for archive in sorted(returned.glob("*.run.tar.gz")):
         name = archive.name.removesuffix(".run.tar.gz")
         checkpoint = returned / f"{name}.last.ckpt"
@@ -250,13 +255,21 @@ def collect(returned: Path) -> None:
             tar.extractall(staging, filter="data")
         shutil.copyfile(checkpoint, staging / "last.ckpt")
         (staging / MARKER).touch()  # a run folder duo made: resume=1 may continue it
+        if machine is not None:
+            history = folder / "machines.jsonl"
+            earlier = history.read_text() if history.exists() else ""
+            line = json.dumps({"from_step": started_at(staging / "train.log"), **machine})
+            (staging / "machines.jsonl").write_text(earlier + line + "\n")
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
         print(f"collected {folder}")
-    machine = returned / "machine.json"
-    if machine.exists():
-        shutil.copyfile(machine, EXPERIMENTS / "gpu_machine.json")
+
+
+def started_at(train_log: Path) -> int:
+    """The step the returned command began at: its last resume, or 0 for a new run."""
+    resumes = re.findall(r"resumed from .* step (\d+)", train_log.read_text()) if train_log.exists() else []
+    return int(resumes[-1]) if resumes else 0
 
 
 def main() -> None:

@@ -53,6 +53,9 @@ class PPOConfig(AlgorithmConfig):
     max_grad_norm: float = param(0.5, "gradient norm clipping", above=0)
     learning_rate: float = param(5e-4, "Adam learning rate", above=0)
     anneal_lr: bool = param(False, "decay the learning rate linearly to 0")
+    bootstrap_truncated: bool = param(
+        True, "bootstrap values at truncated ends; false: a time limit ends the game (Procgen's done)"
+    )
     normalize_reward: bool = param(
         False, "learn from rewards divided by the running std of discounted returns (Procgen recipe)"
     )
@@ -145,7 +148,7 @@ class PPO(Algorithm):
             # 2. Advantages (GAE), leaving out the reset steps of next-step autoreset.
             advantages, returns = compute_gae(
                 buffer.rewards, buffer.values, next_value, buffer.terminated, buffer.truncated,
-                cfg.gamma, cfg.gae_lambda,
+                cfg.gamma, cfg.gae_lambda, cfg.bootstrap_truncated,
             )  # fmt: skip
             samples = buffer.flat_valid(advantages, returns)
 

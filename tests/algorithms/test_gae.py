@@ -8,7 +8,7 @@ from duo_ai.algorithms.gae import compute_gae
 GAMMA = 0.9
 
 
-def gae(rewards, values, next_value, terminated, truncated, gae_lambda=1.0):
+def gae(rewards, values, next_value, terminated, truncated, gae_lambda=1.0, bootstrap_truncated=True):
     as_column = lambda xs, dtype=torch.float32: torch.tensor(xs, dtype=dtype).unsqueeze(1)  # noqa: E731
     return compute_gae(
         as_column(rewards),
@@ -18,6 +18,7 @@ def gae(rewards, values, next_value, terminated, truncated, gae_lambda=1.0):
         as_column(truncated, torch.bool),
         GAMMA,
         gae_lambda,
+        bootstrap_truncated,
     )
 
 
@@ -33,6 +34,12 @@ def test_truncated_step_bootstraps_from_the_final_observation_value():
     a1 = 1 + GAMMA * 2.0 - 0.5
     a0 = (1 + GAMMA * 0.5 - 0.5) + GAMMA * a1
     assert advantages[:2].squeeze(1).tolist() == pytest.approx([a0, a1])
+
+
+def test_a_time_limit_that_ends_the_game_is_not_bootstrapped():
+    advantages, _ = gae([1, 1, 0], [0.5, 0.5, 2.0], 0.0, [0, 0, 0], [0, 1, 0], bootstrap_truncated=False)
+    a1 = 1 - 0.5
+    assert advantages[:2].squeeze(1).tolist() == pytest.approx([(1 + GAMMA * 0.5 - 0.5) + GAMMA * a1, a1])
 
 
 def test_terminated_step_is_not_bootstrapped():
