@@ -3,6 +3,7 @@ it stay there? Skyline runs (trained on the test pairing) against the exact opti
 
     python benchmarks/skyline.py --pairs distshift --jobs 2           # 3 alphas x 5 seeds x variants
     python benchmarks/skyline.py --variants kl0.02 --alphas 0.4 0.8 --seeds 0 1
+    python benchmarks/skyline.py --pairs distshift --variants terminal scaled --alphas 0.4 0.8
     python benchmarks/skyline.py --pairs doorkey --variants default --steps 500000   # a larger budget
 
 Each run trains a PPO coordinator with ``skyline=1`` (200k steps unless ``--steps``) with one
@@ -42,6 +43,9 @@ VARIANTS = {
     "ent0.05": ["algorithm.ent_coef=0.05"],
     "kl0.02": ["algorithm.target_kl=0.02"],  # stop an update's epochs once the policy moved this far
     "novclip": ["algorithm.clip_vloss=false"],  # value targets on raw returns, unclipped
+    "scaled": ["algorithm.normalize_reward=true"],  # rewards / running std of discounted returns
+    "terminal": ["algorithm.bootstrap_truncated=false"],  # the time limit ends the game: no bootstrap
+    "terminal_scaled": ["algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
 }
 
 
