@@ -123,8 +123,12 @@ AGENTS = [
         "procgen/coinrun/novice",
         PROCGEN,
         # trained before the recipe scaled rewards and ended the game at the time limit
-        ["env.task=coinrun", "env.train.distribution_mode=easy", "algorithm.normalize_reward=0",
-         "algorithm.bootstrap_truncated=1"],
+        [
+            "env.task=coinrun",
+            "env.train.distribution_mode=easy",
+            "algorithm.normalize_reward=0",
+            "algorithm.bootstrap_truncated=1",
+        ],
         trained_by="python scripts/gpu_zoo.py run --minutes 8.4",
     ),
     Agent(

@@ -115,8 +115,8 @@ class PPO(Algorithm):
             total=num_iterations * batch_size, initial=start_iteration * batch_size, unit="step",
             disable=None, dynamic_ncols=True,
         )  # fmt: skip
-        window_start, window_first = time.time(), start_iteration
         for iteration in range(start_iteration, num_iterations):
+            iteration_start = time.time()
             if cfg.anneal_lr:
                 optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
 
@@ -132,14 +132,15 @@ class PPO(Algorithm):
                     buffer.values[step] = out.value
                     buffer.valid[step] = torch.from_numpy(~resetting)
                     action_np = action.cpu().numpy()
-                    next_obs, reward, terminated, truncated, _ = env.step(action_np)
+                    next_obs, reward, terminated, truncated, info = env.step(action_np)
+                    base_reward = np.asarray(info.get("base_reward", reward), np.float64)
                     ended = np.asarray(terminated) | np.asarray(truncated)
                     learned = scaler(reward, terminated, truncated) if scaler else reward
                     buffer.rewards[step] = torch.as_tensor(learned, dtype=torch.float32)
                     buffer.terminated[step] = torch.as_tensor(terminated)
                     buffer.truncated[step] = torch.as_tensor(truncated)
                     decided = np.flatnonzero(~resetting)  # a reset step is no decision
-                    episodes.step(decided, reward[decided], reward[decided], action_np[decided])
+                    episodes.step(decided, reward[decided], base_reward[decided], action_np[decided])
                     episodes.end(np.flatnonzero(ended & ~resetting))
                     resetting = ended
                     obs = to_tensor(next_obs, policy.device)
@@ -160,14 +161,12 @@ class PPO(Algorithm):
             global_step = (iteration + 1) * batch_size
             progress.update(batch_size)
 
-            # 4. Report the recent window; validate and save.
+            # 4. Record the iteration; every log_freq, report it, validate and save.
             done = iteration + 1 == num_iterations
+            window = episodes.read()
+            window["steps_per_second"] = batch_size / max(time.time() - iteration_start, 1e-9)
+            run.log_metrics(global_step, {f"train/{k}": v for k, v in {**window, **losses}.items()})
             if (iteration + 1) % cfg.log_freq == 0 or done:
-                window = episodes.read()
-                elapsed, window_start = time.time() - window_start, time.time()
-                window_steps, window_first = (iteration + 1 - window_first) * batch_size, iteration + 1
-                window["steps_per_second"] = window_steps / max(elapsed, 1e-9)
-                run.log_metrics(global_step, {f"train/{k}": v for k, v in {**window, **losses}.items()})
                 progress.set_postfix(
                     reward=f"{window['episode_reward']:.2f}",
                     expert=f"{window['action_1_fraction']:.2f}",

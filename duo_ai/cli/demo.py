@@ -16,6 +16,7 @@ from duo_ai.checkpoint import load_policy
 from duo_ai.cli import pipeline
 from duo_ai.config import load_config
 from duo_ai.evaluation import Evaluator
+from duo_ai.evaluation.curves import plot_curves
 from duo_ai.factory import make_policy
 
 logger = logging.getLogger("duo_ai")
@@ -67,7 +68,11 @@ def run_demo(overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     logger.info("test split, %d episodes each:\n%s", REPORT_EPISODES, table)
     (folder / "demo_results.json").write_text(json.dumps(results, indent=2) + "\n")
     (folder / "demo_results.md").write_text(table + "\n")
-    logger.info("written to %s and %s", folder / "demo_results.md", folder / "demo_results.json")
+    curves = plot_curves([folder], folder / "learning_curves.png", ["train", "val_sim"])
+    logger.info(
+        "written to %s and %s; the coordinator's learning curves: %s",
+        folder / "demo_results.md", folder / "demo_results.json", curves,
+    )  # fmt: skip
     return results
 
 

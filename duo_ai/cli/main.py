@@ -5,6 +5,7 @@ duo eval  --type agent|coord [--config FILE] [key=value ...]   evaluate policy.l
 duo calibrate --config FILE [key=value ...]                    store the test expert's reward per action
 duo oracle --config FILE [--layouts N] [key=value ...]         the exact optimum of coordination (MiniGrid)
 duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
+duo plot RUN ... [--out FILE.png] [--splits train val_sim]      learning curves, seeds as a band
 duo config [--config FILE] [key=value ...]                     print the resolved config
 duo demo [key=value ...]                                       the MiniGrid DistShift demo
 """
@@ -91,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="table, AUC and Pareto plot of finished coordinator runs")
     report.add_argument("runs", nargs="+", help="experiment folders (searched for finished runs)")
     report.add_argument("--out", default="report", help="folder for results.md, results.csv, pareto.png")
+    plot = commands.add_parser("plot", help="learning curves: reward, base reward, expert share")
+    plot.add_argument("runs", nargs="+", help="run folders, or folders searched for runs")
+    plot.add_argument("--out", default="learning_curves.png", help="the PNG to write")
+    plot.add_argument(
+        "--splits", nargs="+", default=["train", "val_sim"], help="train and/or validation splits"
+    )
     add_run_arguments(
         commands.add_parser("config", help="print the resolved config (every key, with defaults)"),
         with_type=False,
@@ -110,6 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from duo_ai.evaluation.report import build_report
 
         return guarded(build_report, args.runs, args.out)
+    if args.command == "plot":
+        from duo_ai.evaluation.curves import plot_curves
+
+        return guarded(
+            lambda: print(f"learning curves written to {plot_curves(args.runs, args.out, args.splits)}")
+        )
     if args.command == "config":
         return guarded(lambda: print(OmegaConf.to_yaml(load_config(args.config, args.overrides)), end=""))
     if args.command == "oracle":

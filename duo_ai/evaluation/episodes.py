@@ -58,10 +58,12 @@ class EpisodeTracker:
     def read(self) -> dict[str, float]:
         """A training window: its finished episodes and every decision in it; starts the next."""
         rewards = [episode.reward for episode in self.finished]
+        base_rewards = [episode.base_reward for episode in self.finished]
         lengths = [episode.length for episode in self.finished]
         summary = {
             "episodes": len(rewards),
             "episode_reward": float(np.mean(rewards)) if rewards else float("nan"),
+            "episode_base_reward": float(np.mean(base_rewards)) if rewards else float("nan"),
             "episode_length": float(np.mean(lengths)) if lengths else float("nan"),
             "action_1_fraction": self.expert_decisions / max(self.decisions, 1),
         }

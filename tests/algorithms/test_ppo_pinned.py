@@ -21,6 +21,7 @@ PINNED = {
     "2048/train/explained_variance": 0.14366662502288818,
     "2048/train/episode_length": 22.60759493670886,
     "2048/train/episode_reward": 0.5442944194680812,
+    "2048/train/episode_base_reward": 0.8452983709830272,  # recorded since, on the same run
     "2048/train/episodes": 79,
     "2048/train/policy_loss": -0.004278439976823312,
     "2048/train/value_loss": 0.02332549320999533,
@@ -44,6 +45,7 @@ PINNED = {
     "4096/train/explained_variance": 0.6243157386779785,
     "4096/train/episode_length": 20.21212121212121,
     "4096/train/episode_reward": 0.5747353479065908,
+    "4096/train/episode_base_reward": 0.8879148641017952,
     "4096/train/episodes": 99,
     "4096/train/policy_loss": -0.006349395474082975,
     "4096/train/value_loss": 0.010876268570427783,

@@ -1,0 +1,142 @@
+"""Learning curves from runs' ``metrics.jsonl``: reward, base reward and expert share against
+steps, one line per configuration, its seeds as a 95% band (Student's t over seeds)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from duo_ai.envs.base import SPLITS
+from duo_ai.errors import DuoError
+from duo_ai.evaluation.stats import mean_t_interval
+from duo_ai.run_folder import RESUMABLE_CHANGES, flatten
+
+# (panel title, training window key, evaluation key)
+PANELS = (
+    ("reward", "episode_reward", "reward_mean"),
+    ("base reward", "episode_base_reward", "base_reward_mean"),
+    ("expert share of steps", "action_1_fraction", "action_1_fraction"),
+)
+MAKER = "duo plot"  # the PNG's Software field: duo replaces only figures it wrote
+NOT_A_SETTING = {"seed", *RESUMABLE_CHANGES}  # keys that do not make runs different configurations
+
+
+def find_training_runs(paths: list[str | Path]) -> list[Path]:
+    """Run folders (with ``metrics.jsonl``) at or under ``paths``."""
+    folders = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise DuoError(f"plot: no such folder {path}")
+        folders += sorted(metrics.parent for metrics in path.rglob("metrics.jsonl"))
+    if not folders:
+        raise DuoError(f"plot: no run (metrics.jsonl) under {', '.join(map(str, paths))}")
+    return folders
+
+
+def read_series(folder: Path) -> dict[str, dict[int, float]]:
+    """Each logged metric of a run as {step: value} (steps without a value left out)."""
+    series: dict[str, dict[int, float]] = defaultdict(dict)
+    for line in (folder / "metrics.jsonl").read_text().splitlines():
+        row = json.loads(line) if line.strip() else {}
+        for key, value in row.items():
+            if key not in ("step", "time") and isinstance(value, (int, float)):
+                series[key][int(row["step"])] = float(value)
+    return dict(series)
+
+
+def settings(folder: Path) -> dict[str, object]:
+    """What makes a run's configuration: its config, less the seed and the bookkeeping keys."""
+    config_file = folder / "config.yaml"
+    config = yaml.safe_load(config_file.read_text()) if config_file.exists() else {}
+    return {k: v for k, v in flatten(config or {}).items() if k not in NOT_A_SETTING}
+
+
+def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
+    """Runs of one configuration (seeds) together, labelled by the settings that tell groups apart."""
+    by_config: dict[str, list[Path]] = defaultdict(list)
+    configs = {}
+    for folder in folders:
+        key = json.dumps(settings(folder), sort_keys=True, default=str)
+        by_config[key].append(folder)
+        configs[key] = settings(folder)
+    if len(by_config) == 1:
+        (members,) = by_config.values()
+        label = members[0].name if len(members) == 1 else f"{members[0].parent.name} ({len(members)} seeds)"
+        return {label: members}
+    differing = sorted(
+        {k for c in configs.values() for k in c if len({str(d.get(k)) for d in configs.values()}) > 1}
+    )
+    return {
+        ", ".join(f"{k}={configs[key].get(k)}" for k in differing) + f" ({len(members)} runs)": members
+        for key, members in by_config.items()
+    }
+
+
+def band(runs: list[dict[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps every run logged, the mean over runs there, and the 95% half-width (NaN for one run)."""
+    steps = sorted(set.intersection(*(set(run) for run in runs)))
+    intervals = [mean_t_interval(np.array([run[step] for run in runs])) for step in steps]
+    means, half_widths = zip(*intervals, strict=True) if intervals else ((), ())
+    return np.array(steps), np.array(means), np.array(half_widths)
+
+
+def plot_curves(paths: list[str | Path], out: str | Path, splits: list[str]) -> Path:
+    """Draw the learning curves of the runs under ``paths`` into the PNG ``out``."""
+    out = Path(out)
+    unknown = [split for split in splits if split not in SPLITS]
+    if unknown:
+        raise DuoError(f"plot: unknown split {', '.join(unknown)}; valid choices: {', '.join(SPLITS)}")
+    check_replaceable(out)
+    groups = group_runs(find_training_runs(paths))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    figure, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4), squeeze=False)
+    drawn = 0
+    for colour, (label, members) in enumerate(groups.items()):
+        runs = [read_series(folder) for folder in members]
+        for split, style in zip(splits, ("-", "--", ":", "-."), strict=False):
+            for axis, (title, window_key, eval_key) in zip(axes[0], PANELS, strict=True):
+                key = f"train/{window_key}" if split == "train" else f"{split}/{eval_key}"
+                if not all(key in run for run in runs):
+                    continue
+                steps, mean, half = band([run[key] for run in runs])
+                line = axis.plot(steps, mean, style, color=f"C{colour}", label=f"{label}, {split}")[0]
+                if len(runs) > 1:
+                    axis.fill_between(steps, mean - half, mean + half, color=line.get_color(), alpha=0.2)
+                axis.set_title(title)
+                axis.set_xlabel("environment steps")
+                axis.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter())
+                drawn += 1
+    if not drawn:
+        raise DuoError(f"plot: the runs logged none of the splits {', '.join(splits)}")
+    axes[0][0].legend(fontsize="small")
+    figure.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, dpi=100, metadata={"Software": MAKER})
+    plt.close(figure)
+    return out
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse to replace a file that is not a figure duo plot wrote."""
+    if not out.exists():
+        if out.suffix.lower() != ".png":
+            raise DuoError(f"plot: --out must name a .png file, got {out}")
+        return
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(out) as image:
+            maker = image.info.get("Software")
+    except (UnidentifiedImageError, OSError):
+        maker = None
+    if maker != MAKER:
+        raise DuoError(f"plot: {out} exists and is not a figure duo plot wrote; choose another --out")

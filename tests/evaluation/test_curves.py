@@ -1,0 +1,69 @@
+"""duo plot: learning curves of runs, seeds pooled into a band, written only where duo may write."""
+
+import json
+
+import pytest
+from PIL import Image
+from scipy import stats
+
+from duo_ai.cli.main import main
+from duo_ai.evaluation.curves import MAKER, band, group_runs
+from tests.algorithms.test_ppo import agent_args
+
+
+def train(tmp_path, name, *extra):
+    assert (
+        main(["train", "--type", "agent", *agent_args(tmp_path, name, 1024, "algorithm.log_freq=2", *extra)])
+        == 0
+    )
+    return tmp_path / name
+
+
+def test_every_iteration_is_a_point_and_validations_come_at_log_freq(tmp_path):
+    rows = [json.loads(line) for line in (train(tmp_path, "run") / "metrics.jsonl").read_text().splitlines()]
+    train_steps = [row["step"] for row in rows if "train/episode_reward" in row]
+    assert train_steps == [256, 512, 768, 1024]  # 8 copies x 32 steps an iteration
+    assert [row["step"] for row in rows if "val_sim/reward_mean" in row] == [512, 1024]
+    assert all("train/episode_base_reward" in row for row in rows if "train/episode_reward" in row)
+
+
+def test_seeds_of_one_configuration_form_one_band():
+    steps, mean, half = band([{0: 1.0, 10: 2.0}, {0: 3.0, 10: 4.0, 20: 9.0}])
+    assert steps.tolist() == [0, 10]  # only the steps every seed logged
+    assert mean.tolist() == [2.0, 3.0]
+    assert half.tolist() == pytest.approx([stats.t.ppf(0.975, 1) * 2**0.5 / 2**0.5] * 2)
+
+
+def test_runs_are_grouped_by_the_settings_that_differ(tmp_path):
+    folders = [
+        train(tmp_path, "a0", "seed=0"),
+        train(tmp_path, "a1", "seed=1"),
+        train(tmp_path, "b0", "seed=0", "algorithm.ent_coef=0.05"),
+    ]
+    groups = group_runs(folders)
+    assert groups == {
+        "algorithm.ent_coef=0.0 (2 runs)": folders[:2],
+        "algorithm.ent_coef=0.05 (1 runs)": folders[2:],
+    }
+    out = tmp_path / "curves.png"
+    assert main(["plot", str(tmp_path), "--out", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.info["Software"] == MAKER
+    assert main(["plot", str(tmp_path), "--out", str(out)]) == 0  # its own figure: replaced
+
+
+def test_plot_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
+    train(tmp_path, "run")
+    mine = tmp_path / "notes.png"
+    mine.write_bytes(b"my own picture")
+    assert main(["plot", str(tmp_path / "run"), "--out", str(mine)]) == 2
+    assert "exists and is not a figure duo plot wrote" in capsys.readouterr().err
+    assert mine.read_bytes() == b"my own picture"
+    assert main(["plot", str(tmp_path / "nothing_here")]) == 2
+    assert "plot: no such folder" in capsys.readouterr().err
+    out = str(tmp_path / "curves.png")
+    assert main(["plot", str(tmp_path / "run"), "--out", out, "--splits", "validation"]) == 2
+    assert "unknown split validation; valid choices: train, val_sim, val_true, test" in capsys.readouterr().err
+    only_val_sim = train(tmp_path, "val_sim_only", "validation_splits=[val_sim]")
+    assert main(["plot", str(only_val_sim), "--out", out, "--splits", "val_true"]) == 2
+    assert "logged none of the splits val_true" in capsys.readouterr().err
