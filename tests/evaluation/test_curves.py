@@ -63,7 +63,9 @@ def test_plot_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
     assert "plot: no such folder" in capsys.readouterr().err
     out = str(tmp_path / "curves.png")
     assert main(["plot", str(tmp_path / "run"), "--out", out, "--splits", "validation"]) == 2
-    assert "unknown split validation; valid choices: train, val_sim, val_true, test" in capsys.readouterr().err
+    assert (
+        "unknown split validation; valid choices: train, val_sim, val_true, test" in capsys.readouterr().err
+    )
     only_val_sim = train(tmp_path, "val_sim_only", "validation_splits=[val_sim]")
     assert main(["plot", str(only_val_sim), "--out", out, "--splits", "val_true"]) == 2
     assert "logged none of the splits val_true" in capsys.readouterr().err
