@@ -45,6 +45,9 @@ VARIANTS = {
     "novclip": ["algorithm.clip_vloss=false"],  # value targets on raw returns, unclipped
     "scaled": ["algorithm.normalize_reward=true"],  # rewards / running std of discounted returns
     "terminal": ["algorithm.bootstrap_truncated=false"],  # the time limit ends the game: no bootstrap
+    "noadvnorm": [
+        "algorithm.norm_adv=false"
+    ],  # raw advantages: near-zero ones are not blown up to unit spread
     "terminal_scaled": ["algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
 }
 

@@ -75,6 +75,23 @@ def check_resumable(folder: Path, config: DictConfig) -> None:
         )
 
 
+def run_settings(folder: Path) -> dict[str, Any]:
+    """What makes a run the configuration it is: its saved config less the seed and the settings a
+    resumed run may change (so seeds of one configuration compare equal)."""
+    saved = folder / "config.yaml"
+    config = OmegaConf.to_container(OmegaConf.load(saved)) if saved.exists() else {}
+    return {
+        key: value for key, value in flatten(config).items() if key != "seed" and key not in RESUMABLE_CHANGES
+    }
+
+
+def describe_difference(settings: dict[str, Any], others: list[dict[str, Any]]) -> str:
+    """``key=value`` for each setting on which ``others`` (which include ``settings``) disagree."""
+    keys = sorted({key for other in others for key in other})
+    differing = [key for key in keys if len({str(other.get(key)) for other in others}) > 1]
+    return ", ".join(f"{key}={settings.get(key)}" for key in differing)
+
+
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(tree, dict):
         flat: dict[str, Any] = {}

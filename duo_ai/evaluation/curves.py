@@ -8,12 +8,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from duo_ai.envs.base import SPLITS
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_t_interval
-from duo_ai.run_folder import RESUMABLE_CHANGES, flatten
+from duo_ai.run_folder import describe_difference, run_settings
 
 # (panel title, training window key, evaluation key)
 PANELS = (
@@ -22,7 +21,6 @@ PANELS = (
     ("expert share of steps", "action_1_fraction", "action_1_fraction"),
 )
 MAKER = "duo plot"  # the PNG's Software field: duo replaces only figures it wrote
-NOT_A_SETTING = {"seed", *RESUMABLE_CHANGES}  # keys that do not make runs different configurations
 
 
 def find_training_runs(paths: list[str | Path]) -> list[Path]:
@@ -48,30 +46,21 @@ def read_series(folder: Path) -> dict[str, dict[int, float]]:
     return dict(series)
 
 
-def settings(folder: Path) -> dict[str, object]:
-    """What makes a run's configuration: its config, less the seed and the bookkeeping keys."""
-    config_file = folder / "config.yaml"
-    config = yaml.safe_load(config_file.read_text()) if config_file.exists() else {}
-    return {k: v for k, v in flatten(config or {}).items() if k not in NOT_A_SETTING}
-
-
 def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
     """Runs of one configuration (seeds) together, labelled by the settings that tell groups apart."""
     by_config: dict[str, list[Path]] = defaultdict(list)
     configs = {}
     for folder in folders:
-        key = json.dumps(settings(folder), sort_keys=True, default=str)
+        settings = run_settings(folder)
+        key = json.dumps(settings, sort_keys=True, default=str)
         by_config[key].append(folder)
-        configs[key] = settings(folder)
+        configs[key] = settings
     if len(by_config) == 1:
         (members,) = by_config.values()
         label = members[0].name if len(members) == 1 else f"{members[0].parent.name} ({len(members)} seeds)"
         return {label: members}
-    differing = sorted(
-        {k for c in configs.values() for k in c if len({str(d.get(k)) for d in configs.values()}) > 1}
-    )
     return {
-        ", ".join(f"{k}={configs[key].get(k)}" for k in differing) + f" ({len(members)} runs)": members
+        f"{describe_difference(configs[key], list(configs.values()))} ({len(members)} runs)": members
         for key, members in by_config.items()
     }
 

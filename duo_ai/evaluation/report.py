@@ -8,6 +8,7 @@ episode. Runs that selected on test or trained on it (skyline) are marked as ora
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,8 +20,10 @@ import numpy as np
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import read_result
+from duo_ai.run_folder import describe_difference, run_settings
 
 BOOTSTRAP_SAMPLES = 1000
+ALPHA_KEY = "coordination.expert_query_cost_weight"
 REPORT_MARKER = ".duo_report"  # in every folder duo report writes: it rewrites only those
 
 
@@ -64,7 +67,27 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
                 )
     if not runs:
         raise DuoError(f"report: no finished run (test_result.json) under {', '.join(map(str, paths))}")
+    return label_configurations(runs)
+
+
+def label_configurations(runs: list[Run]) -> list[Run]:
+    """Runs of one method on one task pool only when their configurations match (cost weight and
+    seed aside): other configurations of a method get the settings that differ in their label."""
+    settings = {run.folder: comparable_settings(run.folder) for run in runs}
+    for method, task in {(run.method, run.task) for run in runs}:
+        members = [run for run in runs if (run.method, run.task) == (method, task)]
+        variants = {json.dumps(settings[run.folder], sort_keys=True, default=str): settings[run.folder]
+                    for run in members}  # fmt: skip
+        if len(variants) > 1:
+            for run in members:
+                difference = describe_difference(settings[run.folder], list(variants.values()))
+                run.method = f"{method} [{difference}]"
     return runs
+
+
+def comparable_settings(folder: Path) -> dict[str, Any]:
+    """A run's configuration less its seed and cost weight (the table's own columns)."""
+    return {key: value for key, value in run_settings(folder).items() if key != ALPHA_KEY}
 
 
 def read_run(folder: Path) -> Run:

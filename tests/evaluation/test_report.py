@@ -88,3 +88,26 @@ def test_intervals_over_seeds_beside_intervals_over_episodes(finished_runs, tmp_
     half_width = t_two_seeds * np.std([0.85, 1.05], ddof=1) / np.sqrt(2)
     assert "| toy | always expert | 0.2, 0.4 | 0.950 [" in (out / "results.md").read_text()
     assert f"| 0.950 ± {half_width:.3f} | - |" in (out / "results.md").read_text()
+
+
+def test_runs_of_other_configurations_are_not_pooled(finished_runs, tmp_path, agent_checkpoints):
+    args = [
+        f"experiment_dir={finished_runs}", "name=expert_0.2_longer", "env.name=toy", "policy.name=always",
+        "policy.agent=expert", "algorithm.name=always", "coordination.expert_query_cost_weight=0.2",
+        "coordination.base_penalty=0.5", "evaluation.num_episodes=12",
+        f"train_novice={agent_checkpoints['novice']}", f"train_expert={agent_checkpoints['novice']}",
+        f"test_novice={agent_checkpoints['novice']}", f"test_expert={agent_checkpoints['expert']}",
+    ]  # fmt: skip
+    assert main(["train", "--type", "coord", *args]) == 0
+    out = tmp_path / "report"
+    assert main(["report", str(finished_runs), "--out", str(out)]) == 0
+    rows = {
+        (r["method"], r["alpha"]): int(r["episodes"]) for r in csv.DictReader((out / "results.csv").open())
+    }
+    assert rows == {
+        ("always expert [evaluation.num_episodes=6]", "0.2"): 6,
+        ("always expert [evaluation.num_episodes=6]", "0.4"): 6,
+        ("always expert [evaluation.num_episodes=12]", "0.2"): 12,
+        ("always novice", "0.2"): 6,
+        ("always novice", "0.4"): 6,
+    }
