@@ -45,6 +45,7 @@ VARIANTS = {
     "novclip": ["algorithm.clip_vloss=false"],  # value targets on raw returns, unclipped
     "scaled": ["algorithm.normalize_reward=true"],  # rewards / running std of discounted returns
     "terminal": ["algorithm.bootstrap_truncated=false"],  # the time limit ends the game: no bootstrap
+    "maxkl0.03": ["algorithm.max_kl=0.03"],  # an update that moved the policy further is undone
     "noadvnorm": [
         "algorithm.norm_adv=false"
     ],  # raw advantages: near-zero ones are not blown up to unit spread

@@ -6,6 +6,7 @@ Defaults are the Procgen ones (Cobbe et al. 2020; CleanRL's ppo_procgen).
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -60,6 +61,11 @@ class PPOConfig(AlgorithmConfig):
         False, "learn from rewards divided by the running std of discounted returns (Procgen recipe)"
     )
     target_kl: float | None = param(None, "stop an update early past this KL", above=0)
+    max_kl: float | None = param(
+        None,
+        "reject an update whose KL from the rollout policy exceeds this (weights and optimizer restored)",
+        above=0,
+    )
     log_freq: int = param(10, "iterations between validations (best_<split>, last)", min=1)
     save_freq: int = param(10, "iterations between saves of last.ckpt (the resume point)", min=1)
     precision: str = param(
@@ -79,6 +85,17 @@ def explained_variance(samples: dict[str, Any]) -> float:
     returns, values = samples["returns"][samples["rows"]], samples["values"][samples["rows"]]
     variance = returns.var() if len(returns) > 1 else returns.new_tensor(0.0)
     return float(1 - (returns - values).var() / variance) if variance > 0 else float("nan")
+
+
+def snapshot(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
+    """Copies of the weights and optimizer state, to undo an update."""
+    weights = {key: value.detach().clone() for key, value in model.state_dict().items()}
+    return weights, copy.deepcopy(optimizer.state_dict())
+
+
+def restore(model: nn.Module, optimizer: torch.optim.Optimizer, saved: tuple[dict, dict]) -> None:
+    model.load_state_dict(saved[0])
+    optimizer.load_state_dict(saved[1])
 
 
 def model_inputs(model: nn.Module, obs: Any) -> Any:
@@ -153,8 +170,15 @@ class PPO(Algorithm):
             )  # fmt: skip
             samples = buffer.flat_valid(advantages, returns)
 
-            # 3. Update: clipped surrogate, clipped value loss, entropy bonus.
+            # 3. Update: clipped surrogate, clipped value loss, entropy bonus; an update that moved
+            #    the policy further than max_kl is undone (TRPO's rule).
+            before = snapshot(policy.model, optimizer) if cfg.max_kl is not None else None
             losses = self._update(policy.model, optimizer, samples)
+            if before is not None:
+                losses["update_kl"] = self._batch_kl(policy.model, samples)
+                losses["rejected"] = float(losses["update_kl"] > cfg.max_kl)
+                if losses["rejected"]:
+                    restore(policy.model, optimizer, before)
             losses["explained_variance"] = explained_variance(samples)
             if scaler is not None:
                 losses["return_std"] = float(np.sqrt(scaler.returns.var))
@@ -205,6 +229,7 @@ class PPO(Algorithm):
             "entropy": [],
             "approx_kl": [],
             "clipfrac": [],
+            "grad_norm": [],  # before clipping
         }
         for _ in range(cfg.update_epochs):
             order = torch.randperm(num_samples, device=valid_rows.device)
@@ -238,15 +263,33 @@ class PPO(Algorithm):
                 loss = policy_loss - cfg.ent_coef * entropy + cfg.vf_coef * value_loss
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                grad_norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
                 optimizer.step()
                 for key, value in zip(
-                    stats, (policy_loss, value_loss, entropy, approx_kl, clipfrac), strict=True
+                    stats, (policy_loss, value_loss, entropy, approx_kl, clipfrac, grad_norm), strict=True
                 ):
                     stats[key].append(value.item())
             if cfg.target_kl is not None and stats["approx_kl"] and stats["approx_kl"][-1] > cfg.target_kl:
                 break
-        return {key: float(np.mean(values)) if values else float("nan") for key, values in stats.items()}
+        means = {key: float(np.mean(values)) if values else float("nan") for key, values in stats.items()}
+        # one minibatch's step can undo a policy: the worst of the update shows it
+        peaks = {f"{key}_max": max(stats[key], default=float("nan")) for key in ("approx_kl", "grad_norm")}
+        return {**means, **peaks}
+
+    def _batch_kl(self, model: nn.Module, samples: dict[str, Any]) -> float:
+        """The approximate KL from the rollout policy to ``model`` over the whole batch."""
+        rows = samples["rows"]
+        device = next(model.parameters()).device
+        total = 0.0
+        with torch.no_grad(), autocast(self.config.precision, device):
+            for index in torch.tensor_split(rows, self.config.num_minibatches):
+                logits = model(tree_map(lambda x, i=index: x[i], samples["obs"])).logits.float()
+                log_ratio = (
+                    action_distribution(logits).log_prob(samples["actions"][index])
+                    - samples["logprobs"][index]
+                )
+                total += float(((log_ratio.exp() - 1) - log_ratio).sum())
+        return total / max(len(rows), 1)
 
     def _resume(
         self,

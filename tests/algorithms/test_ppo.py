@@ -190,3 +190,27 @@ def test_bf16_forward_passes_train_and_save_a_float32_policy(tmp_path):
     assert losses and all(loss is not None and loss >= 0 for loss in losses)
     params = read_checkpoint(tmp_path / "bf16" / "last.ckpt")["params"]
     assert all(tensor.dtype == torch.float32 for tensor in params.values())  # autocast leaves weights alone
+
+
+def test_an_update_past_max_kl_is_undone(tmp_path):
+    def weights(name, total, *extra):
+        assert (
+            main(
+                [
+                    "train",
+                    "--type",
+                    "agent",
+                    *agent_args(tmp_path, name, total, "algorithm.log_freq=1", *extra),
+                ]
+            )
+            == 0
+        )
+        return read_checkpoint(tmp_path / name / "last.ckpt")["params"]
+
+    one = weights("one", 256, "algorithm.max_kl=1e-12")  # every update moves the policy more than this
+    three = weights("three", 768, "algorithm.max_kl=1e-12")
+    assert all(torch.equal(one[key], three[key]) for key in one)  # both still the initial weights
+    rows = [json.loads(line) for line in (tmp_path / "three" / "metrics.jsonl").read_text().splitlines()]
+    assert [row["train/rejected"] for row in rows if "train/rejected" in row] == [1.0, 1.0, 1.0]
+    free = weights("free", 768, "algorithm.max_kl=10")
+    assert not all(torch.equal(one[key], free[key]) for key in one)
