@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from duo_ai import zoo
 from duo_ai.errors import ExperimentError
+from duo_ai.progress import ConsoleHandler
 from duo_ai.run_folder import check_train_folder, claim_train_folder
 
 logger = logging.getLogger("duo_ai")
@@ -278,7 +279,7 @@ def _configure_logging(start: float) -> None:
         handler.close()
     formatter = ElapsedFormatter(start)
     held = logging.handlers.MemoryHandler(capacity=1_000_000, flushLevel=logging.CRITICAL + 1)
-    for handler in (logging.StreamHandler(sys.stdout), held):
+    for handler in (ConsoleHandler(sys.stdout), held):
         handler.setFormatter(formatter)
         logger.addHandler(handler)
 

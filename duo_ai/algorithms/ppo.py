@@ -17,7 +17,6 @@ import numpy as np
 import torch
 from gymnasium.vector import VectorEnv
 from torch import nn
-from tqdm import tqdm
 
 from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
@@ -32,6 +31,7 @@ from duo_ai.evaluation.episodes import EpisodeTracker
 from duo_ai.models.base import to_tensor
 from duo_ai.policies.base import action_distribution
 from duo_ai.policies.ppo import PPOPolicy
+from duo_ai.progress import progress
 from duo_ai.run import Run, capture_rng, restore_rng
 
 logger = logging.getLogger("duo_ai")
@@ -128,10 +128,7 @@ class PPO(Algorithm):
         episodes = EpisodeTracker(env.num_envs)
         obs = to_tensor(env.reset()[0], policy.device)
         resetting = np.zeros(env.num_envs, bool)
-        progress = tqdm(
-            total=num_iterations * batch_size, initial=start_iteration * batch_size, unit="step",
-            disable=None, dynamic_ncols=True,
-        )  # fmt: skip
+        bar = progress(num_iterations * batch_size, "training", "step", initial=start_iteration * batch_size)
         for iteration in range(start_iteration, num_iterations):
             iteration_start = time.time()
             if cfg.anneal_lr:
@@ -183,7 +180,7 @@ class PPO(Algorithm):
             if scaler is not None:
                 losses["return_std"] = float(np.sqrt(scaler.returns.var))
             global_step = (iteration + 1) * batch_size
-            progress.update(batch_size)
+            bar.update(batch_size)
 
             # 4. Record the iteration; every log_freq, report it, validate and save.
             done = iteration + 1 == num_iterations
@@ -191,7 +188,7 @@ class PPO(Algorithm):
             window["steps_per_second"] = batch_size / max(time.time() - iteration_start, 1e-9)
             run.log_metrics(global_step, {f"train/{k}": v for k, v in {**window, **losses}.items()})
             if (iteration + 1) % cfg.log_freq == 0 or done:
-                progress.set_postfix(
+                bar.set_postfix(
                     reward=f"{window['episode_reward']:.2f}",
                     expert=f"{window['action_1_fraction']:.2f}",
                 )
@@ -214,7 +211,7 @@ class PPO(Algorithm):
                 }
                 save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
                 validation.commit()
-        progress.close()
+        bar.close()
 
     def _update(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, samples: dict[str, Any]

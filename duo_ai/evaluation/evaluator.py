@@ -19,6 +19,7 @@ from duo_ai.envs.copies import copies_mask, put, reset_copies, step_copies, take
 from duo_ai.evaluation.episodes import Episode, EpisodeTracker
 from duo_ai.evaluation.stats import format_summary, mean_std_ci
 from duo_ai.policies.base import Policy
+from duo_ai.progress import progress
 
 logger = logging.getLogger("duo_ai")
 
@@ -53,6 +54,7 @@ class Evaluator:
         quota = episode_quotas(num_episodes, n)
         finished = np.zeros(n, np.int64)
         episodes = EpisodeTracker(n)
+        bar = progress(num_episodes, "evaluating", "episode", leave=False)
 
         policy.eval()
         obs, _ = self.env.reset()
@@ -67,6 +69,7 @@ class Evaluator:
             cut = ~ended & (episodes.length[playing] >= max_len)
             episodes.end(playing[ended | cut], cut[ended | cut])
             finished[playing[ended | cut]] += 1
+            bar.update(int((ended | cut).sum()))
             stays = finished[playing] < quota[playing]
             restarts = (ended | cut)[stays]  # among the copies still playing: a new episode starts
             obs, playing = take(obs, stays), playing[stays]
@@ -74,6 +77,7 @@ class Evaluator:
                 first_obs, _ = reset_copies(self.env, playing[restarts])
                 put(obs, restarts, first_obs)
                 policy.reset(copies_mask(playing[restarts], n))
+        bar.close()
         summary = summarize(episodes.finished)
         if keep_episodes:
             summary["episode_rewards"] = [episode.reward for episode in episodes.finished]

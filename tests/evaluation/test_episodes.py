@@ -17,6 +17,6 @@ def test_steps_add_up_per_copy_and_end_records_them():
     tracker.end(np.array([0]))  # copy 0 started afresh
     assert tracker.finished[-1] == Episode(5.0, 5.0, 1, 0, False)
     # a window: its 3 finished episodes, and all 6 decisions (copy 1's unfinished one included)
-    assert tracker.read() == {"episodes": 3, "episode_reward": 7 / 3, "episode_length": 5 / 3,
-                              "action_1_fraction": 3 / 6}  # fmt: skip
+    assert tracker.read() == {"episodes": 3, "episode_reward": 7 / 3, "episode_base_reward": 9 / 3,
+                              "episode_length": 5 / 3, "action_1_fraction": 3 / 6}  # fmt: skip
     assert tracker.read()["episodes"] == 0 and tracker.length[1] == 1  # copy 1 still runs
