@@ -4,10 +4,11 @@ it stay there? Skyline runs (trained on the test pairing) against the exact opti
     python benchmarks/skyline.py --pairs distshift --jobs 2           # 3 alphas x 5 seeds x variants
     python benchmarks/skyline.py --variants kl0.02 --alphas 0.4 0.8 --seeds 0 1
     python benchmarks/skyline.py --pairs distshift --variants terminal scaled --alphas 0.4 0.8
+    python benchmarks/skyline.py --pairs distshift --variants noadvnorm --threads 2   # other float sums
     python benchmarks/skyline.py --pairs doorkey --variants default --steps 500000   # a larger budget
 
 Each run trains a PPO coordinator with ``skyline=1`` (200k steps unless ``--steps``) with one
-torch thread (as the YRC grid runs them), selects its checkpoint on val_sim (the test
+torch thread (as the YRC grid runs them; ``--threads`` for others), selects its checkpoint on val_sim (the test
 distribution, for a skyline) and reports it on test; its ``last.ckpt`` is evaluated on test too.
 A run collapsed when its last checkpoint is more than 10% of the optimum's gain below its
 selected one. The share of the gain is (selected - best of always-novice and always-expert) /
@@ -58,16 +59,17 @@ def duo(*args: str) -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
-def budget_suffix(steps: int) -> str:
-    """What a variant's folder adds for a non-default budget, e.g. ``_500k``."""
-    return "" if steps == DEFAULT_STEPS else f"_{steps // 1000}k"
+def run_suffix(steps: int, threads: int) -> str:
+    """What a variant's folder adds for a non-default budget or thread count, e.g. ``_500k_2threads``."""
+    budget = "" if steps == DEFAULT_STEPS else f"_{steps // 1000}k"
+    return budget + ("" if threads == 1 else f"_{threads}threads")
 
 
-def run(pair: str, variant: str, alpha: float, seed: int, steps: int) -> None:
-    name = f"{pair}/{variant}{budget_suffix(steps)}/alpha{alpha:g}/seed{seed}"
+def run(pair: str, variant: str, alpha: float, seed: int, steps: int, threads: int) -> None:
+    name = f"{pair}/{variant}{run_suffix(steps, threads)}/alpha{alpha:g}/seed{seed}"
     folder = RUNS / name
     common = ["--config", f"configs/minigrid_{pair}.yaml", f"experiment_dir={RUNS}", f"name={name}",
-              f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", "torch_threads=1"]  # fmt: skip
+              f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", f"torch_threads={threads}"]  # fmt: skip
     if not (folder / "test_result.json").exists():
         print("+", name, flush=True)
         duo("train", "--type", "coord", *common, "skyline=1", f"algorithm.total_timesteps={steps}",
@@ -86,20 +88,21 @@ def main() -> None:
     parser.add_argument("--alphas", nargs="+", type=float, default=[0.2, 0.4, 0.8])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="training steps of each run")
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (each with one torch thread)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads a run (collapse depends on it)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time")
     args = parser.parse_args()
     grid = list(product(args.pairs, args.variants, args.alphas, args.seeds))
     with ThreadPoolExecutor(args.jobs) as pool:
-        list(pool.map(lambda job: run(*job, args.steps), grid))
-    budget = budget_suffix(args.steps)
+        list(pool.map(lambda job: run(*job, args.steps, args.threads), grid))
+    suffix = run_suffix(args.steps, args.threads)
     command = " ".join(["python benchmarks/skyline.py", *sys.argv[1:]])
     measured = "\n".join(
-        [f"Measured by `{command}` ({args.steps:,} steps, one torch thread a run).", "",
-         *table(args.pairs, [f"{variant}{budget}" for variant in args.variants], args.alphas)]
+        [f"Measured by `{command}` ({args.steps:,} steps, {args.threads} torch thread(s) a run).", "",
+         *table(args.pairs, [f"{variant}{suffix}" for variant in args.variants], args.alphas)]
     )  # fmt: skip
     print(measured)
-    # one block per set of variants (and budget), so that measuring a new one keeps the others
-    marker = f"benchmarks/skyline.py --variants {' '.join(args.variants)}{budget.replace('_', ' ')}"
+    # one block per set of variants (budget, threads), so that measuring a new one keeps the others
+    marker = f"benchmarks/skyline.py --variants {' '.join(args.variants)}{suffix.replace('_', ' ')}"
     write_block(ROOT / "docs" / "LEARNING.md", "Learning", marker, measured)
 
 
