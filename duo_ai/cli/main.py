@@ -20,6 +20,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from duo_ai import registry
 from duo_ai.cli import pipeline
 from duo_ai.config import load_config
 from duo_ai.errors import DuoError
@@ -74,6 +75,13 @@ def guarded(job: Callable[..., Any], *args: Any) -> int:
     return 0
 
 
+def print_config(config: Any) -> None:
+    """Every resolved key, then what the environment suite fills in for keys left unset."""
+    print(OmegaConf.to_yaml(config), end="")
+    for line in registry.lookup("environment", config.env.name, key="env.name").implied(config.env):
+        print(f"# {line}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="duo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda: print(f"learning curves written to {plot_curves(args.runs, args.out, args.splits)}")
         )
     if args.command == "config":
-        return guarded(lambda: print(OmegaConf.to_yaml(load_config(args.config, args.overrides)), end=""))
+        return guarded(print_config, load_config(args.config, args.overrides))
     if args.command == "oracle":
         return guarded(lambda: pipeline.exact_optimum(load_config(args.config, args.overrides), args.layouts))
     if args.command == "calibrate":

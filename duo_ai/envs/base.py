@@ -25,6 +25,11 @@ class EnvironmentSuite(ABC):
     def make(cls, config: Any, split: str, seed: int) -> VectorEnv:
         """A Gymnasium vector env (next-step autoreset) for ``split``."""
 
+    @classmethod
+    def implied(cls, config: Any) -> list[str]:
+        """Settings the config leaves unset and the suite fills in (``duo config`` shows them)."""
+        return []
+
 
 def tag_identity(env: VectorEnv, **identity: Any) -> VectorEnv:
     """Record what this env is, so checkpoints can say what they were trained on."""

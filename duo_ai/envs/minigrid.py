@@ -12,7 +12,7 @@ from typing import Any
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param, section
-from duo_ai.envs.base import EnvironmentSuite
+from duo_ai.envs.base import SPLITS, EnvironmentSuite
 from duo_ai.envs.envpool_env import EnvpoolVectorEnv, envpool_ids
 from duo_ai.errors import ConfigError
 
@@ -49,6 +49,11 @@ def split_task(config: MiniGridConfig, split: str) -> str:
 @registry.register_environment("minigrid")
 class MiniGridSuite(EnvironmentSuite):
     config_class = MiniGridConfig
+
+    @classmethod
+    def implied(cls, config: MiniGridConfig) -> list[str]:
+        return [f"env.{split}.task: {split_task(config, split)} (from env.pair={config.pair})"
+                for split in SPLITS if not config[split].task]  # fmt: skip
 
     @classmethod
     def make(cls, config: MiniGridConfig, split: str, seed: int) -> EnvpoolVectorEnv:

@@ -105,6 +105,18 @@ def test_config_command_prints_every_resolved_key(capsys):
     assert "gamma: 0.5" in printed and "total_timesteps: 15000000" in printed and "num_actions: 3" in printed
 
 
+def test_config_command_shows_the_tasks_a_pair_implies(capsys):
+    assert (
+        main(["config", "env.name=minigrid", "env.pair=lavagap", "env.test.task=MiniGrid-LavaGapS6-v0"]) == 0
+    )
+    implied = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
+    assert implied == [
+        "# env.train.task: MiniGrid-LavaGapS5-v0 (from env.pair=lavagap)",
+        "# env.val_sim.task: MiniGrid-LavaGapS5-v0 (from env.pair=lavagap)",
+        "# env.val_true.task: MiniGrid-LavaGapS7-v0 (from env.pair=lavagap)",
+    ]  # the test task was given
+
+
 COORDINATORS = {
     "always": ["policy.name=always", "algorithm.name=always", "policy.agent=expert"],
     "random": ["policy.name=random", "algorithm.name=random", "algorithm.probs=[0.0,0.5,1.0]"],
