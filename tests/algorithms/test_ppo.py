@@ -44,6 +44,12 @@ def agent_args(tmp_path, name, total, *extra):
     ]
 
 
+def train_agent(tmp_path, name, total, *extra):
+    """Train a toy agent run; returns its folder."""
+    assert main(["train", "--type", "agent", *agent_args(tmp_path, name, total, *extra)]) == 0
+    return tmp_path / name
+
+
 def test_agent_learns_the_chain(tmp_path):
     assert (
         main(["train", "--type", "agent", *agent_args(tmp_path, "learn", 12_000, "algorithm.log_freq=100")])
@@ -74,17 +80,7 @@ def metrics_without_time(path):
 
 def test_same_seed_same_metrics(tmp_path):
     for name in ("a", "b"):
-        assert (
-            main(
-                [
-                    "train",
-                    "--type",
-                    "agent",
-                    *agent_args(tmp_path, name, 2048, "algorithm.log_freq=2", "seed=3"),
-                ]
-            )
-            == 0
-        )
+        train_agent(tmp_path, name, 2048, "algorithm.log_freq=2", "seed=3")
     first, second = (
         metrics_without_time(tmp_path / "a" / "metrics.jsonl"),
         metrics_without_time(tmp_path / "b" / "metrics.jsonl"),
@@ -194,18 +190,8 @@ def test_bf16_forward_passes_train_and_save_a_float32_policy(tmp_path):
 
 def test_an_update_past_max_kl_is_undone(tmp_path):
     def weights(name, total, *extra):
-        assert (
-            main(
-                [
-                    "train",
-                    "--type",
-                    "agent",
-                    *agent_args(tmp_path, name, total, "algorithm.log_freq=1", *extra),
-                ]
-            )
-            == 0
-        )
-        return read_checkpoint(tmp_path / name / "last.ckpt")["params"]
+        folder = train_agent(tmp_path, name, total, "algorithm.log_freq=1", *extra)
+        return read_checkpoint(folder / "last.ckpt")["params"]
 
     one = weights("one", 256, "algorithm.max_kl=1e-12")  # every update moves the policy more than this
     three = weights("three", 768, "algorithm.max_kl=1e-12")

@@ -8,8 +8,7 @@ from gymnasium.wrappers.vector import NormalizeReward
 
 from duo_ai.algorithms.reward_scaling import CLIP, RewardScaler
 from duo_ai.checkpoint import read_checkpoint
-from duo_ai.cli.main import main
-from tests.algorithms.test_ppo import agent_args
+from tests.algorithms.test_ppo import train_agent
 
 
 class ScriptedEnv(VectorEnv):
@@ -55,18 +54,17 @@ def test_a_rare_large_reward_is_clipped():
 
 
 def test_training_saves_the_statistics_and_a_run_saved_before_the_setting_resumes(tmp_path):
-    args = agent_args(tmp_path, "scaled", 512, "algorithm.normalize_reward=1", "algorithm.log_freq=1")
-    assert main(["train", "--type", "agent", *args]) == 0
-    state = read_checkpoint(tmp_path / "scaled" / "last.ckpt")["training_state"]["reward_scaler"]
+    folder = train_agent(tmp_path, "scaled", 512, "algorithm.normalize_reward=1", "algorithm.log_freq=1")
+    state = read_checkpoint(folder / "last.ckpt")["training_state"]["reward_scaler"]
     # 8 copies x 64 steps, less the reset step after each 8-step episode: 7 per copy
     assert state["count"] == pytest.approx(8 * 64 - 8 * 7, abs=1e-3) and state["var"] > 0
-    resumed = agent_args(tmp_path, "scaled", 1024, "algorithm.normalize_reward=1", "resume=1")
-    assert main(["train", "--type", "agent", *resumed]) == 0
-    resumed_state = read_checkpoint(tmp_path / "scaled" / "last.ckpt")["training_state"]["reward_scaler"]
+    train_agent(tmp_path, "scaled", 1024, "algorithm.normalize_reward=1", "resume=1")
+    resumed_state = read_checkpoint(folder / "last.ckpt")["training_state"]["reward_scaler"]
     assert resumed_state["count"] > state["count"]
 
-    assert main(["train", "--type", "agent", *agent_args(tmp_path, "old", 512)]) == 0
-    config = tmp_path / "old" / "config.yaml"
-    saved_before_the_setting = config.read_text().replace("  normalize_reward: false\n", "")
-    config.write_text(saved_before_the_setting)
-    assert main(["train", "--type", "agent", *agent_args(tmp_path, "old", 1024, "resume=1")]) == 0
+    config = train_agent(tmp_path, "old", 512) / "config.yaml"
+    saved_before_the_settings = config.read_text()
+    for added in ("  normalize_reward: false\n", "  bootstrap_truncated: true\n"):
+        saved_before_the_settings = saved_before_the_settings.replace(added, "")
+    config.write_text(saved_before_the_settings)
+    train_agent(tmp_path, "old", 1024, "resume=1")

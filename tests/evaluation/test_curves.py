@@ -8,15 +8,11 @@ from scipy import stats
 
 from duo_ai.cli.main import main
 from duo_ai.evaluation.curves import MAKER, band, group_runs
-from tests.algorithms.test_ppo import agent_args
+from tests.algorithms.test_ppo import train_agent
 
 
 def train(tmp_path, name, *extra):
-    assert (
-        main(["train", "--type", "agent", *agent_args(tmp_path, name, 1024, "algorithm.log_freq=2", *extra)])
-        == 0
-    )
-    return tmp_path / name
+    return train_agent(tmp_path, name, 1024, "algorithm.log_freq=2", *extra)
 
 
 def test_every_iteration_is_a_point_and_validations_come_at_log_freq(tmp_path):
