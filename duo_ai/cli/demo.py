@@ -12,12 +12,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from duo_ai.checkpoint import load_policy
 from duo_ai.cli import pipeline
 from duo_ai.config import load_config
 from duo_ai.evaluation import Evaluator
 from duo_ai.evaluation.curves import plot_curves
 from duo_ai.factory import make_policy
+from duo_ai.protocol.result import read_result
 
 logger = logging.getLogger("duo_ai")
 ZOO_PAIR = "zoo:minigrid/distshift"
@@ -42,30 +42,34 @@ DEMO_SETTINGS = [
     "algorithm.learning_rate=0.0007",
     "algorithm.update_epochs=4",
     "algorithm.log_freq=20",
-    "evaluation.num_episodes=128",
+    "evaluation.num_episodes=256",  # validation, the test result and the comparison alike
     "validation_splits=[val_sim]",
 ]
-REPORT_EPISODES = 256
 
 
 def run_demo(overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     config = load_config(None, [*DEMO_SETTINGS, *overrides])
-    coordinator, envs = pipeline.train(config, "coord")
+    _, envs = pipeline.train(config, "coord")
     folder = pipeline.current_folder()
     test_env = envs["test"]
-    final = Evaluator(config.evaluation, test_env)
-    contenders = {
+    fixed = {
         "always novice": make_policy(
             load_config(None, ["policy.name=always", "policy.agent=novice"]).policy, test_env
         ),
         "always expert": make_policy(
             load_config(None, ["policy.name=always", "policy.agent=expert"]).policy, test_env
         ),
-        "ppo coordinator": load_policy(folder / "best_val_sim.ckpt", test_env),
     }
-    results = {name: final.evaluate(policy, REPORT_EPISODES) for name, policy in contenders.items()}
+    results = {
+        name: Evaluator(config.evaluation, test_env).evaluate(policy) for name, policy in fixed.items()
+    }
+    # the coordinator's one test number: its run's result (best_val_sim.ckpt, as many episodes)
+    coordinator = read_result(folder)["test"]
+    results["ppo coordinator"] = {
+        key: value for key, value in coordinator.items() if key != "episode_rewards"
+    }
     table = results_table(results, test_env.base_penalty, config.coordination.expert_query_cost_weight)
-    logger.info("test split, %d episodes each:\n%s", REPORT_EPISODES, table)
+    logger.info("test split, %d episodes each:\n%s", config.evaluation.num_episodes, table)
     (folder / "demo_results.json").write_text(json.dumps(results, indent=2) + "\n")
     (folder / "demo_results.md").write_text(table + "\n")
     curves = plot_curves([folder], folder / "learning_curves.png", ["train", "val_sim"])
