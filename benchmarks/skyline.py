@@ -50,6 +50,10 @@ VARIANTS = {
     "noadvnorm": [
         "algorithm.norm_adv=false"
     ],  # raw advantages: near-zero ones are not blown up to unit spread
+    "noadvnorm_ent0.001": [
+        "algorithm.norm_adv=false",
+        "algorithm.ent_coef=0.001",
+    ],  # the entropy weight scaled down as far as the advantages
     "terminal_scaled": ["algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
 }
 
