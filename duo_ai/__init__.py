@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from duo_ai import envs, models  # noqa: F401
 from duo_ai.algorithms import ppo as _ppo  # noqa: F401
 from duo_ai.algorithms import simple as _simple_algorithms  # noqa: F401
+from duo_ai.algorithms.callbacks import Callback
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
 from duo_ai.coordination import EXPERT, NOVICE, CoordEnv
@@ -52,6 +53,7 @@ def make_config(args: Any = None, dotlist: Sequence[str] | None = None) -> DictC
 
 
 __all__ = [
+    "Callback",
     "EXPERT",
     "NOVICE",
     "calibrate_to_test_novice",

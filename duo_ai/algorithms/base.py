@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gymnasium.vector import VectorEnv
 
+from duo_ai.algorithms.callbacks import Callback, notify
 from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import ComponentConfig
 from duo_ai.errors import ExperimentError
@@ -38,8 +40,10 @@ class Algorithm(ABC):
         env: VectorEnv,
         validators: dict[str, Evaluator],
         run: Run | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> None:
-        """Fit ``policy`` on ``env``; validate on each split; save checkpoints in the run folder."""
+        """Fit ``policy`` on ``env``; validate on each split; save checkpoints in the run folder;
+        call ``callbacks`` after each iteration and validation (one may stop training)."""
 
 
 def require_run(run: Run | None) -> Run:
@@ -59,9 +63,16 @@ class Validation:
     and becomes ``best_<split>.ckpt`` only at ``commit``, after the resume point that knows of
     it is saved: a run killed in between never leaves a best from a timeline it then discards."""
 
-    def __init__(self, validators: dict[str, Evaluator], run: Run, pending: bool = False):
-        self.validators, self.run, self.pending = validators, run, pending
+    def __init__(
+        self,
+        validators: dict[str, Evaluator],
+        run: Run,
+        pending: bool = False,
+        callbacks: Sequence[Callback] = (),
+    ):
+        self.validators, self.run, self.pending, self.callbacks = validators, run, pending, callbacks
         self.best: dict[str, dict[str, float]] = {}
+        self.stop_requested = False  # a callback asked training to stop
 
     def __call__(self, policy: Policy, step: int) -> dict[str, dict[str, float]]:
         results = {}
@@ -77,6 +88,7 @@ class Validation:
             logger.info("BEST %s so far", split)
             logger.info(format_summary(self.best[split]))
         policy.train()
+        self.stop_requested |= notify(self.callbacks, "on_validation", step, results)
         return results
 
     def commit(self) -> None:

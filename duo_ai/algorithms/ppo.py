@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from torch import nn
 
 from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
+from duo_ai.algorithms.callbacks import Callback, notify
 from duo_ai.algorithms.gae import compute_gae
 from duo_ai.algorithms.reward_scaling import RewardScaler
 from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
@@ -115,12 +117,13 @@ class PPO(Algorithm):
         env: VectorEnv,
         validators: dict[str, Evaluator],
         run: Run | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> None:
         cfg, run = self.config, require_run(run)
         batch_size = cfg.num_steps * env.num_envs
         num_iterations = -(-cfg.total_timesteps // batch_size)
         optimizer = torch.optim.Adam(policy.model.parameters(), lr=cfg.learning_rate, eps=1e-5)
-        validation = Validation(validators, run, pending=True)
+        validation = Validation(validators, run, pending=True, callbacks=callbacks)
         scaler = RewardScaler(env.num_envs, cfg.gamma) if cfg.normalize_reward else None
         start_iteration = self._resume(run, policy, optimizer, validation, scaler) if run.resuming else 0
 
@@ -182,11 +185,14 @@ class PPO(Algorithm):
             global_step = (iteration + 1) * batch_size
             bar.update(batch_size)
 
-            # 4. Record the iteration; every log_freq, report it, validate and save.
-            done = iteration + 1 == num_iterations
+            # 4. Record the iteration; every log_freq, report it, validate and save. A callback
+            #    may end training here (after the save).
             window = episodes.read()
             window["steps_per_second"] = batch_size / max(time.time() - iteration_start, 1e-9)
-            run.log_metrics(global_step, {f"train/{k}": v for k, v in {**window, **losses}.items()})
+            metrics = {f"train/{k}": v for k, v in {**window, **losses}.items()}
+            run.log_metrics(global_step, metrics)
+            stop = notify(callbacks, "on_iteration", global_step, metrics)
+            done = iteration + 1 == num_iterations
             if (iteration + 1) % cfg.log_freq == 0 or done:
                 bar.set_postfix(
                     reward=f"{window['episode_reward']:.2f}",
@@ -199,7 +205,8 @@ class PPO(Algorithm):
                     window["action_1_fraction"], window["steps_per_second"],
                 )  # fmt: skip
                 validation(policy, global_step)
-            if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done:
+            stop |= validation.stop_requested
+            if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done or stop:
                 state = {
                     "iteration": iteration + 1,
                     "global_step": global_step,
@@ -211,6 +218,9 @@ class PPO(Algorithm):
                 }
                 save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
                 validation.commit()
+            if stop:
+                logger.info("a callback stopped training at step %d", global_step)
+                break
         bar.close()
 
     def _update(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +11,7 @@ from gymnasium.vector import VectorEnv
 
 from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
+from duo_ai.algorithms.callbacks import Callback
 from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import param
 from duo_ai.coordination.coord_env import novice_observations
@@ -33,9 +35,10 @@ class AlwaysAlgorithm(Algorithm):
         env: VectorEnv,
         validators: dict[str, Evaluator],
         run: Run | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> None:
         run = require_run(run)
-        Validation(validators, run)(policy, step=0)
+        Validation(validators, run, callbacks=callbacks)(policy, step=0)
         save_checkpoint(run.folder / "last.ckpt", policy, env)
 
 
@@ -64,12 +67,15 @@ class RandomSweep(Algorithm):
         env: VectorEnv,
         validators: dict[str, Evaluator],
         run: Run | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> None:
         run = require_run(run)
-        validation = Validation(validators, run)
+        validation = Validation(validators, run, callbacks=callbacks)
         for index, prob in enumerate(self.config.probs):
             policy.set_params({"prob": prob})
             validation(policy, step=index)
+            if validation.stop_requested:
+                break
         save_checkpoint(run.folder / "last.ckpt", policy, env)
 
 
@@ -106,6 +112,7 @@ class ThresholdSweep(Algorithm):
         env: VectorEnv,
         validators: dict[str, Evaluator],
         run: Run | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> None:
         run = require_run(run)
         rollout = {"steps": int(self.config.rollout_steps), "temperatures": list(self.config.explore_temps)}
@@ -120,12 +127,14 @@ class ThresholdSweep(Algorithm):
         for percentile in sorted(self.config.percentiles):
             candidates.setdefault(float(np.percentile(scores, percentile)), float(percentile))
         logger.info("%d thresholds from %d novice scores on the training split", len(candidates), scores.size)
-        validation = Validation(validators, run)
+        validation = Validation(validators, run, callbacks=callbacks)
         for index, threshold in enumerate(sorted(candidates)):
             policy.set_params(
                 {"threshold": threshold, "percentile": candidates[threshold], "rollout": rollout}
             )
             validation(policy, step=index)
+            if validation.stop_requested:
+                break
         save_checkpoint(run.folder / "last.ckpt", policy, env)
 
 
