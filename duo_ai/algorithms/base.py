@@ -15,7 +15,7 @@ from duo_ai.algorithms.callbacks import Callback, notify
 from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import ComponentConfig
 from duo_ai.errors import ExperimentError
-from duo_ai.evaluation import Evaluator, format_summary
+from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy
 from duo_ai.run import Run, current_run
 
@@ -86,7 +86,7 @@ class Validation:
                 target = self._pending_path(split, step) if self.pending else self._best_path(split)
                 save_checkpoint(target, policy, evaluator.env)
             logger.info("BEST %s so far", split)
-            logger.info(format_summary(self.best[split]))
+            logger.info(evaluator.describe(self.best[split]))
         policy.train()
         self.stop_requested |= notify(self.callbacks, "on_validation", step, results)
         return results

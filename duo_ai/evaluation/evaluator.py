@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from gymnasium.vector import VectorEnv
 
+from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs.copies import copies_mask, put, reset_copies, step_copies, take
 from duo_ai.evaluation.episodes import Episode, EpisodeTracker
 from duo_ai.evaluation.stats import format_summary, mean_std_ci
@@ -86,8 +87,12 @@ class Evaluator:
     def evaluate_and_log(self, policy: Policy, title: str) -> dict[str, float]:
         summary = self.evaluate(policy)
         logger.info(title)
-        logger.info(format_summary(summary))
+        logger.info(self.describe(summary))
         return summary
+
+    def describe(self, summary: dict[str, Any]) -> str:
+        """The evaluation block of ``summary``, with the coordination lines where there is one."""
+        return format_summary(summary, coordination=isinstance(self.env, CoordEnv))
 
 
 def summarize(episodes: list[Episode]) -> dict[str, Any]:

@@ -28,16 +28,20 @@ def mean_t_interval(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), float(half_width)
 
 
-def format_summary(summary: dict[str, float]) -> str:
-    """The tutorial's evaluation block."""
+def format_summary(summary: dict[str, float], coordination: bool = True) -> str:
+    """The tutorial's evaluation block; an agent's (``coordination=False``) leaves out the base
+    reward and the expert's share, which only a coordinator's episodes have."""
     lines = [
         f"Steps: {summary['steps']}",
         "   Episode length: mean {episode_length_mean:.2f} min {episode_length_min:.2f} "
         "max {episode_length_max:.2f}".format(**summary),
         "   Reward: mean {reward_mean:.2f} ± {reward_ci:.2f}".format(**summary),
-        "   Base Reward: mean {base_reward_mean:.2f} ± {base_reward_ci:.2f}".format(**summary),
-        "   Action 1 fraction: {action_1_fraction:.2f}".format(**summary),
     ]
+    if coordination:
+        lines += [
+            "   Base Reward: mean {base_reward_mean:.2f} ± {base_reward_ci:.2f}".format(**summary),
+            "   Action 1 fraction: {action_1_fraction:.2f}".format(**summary),
+        ]
     if summary.get("num_cut"):
         lines.append(f"   Episodes cut at max_num_steps: {summary['num_cut']}")
     return "\n".join(lines)

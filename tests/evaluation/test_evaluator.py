@@ -149,3 +149,13 @@ def test_log_block_matches_the_tutorial_layout():
         "   Base Reward: mean 7.58 ± 0.52",
         "   Action 1 fraction: 0.18",
     ]
+
+
+def test_an_agents_block_leaves_out_what_only_coordination_has():
+    from duo_ai.evaluation.stats import format_summary
+
+    summary = {"steps": 10, "episode_length_mean": 5.0, "episode_length_min": 4.0, "episode_length_max": 6.0,
+               "reward_mean": 1.0, "reward_ci": 0.1, "base_reward_mean": 1.0, "base_reward_ci": 0.1,
+               "action_1_fraction": 0.3}  # fmt: skip
+    assert "Base Reward" not in format_summary(summary, coordination=False)
+    assert "Action 1 fraction: 0.30" in format_summary(summary)  # the tutorial's block, for coordinators
