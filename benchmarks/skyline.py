@@ -54,6 +54,11 @@ VARIANTS = {
         "algorithm.norm_adv=false",
         "algorithm.ent_coef=0.001",
     ],  # the entropy weight scaled down as far as the advantages
+    "noadvnorm_ent0.001_maxkl0.03": [
+        "algorithm.norm_adv=false",
+        "algorithm.ent_coef=0.001",
+        "algorithm.max_kl=0.03",
+    ],
     "terminal_scaled": ["algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
 }
 
