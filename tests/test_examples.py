@@ -43,7 +43,8 @@ def test_script_reports_bad_input_in_one_line():
     assert result.stderr.strip() == (
         "duo: error: unknown config key 'algorithm.totl'; valid keys here: name, total_timesteps, num_steps, "
         "update_epochs, num_minibatches, gamma, gae_lambda, clip_coef, norm_adv, clip_vloss, vf_coef, ent_coef, "
-        "max_grad_norm, learning_rate, anneal_lr, target_kl, log_freq, save_freq, precision"
+        "max_grad_norm, learning_rate, anneal_lr, bootstrap_truncated, normalize_reward, target_kl, max_kl, "
+        "log_freq, save_freq, precision"
     )
 
 
