@@ -3,6 +3,7 @@ terminal never land on a bar's line."""
 
 import io
 import logging
+import sys
 
 from tqdm import tqdm
 
@@ -11,6 +12,7 @@ from duo_ai.progress import ConsoleHandler, progress
 
 
 def test_off_a_terminal_progress_is_log_lines(monkeypatch, caplog):
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal, even under pytest -s
     monkeypatch.setattr(progress_module, "LOG_EVERY_SECONDS", 0.0)
     with caplog.at_level(logging.INFO, logger="duo_ai"):
         bar = progress(4, "evaluating", "episode")
@@ -21,7 +23,8 @@ def test_off_a_terminal_progress_is_log_lines(monkeypatch, caplog):
     assert "evaluating: 100%" in lines[-1] and "4/4" in lines[-1]
 
 
-def test_short_work_logs_nothing(caplog):
+def test_short_work_logs_nothing(monkeypatch, caplog):
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
     with caplog.at_level(logging.INFO, logger="duo_ai"):
         bar = progress(4, "evaluating", "episode")
         bar.update(4)
