@@ -89,6 +89,12 @@ def explained_variance(samples: dict[str, Any]) -> float:
     return float(1 - (returns - values).var() / variance) if variance > 0 else float("nan")
 
 
+def kl_terms(log_ratio: torch.Tensor) -> torch.Tensor:
+    """Per-sample terms of the KL estimate (ratio - 1) - log ratio, whose mean estimates the KL
+    from the rollout policy (Schulman's k3: unbiased, never negative)."""
+    return (log_ratio.exp() - 1) - log_ratio
+
+
 def snapshot(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
     """Copies of the weights and optimizer state, to undo an update."""
     weights = {key: value.detach().clone() for key, value in model.state_dict().items()}
@@ -250,7 +256,7 @@ class PPO(Algorithm):
                 log_ratio = dist.log_prob(samples["actions"][index]) - samples["logprobs"][index]
                 ratio = log_ratio.exp()
                 with torch.no_grad():
-                    approx_kl = ((ratio - 1) - log_ratio).mean()
+                    approx_kl = kl_terms(log_ratio).mean()
                     clipfrac = ((ratio - 1).abs() > cfg.clip_coef).float().mean()
 
                 advantages = samples["advantages"][index]
@@ -295,7 +301,7 @@ class PPO(Algorithm):
                     action_distribution(logits).log_prob(samples["actions"][index])
                     - samples["logprobs"][index]
                 )
-                total += float(((log_ratio.exp() - 1) - log_ratio).sum())
+                total += float(kl_terms(log_ratio).sum())
         return total / max(len(rows), 1)
 
     def _resume(

@@ -42,11 +42,6 @@ class RewardScaler:
         self.previous_ended = np.logical_or(terminated, truncated)
         return np.clip(reward / np.sqrt(self.returns.var + EPSILON), -CLIP, CLIP)
 
-    def reset(self) -> None:
-        """New episodes everywhere (the env was reset): the running statistics carry on."""
-        self.accumulated[:] = 0
-        self.previous_ended[:] = False
-
     def state_dict(self) -> dict[str, Any]:
         return {"mean": float(self.returns.mean), "var": float(self.returns.var), "count": self.returns.count}
 

@@ -60,9 +60,8 @@ def run_demo(overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
             load_config(None, ["policy.name=always", "policy.agent=expert"]).policy, test_env
         ),
     }
-    results = {
-        name: Evaluator(config.evaluation, test_env).evaluate(policy) for name, policy in fixed.items()
-    }
+    final = Evaluator(config.evaluation, test_env)
+    results = {name: final.evaluate(policy) for name, policy in fixed.items()}
     # the coordinator's one test number: its run's result (best_val_sim.ckpt, as many episodes)
     coordinator = read_result(folder)["test"]
     results["ppo coordinator"] = {

@@ -88,11 +88,15 @@ def plot_curves(paths: list[str | Path], out: str | Path, splits: list[str]) -> 
     import matplotlib.ticker
 
     figure, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4), squeeze=False)
+    for axis, (title, _, _) in zip(axes[0], PANELS, strict=True):
+        axis.set_title(title)
+        axis.set_xlabel("environment steps")
+        axis.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter())
     drawn = 0
     for colour, (label, members) in enumerate(groups.items()):
         runs = [read_series(folder) for folder in members]
         for split, style in zip(splits, ("-", "--", ":", "-."), strict=False):
-            for axis, (title, window_key, eval_key) in zip(axes[0], PANELS, strict=True):
+            for axis, (_, window_key, eval_key) in zip(axes[0], PANELS, strict=True):
                 key = f"train/{window_key}" if split == "train" else f"{split}/{eval_key}"
                 if not all(key in run for run in runs):
                     continue
@@ -100,9 +104,6 @@ def plot_curves(paths: list[str | Path], out: str | Path, splits: list[str]) -> 
                 line = axis.plot(steps, mean, style, color=f"C{colour}", label=f"{label}, {split}")[0]
                 if len(runs) > 1:
                     axis.fill_between(steps, mean - half, mean + half, color=line.get_color(), alpha=0.2)
-                axis.set_title(title)
-                axis.set_xlabel("environment steps")
-                axis.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter())
                 drawn += 1
     if not drawn:
         raise DuoError(f"plot: the runs logged none of the splits {', '.join(splits)}")
