@@ -1,18 +1,16 @@
 """Agent PPO throughput on the GPU machine, read from the zoo runs that ``scripts/gpu_zoo.py run``
-trained there (their metrics.jsonl and train.log), beside published figures.
+trained there (their metrics.jsonl and machines.jsonl), beside published figures.
 
     python benchmarks/gpu_throughput.py   # prints the table and writes it into docs/PERFORMANCE.md
 
-A run's training is split into segments at each resume (a new command, possibly with other
-settings); a segment's rate is steady-state: steps over training time from its first logged
+A run's training is split into segments, one per GPU command (``machines.jsonl``: a new command
+may run on another machine or with other settings); a segment's rate is steady-state: steps over training time from its first logged
 window to its last (start-up left out, validation included).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from itertools import pairwise
 from pathlib import Path
 
 from doc_block import write_block
@@ -25,24 +23,22 @@ PUBLISHED = [
 ]
 
 
-def segments(folder: Path) -> list[tuple[int, int, float]]:
-    """(first step, last step, steps per second) of each uninterrupted stretch of training."""
+def segments(folder: Path) -> list[tuple[dict, int, int, float]]:
+    """(machine, first step, last step, steps per second) of each command that trained the run,
+    as ``scripts/gpu_zoo.py collect`` recorded them in ``machines.jsonl``."""
+    commands = [json.loads(line) for line in (folder / "machines.jsonl").read_text().splitlines() if line]
     rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line]
     logged = [(r["step"], r["time"]) for r in rows if "train/steps_per_second" in r]
-    resumes = [int(s) for s in re.findall(r"resumed from .* step (\d+)", (folder / "train.log").read_text())]
-    bounds = [0, *resumes, float("inf")]
+    starts = [command["from_step"] for command in commands]
     result = []
-    for start, end in pairwise(bounds):
+    for command, start, end in zip(commands, starts, [*starts[1:], float("inf")], strict=True):
         inside = [(step, time) for step, time in logged if start < step <= end]
         if len(inside) >= 2:
             (first_step, first_time), (last_step, last_time) = inside[0], inside[-1]
-            result.append((first_step, last_step, (last_step - first_step) / (last_time - first_time)))
+            result.append(
+                (command, first_step, last_step, (last_step - first_step) / (last_time - first_time))
+            )
     return result
-
-
-def machines(folder: Path) -> list[dict]:
-    """The machine of each command that trained the run (``scripts/gpu_zoo.py collect`` records them)."""
-    return [json.loads(line) for line in (folder / "machines.jsonl").read_text().splitlines() if line]
 
 
 def main() -> None:
@@ -51,10 +47,7 @@ def main() -> None:
         "|---|---|---|---|---|",
     ]
     for name in RUNS:
-        folder = ROOT / "experiments" / "zoo" / name
-        history = machines(folder)
-        for first, last, rate in segments(folder):
-            machine = [m for m in history if m["from_step"] < first][-1]
+        for machine, first, last, rate in segments(ROOT / "experiments" / "zoo" / name):
             others = len(machine["trained_together"]) - 1
             how = f"side by side with {others} other agent(s)" if others else "alone on the machine"
             where = f"{machine['gpu']}, {machine['cpus']} cores, torch {machine['torch']}, envpool {machine['envpool']}"
