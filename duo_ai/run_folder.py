@@ -9,6 +9,7 @@ second process that tries to write into a folder in use gets an error naming the
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import socket
@@ -83,6 +84,11 @@ def run_settings(folder: Path) -> dict[str, Any]:
     return {
         key: value for key, value in flatten(config).items() if key != "seed" and key not in RESUMABLE_CHANGES
     }
+
+
+def configuration_key(settings: dict[str, Any]) -> str:
+    """One string per configuration: equal settings, equal key."""
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def describe_difference(settings: dict[str, Any], others: list[dict[str, Any]]) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 from duo_ai.envs.base import SPLITS
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_t_interval
-from duo_ai.run_folder import describe_difference, run_settings
+from duo_ai.run_folder import configuration_key, describe_difference, run_settings
 
 # (panel title, training window key, evaluation key)
 PANELS = (
@@ -52,7 +52,7 @@ def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
     configs = {}
     for folder in folders:
         settings = run_settings(folder)
-        key = json.dumps(settings, sort_keys=True, default=str)
+        key = configuration_key(settings)
         by_config[key].append(folder)
         configs[key] = settings
     if len(by_config) == 1:

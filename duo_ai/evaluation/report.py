@@ -8,7 +8,6 @@ episode. Runs that selected on test or trained on it (skyline) are marked as ora
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import numpy as np
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import read_result
-from duo_ai.run_folder import describe_difference, run_settings
+from duo_ai.run_folder import configuration_key, describe_difference, run_settings
 
 BOOTSTRAP_SAMPLES = 1000
 ALPHA_KEY = "coordination.expert_query_cost_weight"
@@ -76,8 +75,7 @@ def label_configurations(runs: list[Run]) -> list[Run]:
     settings = {run.folder: comparable_settings(run.folder) for run in runs}
     for method, task in {(run.method, run.task) for run in runs}:
         members = [run for run in runs if (run.method, run.task) == (method, task)]
-        variants = {json.dumps(settings[run.folder], sort_keys=True, default=str): settings[run.folder]
-                    for run in members}  # fmt: skip
+        variants = {configuration_key(settings[run.folder]): settings[run.folder] for run in members}
         if len(variants) > 1:
             for run in members:
                 difference = describe_difference(settings[run.folder], list(variants.values()))
