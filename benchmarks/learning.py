@@ -69,7 +69,7 @@ def main() -> None:
     ]  # fmt: skip
     coord_seconds = duo("train", "--type", "coord", *coord)
     duo("eval", "--type", "coord", *coord, f"policy.load_path={OUT}/toy_coord/last.ckpt", "eval_name=greedy")
-    toy = json.loads((OUT / "toy_coord" / "greedy.eval.json").read_text())["test"]
+    toy = json.loads((OUT / "toy_coord" / "greedy.json").read_text())["test"]
 
     rows = [row for row in metrics("minigrid_agent") if "train/episode_reward" in row]
     FIGURE.parent.mkdir(parents=True, exist_ok=True)

@@ -59,6 +59,11 @@ VARIANTS = {
         "algorithm.ent_coef=0.001",
         "algorithm.max_kl=0.03",
     ],
+    "noadvnorm_ent0.001_anneal": [
+        "algorithm.norm_adv=false",
+        "algorithm.ent_coef=0.001",
+        "algorithm.anneal_lr=true",
+    ],  # and the learning rate decays to 0, so late updates cannot move far
     "terminal_scaled": ["algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
 }
 
@@ -83,7 +88,7 @@ def run(pair: str, variant: str, alpha: float, seed: int, steps: int, threads: i
         print("+", name, flush=True)
         duo("train", "--type", "coord", *common, "skyline=1", f"algorithm.total_timesteps={steps}",
             "validation_splits=[val_sim]", "overwrite=1", *VARIANTS[variant])  # fmt: skip
-    if not (folder / "last.eval.json").exists():
+    if not (folder / "last.json").exists():
         duo("eval", "--type", "coord", *common, f"policy.load_path={folder / 'last.ckpt'}",
             "eval_name=last", "eval_splits=[test]")  # fmt: skip
 
@@ -126,14 +131,14 @@ def table(pairs: list[str], variants: list[str], alphas: list[float]) -> list[st
         exact = exact_rows(pair, alphas, RANDOM_LAYOUTS[pair])
         for variant, alpha in product(variants, alphas):
             folders = sorted(
-                f.parent for f in (RUNS / pair / variant / f"alpha{alpha:g}").glob("seed*/last.eval.json")
+                f.parent for f in (RUNS / pair / variant / f"alpha{alpha:g}").glob("seed*/last.json")
             )
             if not folders:
                 continue
             selected = [
                 json.loads((f / "test_result.json").read_text())["test"]["reward_mean"] for f in folders
             ]
-            last = [json.loads((f / "last.eval.json").read_text())["test"]["reward_mean"] for f in folders]
+            last = [json.loads((f / "last.json").read_text())["test"]["reward_mean"] for f in folders]
             optimum = exact[alpha]["optimum"][0]
             best_always = max(exact[alpha]["always novice"][0], exact[alpha]["always expert"][0])
             gain = optimum - best_always

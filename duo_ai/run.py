@@ -6,6 +6,7 @@ their logs, metrics and checkpoints into its folder.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import logging.handlers
@@ -27,6 +28,7 @@ from duo_ai.progress import ConsoleHandler
 from duo_ai.run_folder import check_train_folder, claim_train_folder
 
 logger = logging.getLogger("duo_ai")
+EVALUATION_FILES = (".log", ".json", ".mp4", ".gif", ".png")  # what an evaluation writes (a name's claim)
 
 
 class ElapsedFormatter(logging.Formatter):
@@ -52,7 +54,7 @@ class Run:
 
     def __init__(self, config: DictConfig, mode: str, folder: Path, log_name: str):
         self.config, self.mode = config, mode
-        self.output_name = log_name.removesuffix(".log").removesuffix(".eval")
+        self.output_name = log_name.removesuffix(".log")
         self._folder: Path = folder
         self._lock: Any = None
         self._opened = False
@@ -88,18 +90,25 @@ class Run:
             self._wandb = _start_wandb(self.config, self._folder)
 
     def _open_eval_folder(self) -> None:
-        """Evaluations write new files only: ``<eval_name>-2`` if ``<eval_name>`` was taken, and
-        under ``experiment_dir/name`` when the checkpoint's folder is read-only."""
+        """Evaluations write new files only: ``<eval_name>-2`` if a file of ``<eval_name>`` was
+        taken, and under ``experiment_dir/name`` when the checkpoint's folder is read-only."""
         fallback = Path(self.config.experiment_dir) / self.config.name
         if self._folder.is_dir() and not os.access(self._folder, os.W_OK) and self._folder != fallback:
             logger.warning("%s is read-only: writing the evaluation into %s", self._folder, fallback)
             self._folder = fallback
         self._folder.mkdir(parents=True, exist_ok=True)
         base, number = self.output_name, 1
-        while any((self._folder / f"{self.output_name}.eval.{ext}").exists() for ext in ("log", "json")):
+        while any(
+            path.suffix in EVALUATION_FILES
+            for path in self._folder.glob(f"{glob.escape(self.output_name)}.*")
+        ):
             number += 1
             self.output_name = f"{base}-{number}"
-        self.log_path = self._folder / f"{self.output_name}.eval.log"
+        self.log_path = self._folder / f"{self.output_name}.log"
+
+    def output_path(self, suffix: str) -> Path:
+        """A file of this evaluation: ``<eval_name><suffix>``, e.g. ``eval.json``."""
+        return self.folder / f"{self.output_name}{suffix}"
 
     def close(self) -> None:
         """Release the folder's lock (a later run in this process may take it)."""
@@ -180,7 +189,7 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
         load_path = config.policy.get("load_path")
         beside_policy = load_path and not str(load_path).startswith(zoo.PREFIX)
         folder = Path(load_path).parent if beside_policy else Path(config.experiment_dir) / config.name
-        _current = Run(config, mode, folder, f"{config.eval_name}.eval.log")
+        _current = Run(config, mode, folder, f"{config.eval_name}.log")
     else:
         raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
     logger.info("%s run, folder %s", mode, folder)

@@ -200,7 +200,7 @@ def measure(agent: Agent) -> None:
     suite_dir = (ZOO / agent.name).parent
     role = agent.role
     eval_name = f"{role}.measure"
-    for previous in (EXPERIMENTS / agent.run_name).glob(f"{eval_name}.eval.*"):
+    for previous in (EXPERIMENTS / agent.run_name).glob(f"{eval_name}.*"):
         previous.unlink()  # duo eval never overwrites: make room for this measurement's files
     duo("eval", "--type", "agent", "--config", agent.config, *agent.suite_overrides,
         f"policy.load_path=zoo:{agent.name}", f"eval_name={eval_name}",
@@ -208,7 +208,7 @@ def measure(agent: Agent) -> None:
         f"evaluation.num_episodes={MEASURE_EPISODES}", "eval_splits=[val_sim,test]")  # fmt: skip
     results_file = suite_dir / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    measured = json.loads((EXPERIMENTS / agent.run_name / f"{eval_name}.eval.json").read_text())
+    measured = json.loads((EXPERIMENTS / agent.run_name / f"{eval_name}.json").read_text())
     results[role] = {"command": f"python scripts/zoo.py measure {agent.name}", **measured}
     results_file.write_text(json.dumps(results, indent=2) + "\n")
 

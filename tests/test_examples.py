@@ -32,7 +32,7 @@ def test_script_trains_and_evaluates_an_agent(tmp_path):
         *common, "--mode", "eval", "--type", "agent", f"policy.load_path={tmp_path}/agent/best_val_sim.ckpt"
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "agent" / "eval.eval.log").exists()
+    assert (tmp_path / "agent" / "eval.log").exists()
 
 
 def test_script_reports_bad_input_in_one_line():

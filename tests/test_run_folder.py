@@ -106,14 +106,14 @@ def test_evaluations_never_overwrite_and_survive_a_read_only_folder(tmp_path, mo
     evaluate = ["eval", *TOY, f"experiment_dir={tmp_path / 'experiments'}", "name=evals",
                 f"policy.load_path={folder / 'last.ckpt'}"]  # fmt: skip
     assert main(evaluate) == 0 and main(evaluate) == 0
-    assert (folder / "eval.eval.json").exists() and (folder / "eval-2.eval.json").exists()
+    assert (folder / "eval.json").exists() and (folder / "eval-2.json").exists()
     real_access = os.access  # root may write anywhere: make the folder read-only for duo's check
     monkeypatch.setattr(
         os, "access", lambda path, mode: False if Path(path) == folder else real_access(path, mode)
     )
     assert main(evaluate) == 0
-    assert (tmp_path / "experiments" / "evals" / "eval.eval.json").exists()
-    assert not (folder / "eval-3.eval.json").exists()
+    assert (tmp_path / "experiments" / "evals" / "eval.json").exists()
+    assert not (folder / "eval-3.json").exists()
 
 
 def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path, capsys):

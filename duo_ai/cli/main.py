@@ -2,6 +2,7 @@
 
 duo train --type agent|coord [--config FILE] [key=value ...]   train (resume=1 continues)
 duo eval  --type agent|coord [--config FILE] [key=value ...]   evaluate policy.load_path
+duo watch --config FILE [--split S] [--episodes N] [key=value ...]  videos of a coordinator
 duo calibrate --config FILE [key=value ...]                    store the test expert's reward per action
 duo oracle --config FILE [--layouts N] [key=value ...]         the exact optimum of coordination (MiniGrid)
 duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
@@ -47,12 +48,12 @@ def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str] | 
     return args
 
 
-def run_job(mode: str, kind: str, config_path: str | None, overrides: Sequence[str]) -> None:
+def run_job(mode: str, kind: str, config_path: str | None, overrides: Sequence[str], videos: int = 0) -> None:
     config = load_config(config_path, overrides)
     if mode == "train":
         pipeline.train(config, kind)
     else:
-        pipeline.evaluate(config, kind)
+        pipeline.evaluate(config, kind, videos)
 
 
 def guarded(job: Callable[..., Any], *args: Any) -> int:
@@ -88,7 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     add_run_arguments(commands.add_parser("train", help="train an agent or a coordinator"))
-    add_run_arguments(commands.add_parser("eval", help="evaluate a policy (policy.load_path=...)"))
+    evaluate = commands.add_parser("eval", help="evaluate a policy (policy.load_path=...)")
+    add_run_arguments(evaluate)
+    evaluate.add_argument(
+        "--video", type=int, default=0, metavar="N", help="also film N episodes of each split"
+    )
+    watch = commands.add_parser("watch", help="film a coordinator's episodes: who acted, costs, rewards")
+    add_run_arguments(watch, with_type=False)
+    watch.add_argument("--split", default="test", help="split to play (default: test)")
+    watch.add_argument("--episodes", type=int, default=4, help="episodes to film (default: 4)")
+    watch.add_argument("--fps", type=int, default=8, help="frames per second (default: 8)")
     add_run_arguments(
         commands.add_parser("calibrate", help="store the test expert's reward per action"), with_type=False
     )
@@ -135,9 +145,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return guarded(print_config, load_config(args.config, args.overrides))
     if args.command == "oracle":
         return guarded(lambda: pipeline.exact_optimum(load_config(args.config, args.overrides), args.layouts))
+    if args.command == "watch":
+        return guarded(
+            lambda: pipeline.watch(
+                load_config(args.config, args.overrides), args.split, args.episodes, args.fps
+            )
+        )
     if args.command == "calibrate":
         return guarded(lambda: pipeline.calibrate_costs(load_config(args.config, args.overrides)))
-    return guarded(run_job, args.command, args.type, args.config, args.overrides)
+    return guarded(run_job, args.command, args.type, args.config, args.overrides, getattr(args, "video", 0))
 
 
 if __name__ == "__main__":

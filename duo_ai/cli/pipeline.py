@@ -19,6 +19,7 @@ from duo_ai.envs import SPLITS, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.evaluation.stats import mean_std_ci
+from duo_ai.evaluation.video import plot_ask_map, record_episodes, write_video
 from duo_ai.factory import make_algorithm, make_policy
 from duo_ai.policies.base import Policy
 from duo_ai.protocol import (
@@ -28,7 +29,7 @@ from duo_ai.protocol import (
     selected_result,
     write_result,
 )
-from duo_ai.run import current_run, seed_everything, start_run
+from duo_ai.run import Run, current_run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
 KINDS = ("agent", "coord")
@@ -79,9 +80,42 @@ def train(config: DictConfig, kind: str) -> tuple[Policy, dict[str, VectorEnv]]:
     return policy, envs
 
 
-def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
-    """Evaluate the policy at ``policy.load_path`` (or a new one) on ``eval_splits``."""
+def evaluate(config: DictConfig, kind: str, videos: int = 0, fps: int = 8) -> dict[str, dict[str, Any]]:
+    """Evaluate the policy at ``policy.load_path`` (or a new one) on ``eval_splits``; with
+    ``videos``, also film that many episodes of each split (coordinators)."""
     check_splits("eval_splits", list(config.eval_splits))
+    if videos and kind != "coord":
+        raise ConfigError(
+            "--video: the videos show who acted each step, so they film coordinators (--type coord)"
+        )
+    run, policy, envs = open_evaluation(config, kind)
+    results = {}
+    for split in config.eval_splits:
+        seed_everything(config.seed)  # each split's result is independent of the others and of their order
+        results[split] = Evaluator(config.evaluation, envs[split]).evaluate_and_log(policy, f"{split} split")
+        if videos:
+            results[split]["videos"] = film(config, policy, envs[split], split, videos, fps)
+    out = run.output_path(".json")
+    out.write_text(json.dumps(results, indent=2))
+    logger.info("results written to %s", out)
+    return results
+
+
+def watch(config: DictConfig, split: str, episodes: int, fps: int) -> dict[str, Any]:
+    """Film ``episodes`` episodes of the coordinator at ``policy.load_path`` on ``split``."""
+    check_splits("--split", [split])
+    if episodes < 1 or fps < 1:
+        raise ConfigError(f"--episodes and --fps must be at least 1, got {episodes} and {fps}")
+    run, policy, envs = open_evaluation(config, "coord")
+    seed_everything(config.seed)
+    filmed = {split: film(config, policy, envs[split], split, episodes, fps)}
+    run.output_path(".json").write_text(json.dumps(filmed, indent=2))
+    return filmed
+
+
+def open_evaluation(config: DictConfig, kind: str) -> tuple[Run, Policy, dict[str, VectorEnv]]:
+    """Start an evaluation run: the envs, and the policy at ``policy.load_path`` (a coordinator
+    carried to the test novice as the protocol does)."""
     policy_class = registry.lookup("policy", config.policy.name, key="policy.name")
     load_path = config.policy.get("load_path")
     if not load_path and policy_class.learned:
@@ -95,14 +129,33 @@ def evaluate(config: DictConfig, kind: str) -> dict[str, dict[str, Any]]:
     policy = load_policy(load_path, some_env) if load_path else make_policy(config.policy, some_env)
     if kind == "coord":
         calibrate_to_test_novice(policy, config, envs["test"])
-    results = {}
-    for split in config.eval_splits:
-        seed_everything(config.seed)  # each split's result is independent of the others and of their order
-        results[split] = Evaluator(config.evaluation, envs[split]).evaluate_and_log(policy, f"{split} split")
-    out = run.folder / f"{run.output_name}.eval.json"
-    out.write_text(json.dumps(results, indent=2))
-    logger.info("results written to %s", out)
-    return results
+    return run, policy, envs
+
+
+def film(
+    config: DictConfig, policy: Policy, env: VectorEnv, split: str, episodes: int, fps: int
+) -> dict[str, Any]:
+    """Record episodes on ``split`` as MP4 and GIF (and a MiniGrid ask map) in the run's folder."""
+    run = current_run()
+    assert run is not None, "no run started"
+    evaluation = config.evaluation
+    logger.info("filming %d episode(s) on %s", episodes, split)
+    recorded = record_episodes(policy, env, episodes, evaluation.max_num_steps, evaluation.temperature)
+    filmed: dict[str, Any] = {"episodes": []}
+    for number, episode in enumerate(recorded, 1):
+        mp4, gif = write_video(episode.frames, run.output_path(f".{split}-{number}"), fps)
+        filmed["episodes"].append({
+            "reward": episode.reward, "base_reward": episode.base_reward, "length": len(episode.agents),
+            "expert_fraction": episode.expert_fraction, "mp4": str(mp4), "gif": str(gif),
+        })  # fmt: skip
+        logger.info("episode %d: reward %.3f, expert on %.0f%% of %d steps: %s", number, episode.reward,
+                    100 * episode.expert_fraction, len(episode.agents), mp4)  # fmt: skip
+    title = f"{config.name}, {split}: where the coordinator asks ({len(recorded)} episodes)"
+    ask_map = plot_ask_map(recorded, run.output_path(f".{split}-asks.png"), title)
+    if ask_map is not None:
+        filmed["ask_map"] = str(ask_map)
+        logger.info("where it asks: %s", ask_map)
+    return filmed
 
 
 def calibrate_costs(config: DictConfig) -> dict[str, Any]:

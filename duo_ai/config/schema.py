@@ -75,7 +75,7 @@ class DuoConfig:
     test_expert: str | None = param(None, "expert checkpoint for val_true and test")
     overwrite: bool = param(False, "replace an existing experiment folder")
     resume: bool = param(False, "continue training from the experiment folder's last.ckpt")
-    eval_name: str = param("eval", "evaluation log name: <eval_name>.eval.log")
+    eval_name: str = param("eval", "name of an evaluation's files: <eval_name>.log, <eval_name>.json")
     eval_splits: list[str] = param(["test"], "splits that --mode eval reports")
     selection_split: str = param(
         "val_sim", "split whose best checkpoint is reported on test (test = oracle, flagged)"

@@ -47,9 +47,9 @@ def test_eval_writes_its_log_beside_the_loaded_policy(tmp_path, agent_checkpoint
         "eval_name=final",
     ]
     assert main(evaluate) == 0
-    log = (folder / "final.eval.log").read_text()
+    log = (folder / "final.log").read_text()
     assert "test split" in log and "Action 1 fraction: 1.00" in log
-    results = json.loads((folder / "final.eval.json").read_text())
+    results = json.loads((folder / "final.json").read_text())
     assert results["test"]["num_episodes"] == 6
     assert results["test"]["reward_mean"] == 5 * (1 - 0.4 * 0.5)
 
@@ -137,7 +137,7 @@ def test_every_coordinator_trains_saves_loads_and_evaluates(tmp_path, agent_chec
     evaluate = ["eval", "--type", "coord", *args, f"policy.load_path={folder}/best_val_sim.ckpt",
                 "eval_splits=[test]", "eval_name=again"]  # fmt: skip
     assert main(evaluate) == 0
-    again = json.loads((folder / "again.eval.json").read_text())["test"]
+    again = json.loads((folder / "again.json").read_text())["test"]
     assert again["num_episodes"] == protocol["num_episodes"] == 6
     # The reloaded checkpoint is the policy the protocol reported: same seed, same episodes.
     assert again["reward_mean"] == pytest.approx(protocol["reward_mean"])
