@@ -80,7 +80,8 @@ def coord_config(**overrides):
 
 
 def train_on_shifted_chain(chain, overrides: list[str], tmp_path):
-    """Train a coordinator on the shifted chain (alpha 0.4, BP 1), validated on that same env.
+    """Train a coordinator on the shifted chain (alpha 0.4, BP 1), validated and selected on that
+    same env (the test split: ``best_test.ckpt``).
 
     Returns the trained policy, the env and the run folder. Asking always is optimal there:
     reward 5 * (1 - 0.4) = 3.0 per episode.
@@ -89,7 +90,7 @@ def train_on_shifted_chain(chain, overrides: list[str], tmp_path):
     from duo_ai.evaluation import Evaluator
 
     config = duo_ai.load_config(
-        None, [f"experiment_dir={tmp_path}", "name=coord", "env.name=toy", *overrides]
+        None, [f"experiment_dir={tmp_path}", "name=coord", "env.name=toy", "selection_split=test", *overrides]
     )
     run = duo_ai.start_run(config)
     env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 1))

@@ -14,6 +14,7 @@ from gymnasium.vector import VectorEnv
 from duo_ai.algorithms.callbacks import Callback, notify
 from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import ComponentConfig
+from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.errors import ExperimentError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy
@@ -56,8 +57,17 @@ def require_run(run: Run | None) -> Run:
     return run
 
 
+def keeps_best_checkpoint(split: str, env: VectorEnv, config: Any) -> bool:
+    """Whether ``best_<split>.ckpt`` is saved. A coordinator selected on another split (YRC-0
+    selects on val_sim) gets no ``best_test.ckpt``, which would invite reporting the checkpoint
+    chosen on test; its best on test is still logged. Agents keep theirs (the tutorial loads
+    agents from ``best_test.ckpt``)."""
+    return split != "test" or not isinstance(env, CoordEnv) or config.get("selection_split") == "test"
+
+
 class Validation:
-    """Evaluates every validator, keeps the best result per split and saves ``best_<split>``.
+    """Evaluates every validator, keeps the best result per split and saves ``best_<split>``
+    (see ``keeps_best_checkpoint``).
 
     With ``pending=True`` (algorithms that resume) a new best is written beside the final name
     and becomes ``best_<split>.ckpt`` only at ``commit``, after the resume point that knows of
@@ -72,6 +82,10 @@ class Validation:
     ):
         self.validators, self.run, self.pending, self.callbacks = validators, run, pending, callbacks
         self.best: dict[str, dict[str, float]] = {}
+        self.saved_splits = {
+            split for split, evaluator in validators.items()
+            if keeps_best_checkpoint(split, evaluator.env, run.config)
+        }  # fmt: skip
         self.stop_requested = False  # a callback asked training to stop
 
     def __call__(self, policy: Policy, step: int) -> dict[str, dict[str, float]]:
@@ -83,8 +97,9 @@ class Validation:
             best = self.best.get(split)
             if best is None or summary["reward_mean"] > best["reward_mean"]:
                 self.best[split] = {**summary, "at_step": step}
-                target = self._pending_path(split, step) if self.pending else self._best_path(split)
-                save_checkpoint(target, policy, evaluator.env)
+                if split in self.saved_splits:
+                    target = self._pending_path(split, step) if self.pending else self._best_path(split)
+                    save_checkpoint(target, policy, evaluator.env)
             logger.info("BEST %s so far", split)
             logger.info(evaluator.describe(self.best[split]))
         policy.train()

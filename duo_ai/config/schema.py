@@ -89,6 +89,7 @@ class DuoConfig:
     )
     shifted_tasks: ShiftedTasksConfig = section(ShiftedTasksConfig)
     validation_splits: list[str] = param(
-        ["val_sim", "val_true", "test"], "splits validated during training (best_<split>.ckpt each)"
+        ["val_sim", "val_true", "test"],
+        "splits validated during training (best_<split>.ckpt each; a coordinator's test only if selected on it)",
     )
     use_wandb: bool = param(False, "also log to Weights & Biases")

@@ -20,7 +20,7 @@ def test_train_refuses_an_existing_folder_without_overwrite(tmp_path, agent_chec
     assert main(args) == 0
     assert main(args) == 2
     assert "already exists; pass overwrite=1" in capsys.readouterr().err
-    assert (tmp_path / "exp" / "run" / "best_test.ckpt").exists()  # nothing was lost
+    assert (tmp_path / "exp" / "run" / "best_val_sim.ckpt").exists()  # nothing was lost
     assert main([*args, "overwrite=1"]) == 0
 
 
@@ -34,6 +34,7 @@ def test_eval_writes_its_log_beside_the_loaded_policy(tmp_path, agent_checkpoint
         "policy.name=random",
         "algorithm.name=random",
         "algorithm.probs=[0.0,1.0]",
+        "selection_split=test",  # best_test.ckpt: the always-asking choice
     ]
     assert main(train) == 0
     folder = tmp_path / "exp" / "run"
