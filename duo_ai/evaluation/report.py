@@ -128,13 +128,41 @@ def auc(
     return point, float(low), float(high)
 
 
-def seed_auc(alphas: np.ndarray, cells: list[Cell]) -> tuple[float, float] | None:
-    """Mean and 95% half-width over seeds of each seed's own area (seeds run at every alpha)."""
+def seed_areas(alphas: np.ndarray, cells: list[Cell]) -> dict[int, float]:
+    """Each seed's own area, for the seeds run at every alpha."""
     seeds = sorted(set.intersection(*(set(cell.seed_means) for cell in cells)))
-    if len(seeds) < 2:
-        return None
-    areas = [np.trapezoid([cell.seed_means[seed] for cell in cells], alphas) for seed in seeds]
-    return mean_t_interval(np.array(areas))
+    return {seed: float(np.trapezoid([cell.seed_means[seed] for cell in cells], alphas)) for seed in seeds}
+
+
+def seed_auc(areas: dict[int, float]) -> tuple[float, float] | None:
+    """Mean and 95% half-width over seeds of each seed's own area."""
+    return mean_t_interval(np.array(list(areas.values()))) if len(areas) >= 2 else None
+
+
+def across_tasks(areas: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Per method, the interquartile mean (IQM) and the mean of its per-seed areas over seeds and
+    tasks, with rliable's 95% stratified bootstrap intervals: the field's aggregate statistics.
+    A method counts where it has the same seeds (at least 2) on every task it ran, on one grid."""
+    from rliable import library, metrics
+
+    aggregates = []
+    for method in sorted({area["method"] for area in areas}):
+        mine = [area for area in areas if area["method"] == method]
+        seeds = sorted(set.intersection(*(set(area["seed_areas"]) for area in mine)))
+        if len(seeds) < 2 or len({tuple(area["alphas"]) for area in mine}) > 1:
+            continue
+        scores = np.array([[area["seed_areas"][s] for area in mine] for s in seeds])  # seeds x tasks
+        np.random.seed(seed)  # rliable's bootstrap draws from numpy's global generator
+        points, intervals = library.get_interval_estimates(
+            {method: scores}, lambda x: np.array([metrics.aggregate_iqm(x), metrics.aggregate_mean(x)]),
+            reps=BOOTSTRAP_SAMPLES,
+        )  # fmt: skip
+        (iqm, mean), ((iqm_low, mean_low), (iqm_high, mean_high)) = points[method], intervals[method]
+        aggregates.append({"method": method, "tasks": len(mine), "seeds": len(seeds), "alphas": mine[0]["alphas"],
+                           "iqm": (float(iqm), float(iqm_low), float(iqm_high)),
+                           "mean": (float(mean), float(mean_low), float(mean_high)),
+                           "oracle": any(area["oracle"] for area in mine)})  # fmt: skip
+    return aggregates
 
 
 def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
@@ -179,19 +207,23 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
         if len(points) >= 2:
             alphas = np.array([alpha for alpha, _ in points])
             area = auc(alphas, [np.array(cell.rewards) for _, cell in points], rng)
+            per_seed = seed_areas(alphas, [cell for _, cell in points])
             areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area,
-                          "auc_seeds": seed_auc(alphas, [cell for _, cell in points]),
+                          "seed_areas": per_seed, "auc_seeds": seed_auc(per_seed),
                           "oracle": any(cell.oracle for _, cell in points)})  # fmt: skip
+    aggregates = across_tasks(areas, seed)
 
-    (out / "results.md").write_text(markdown(rows, areas))
+    (out / "results.md").write_text(markdown(rows, areas, aggregates))
     pareto_plot(rows, out / "pareto.png")
     print(
         f"report of {sum(row['runs'] for row in rows)} runs written to {out}/: results.md, results.csv, pareto.png"
     )
-    return {"rows": rows, "auc": areas}
+    return {"rows": rows, "auc": areas, "across_tasks": aggregates}
 
 
-def markdown(rows: list[dict[str, Any]], areas: list[dict[str, Any]]) -> str:
+def markdown(
+    rows: list[dict[str, Any]], areas: list[dict[str, Any]], aggregates: list[dict[str, Any]]
+) -> str:
     lines = [
         "| task | method | α | test reward (± over episodes) | ± over seeds | base reward | expert fraction "
         "| runs | episodes |",
@@ -230,6 +262,24 @@ def markdown(rows: list[dict[str, Any]], areas: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {area['task']} | {area['method']}{flag} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] | "
                 f"{over_seeds} | {gap} |"
+            )
+    if aggregates:
+        lines += [
+            "",
+            "Across tasks (rliable): the interquartile mean (IQM) and the mean of the per-seed areas "
+            "over seeds x tasks, 95% stratified bootstrap intervals. Areas are in reward units: compare "
+            "them across tasks only where the tasks share a reward scale (MiniGrid: 0 to 1).",
+            "",
+            "| method | tasks | seeds | α grid | IQM of areas | mean of areas |",
+            "|---|---|---|---|---|---|",
+        ]
+        for aggregate in aggregates:
+            iqm, mean = aggregate["iqm"], aggregate["mean"]
+            flag = " (oracle)" if aggregate["oracle"] else ""
+            grid = ", ".join(f"{a:g}" for a in aggregate["alphas"])
+            lines.append(
+                f"| {aggregate['method']}{flag} | {aggregate['tasks']} | {aggregate['seeds']} | {grid} | "
+                f"{iqm[0]:.3f} [{iqm[1]:.3f}, {iqm[2]:.3f}] | {mean[0]:.3f} [{mean[1]:.3f}, {mean[2]:.3f}] |"
             )
     return "\n".join(lines) + "\n"
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from duo_ai.cli.main import main
+from duo_ai.evaluation.report import across_tasks
 
 
 @pytest.fixture
@@ -111,3 +112,20 @@ def test_runs_of_other_configurations_are_not_pooled(finished_runs, tmp_path, ag
         ("always novice", "0.2"): 6,
         ("always novice", "0.4"): 6,
     }
+
+
+def test_across_tasks_gives_the_interquartile_mean_over_seeds_and_tasks():
+    def area(task, method, per_seed):
+        return {"task": task, "method": method, "alphas": [0.0, 1.0], "seed_areas": per_seed, "oracle": False}
+
+    areas = [
+        area("a", "m", {0: 0.0, 1: 1.0}),
+        area("b", "m", {0: 2.0, 1: 100.0, 2: 7.0}),  # seed 2 ran on one task only: left out
+        area("a", "single", {0: 0.5}),  # one seed: no interval, no aggregate
+    ]
+    (aggregate,) = across_tasks(areas, seed=0)
+    assert aggregate["method"] == "m" and aggregate["tasks"] == 2 and aggregate["seeds"] == 2
+    iqm, low, high = aggregate["iqm"]
+    assert iqm == pytest.approx(1.5)  # scores 0, 1, 2, 100: the middle half is 1 and 2
+    assert aggregate["mean"][0] == pytest.approx(25.75)
+    assert low <= iqm <= high
