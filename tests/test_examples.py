@@ -1,12 +1,21 @@
 """The tutorial's script runs as written: flags, overrides, train then eval."""
 
+import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+import duo_ai
 from duo_ai import zoo
+from duo_ai.config import load_config
+from duo_ai.coordination import CoordEnv
+from duo_ai.envs.toy import ChainEnv
+from duo_ai.evaluation import Evaluator
+from tests.conftest import coord_config, scripted
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "examples" / "procgen_yrc.py"
@@ -64,3 +73,56 @@ def test_tutorial_command_with_the_shipped_coinrun_agents(tmp_path):
                         f"policy.load_path={checkpoint}", *small)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "test split" in result.stdout
+
+
+def test_minigrid_script_trains_evaluates_and_visualizes(tmp_path):
+    script = ROOT / "examples" / "minigrid_yrc.py"
+    common = [f"experiment_dir={tmp_path}", "name=coord", "env.num_envs=4", "evaluation.num_episodes=4",
+              "algorithm.total_timesteps=1024", "algorithm.num_steps=32", "algorithm.log_freq=4"]  # fmt: skip
+
+    def run(*args):
+        result = subprocess.run([sys.executable, str(script), *args, *common], capture_output=True, text=True,
+                                cwd=ROOT, check=False)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result
+
+    run("--mode", "train")
+    checkpoint = f"policy.load_path={tmp_path}/coord/best_val_sim.ckpt"
+    run("--mode", "eval", checkpoint)
+    run("--mode", "visualize", "--episodes", "1", checkpoint)
+    folder = tmp_path / "coord"
+    assert (folder / "test_result.json").exists() and (folder / "eval.json").exists()
+    assert (folder / "eval-2.test-1.gif").exists() and (folder / "eval-2.test-asks.png").exists()
+
+
+@pytest.fixture(scope="module")
+def ask_every_k():
+    spec = importlib.util.spec_from_file_location("ask_every_k", ROOT / "examples" / "ask_every_k.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ask_every_k"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)  # registers ask_every_k and every_k_sweep
+    return module
+
+
+def test_ask_every_k_asks_on_steps_0_k_2k_of_every_episode(ask_every_k):
+    chain = ChainEnv(num_envs=3, length=5, shift=0)  # the novice is right: every episode lasts 5 steps
+    env = CoordEnv(coord_config(expert_query_cost_weight=0.4), chain, scripted(chain, 0), scripted(chain, 0))
+    env.set_costs(1.0)
+    policy = duo_ai.make_policy(load_config(None, ["policy.name=ask_every_k", "policy.k=2"]).policy, env)
+    evaluation = SimpleNamespace(
+        num_episodes=7, max_num_steps=100, temperature=1.0
+    )  # 3 copies: quotas 3, 2, 2
+    summary = Evaluator(evaluation, env).evaluate(policy)
+    assert summary["action_1_fraction"] == 3 / 5  # steps 0, 2 and 4 of each 5-step episode
+    assert summary["reward_mean"] == pytest.approx(5 - 3 * 0.4)
+
+
+def test_ask_every_k_example_trains_selects_and_reports(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "ask_every_k.py"), "--config", "configs/minigrid_distshift.yaml",
+         f"experiment_dir={tmp_path}", "env.num_envs=4", "evaluation.num_episodes=4", "algorithm.ks=[1,64]"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    test_result = json.loads((tmp_path / "ask_every_k" / "test_result.json").read_text())
+    assert test_result["method"] == "ask_every_k" and test_result["selection_split"] == "val_sim"

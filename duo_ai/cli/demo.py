@@ -2,7 +2,8 @@
 
 Evaluates always-novice and always-expert on the test split, trains a PPO coordinator under
 the YRC-0 protocol (trained with a weaker novice and the novice as stand-in expert on the
-novice's task, selected on val_sim), then prints the three side by side on the test split.
+novice's task, selected on val_sim), then prints the three side by side on the test split, draws
+the coordinator's learning curves and films one of its test episodes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from duo_ai.checkpoint import load_policy
 from duo_ai.cli import pipeline
 from duo_ai.config import load_config
 from duo_ai.evaluation import Evaluator
@@ -72,9 +74,11 @@ def run_demo(overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     (folder / "demo_results.json").write_text(json.dumps(results, indent=2) + "\n")
     (folder / "demo_results.md").write_text(table + "\n")
     curves = plot_curves([folder], folder / "learning_curves.png", ["train", "val_sim"])
+    selected = load_policy(folder / "best_val_sim.ckpt", test_env)
+    filmed = pipeline.film(config, selected, test_env, "test", 1, 8, folder / "episode")
     logger.info(
-        "written to %s and %s; the coordinator's learning curves: %s",
-        folder / "demo_results.md", folder / "demo_results.json", curves,
+        "written to %s and %s; the coordinator's learning curves: %s; one test episode: %s",
+        folder / "demo_results.md", folder / "demo_results.json", curves, filmed["episodes"][0]["gif"],
     )  # fmt: skip
     return results
 

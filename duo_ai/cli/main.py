@@ -7,6 +7,7 @@ duo calibrate --config FILE [key=value ...]                    store the test ex
 duo oracle --config FILE [--layouts N] [key=value ...]         the exact optimum of coordination (MiniGrid)
 duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
 duo plot RUN ... [--out FILE.png] [--splits train val_sim]      learning curves, seeds as a band
+duo convert REF.ckpt --config FILE [--out OUT.ckpt] [key=value ...]  a duo-ai 1.0.1 checkpoint
 duo config [--config FILE] [key=value ...]                     print the resolved config
 duo demo [key=value ...]                                       the MiniGrid DistShift demo
 """
@@ -116,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument(
         "--splits", nargs="+", default=["train", "val_sim"], help="train and/or validation splits"
     )
+    convert = commands.add_parser(
+        "convert", help="a checkpoint of the reference duo-ai 1.0.1 as a duo checkpoint"
+    )
+    convert.add_argument("checkpoint", help="the reference checkpoint")
+    convert.add_argument("--out", default=None, help="the duo checkpoint to write (default: <name>.duo.ckpt)")
+    add_run_arguments(convert, with_type=False)
     add_run_arguments(
         commands.add_parser("config", help="print the resolved config (every key, with defaults)"),
         with_type=False,
@@ -142,9 +149,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda: print(f"learning curves written to {plot_curves(args.runs, args.out, args.splits)}")
         )
     if args.command == "config":
-        return guarded(print_config, load_config(args.config, args.overrides))
+        return guarded(lambda: print_config(load_config(args.config, args.overrides)))
     if args.command == "oracle":
         return guarded(lambda: pipeline.exact_optimum(load_config(args.config, args.overrides), args.layouts))
+    if args.command == "convert":
+        return guarded(
+            lambda: pipeline.convert_reference(
+                args.checkpoint, args.out, load_config(args.config, args.overrides)
+            )
+        )
     if args.command == "watch":
         return guarded(
             lambda: pipeline.watch(

@@ -13,7 +13,8 @@ from gymnasium.vector import VectorEnv
 from omegaconf import DictConfig
 
 from duo_ai import registry
-from duo_ai.checkpoint import load_policy
+from duo_ai.checkpoint import load_policy, save_checkpoint
+from duo_ai.config import load_config
 from duo_ai.coordination.costs import calibrate, run_base_penalty, task_key
 from duo_ai.envs import SPLITS, make_env
 from duo_ai.errors import ConfigError
@@ -29,6 +30,7 @@ from duo_ai.protocol import (
     selected_result,
     write_result,
 )
+from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, current_run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
@@ -94,7 +96,9 @@ def evaluate(config: DictConfig, kind: str, videos: int = 0, fps: int = 8) -> di
         seed_everything(config.seed)  # each split's result is independent of the others and of their order
         results[split] = Evaluator(config.evaluation, envs[split]).evaluate_and_log(policy, f"{split} split")
         if videos:
-            results[split]["videos"] = film(config, policy, envs[split], split, videos, fps)
+            results[split]["videos"] = film(
+                config, policy, envs[split], split, videos, fps, run.output_path("")
+            )
     out = run.output_path(".json")
     out.write_text(json.dumps(results, indent=2))
     logger.info("results written to %s", out)
@@ -108,7 +112,7 @@ def watch(config: DictConfig, split: str, episodes: int, fps: int) -> dict[str, 
         raise ConfigError(f"--episodes and --fps must be at least 1, got {episodes} and {fps}")
     run, policy, envs = open_evaluation(config, "coord")
     seed_everything(config.seed)
-    filmed = {split: film(config, policy, envs[split], split, episodes, fps)}
+    filmed = {split: film(config, policy, envs[split], split, episodes, fps, run.output_path(""))}
     run.output_path(".json").write_text(json.dumps(filmed, indent=2))
     return filmed
 
@@ -133,17 +137,16 @@ def open_evaluation(config: DictConfig, kind: str) -> tuple[Run, Policy, dict[st
 
 
 def film(
-    config: DictConfig, policy: Policy, env: VectorEnv, split: str, episodes: int, fps: int
+    config: DictConfig, policy: Policy, env: VectorEnv, split: str, episodes: int, fps: int, stem: Path
 ) -> dict[str, Any]:
-    """Record episodes on ``split`` as MP4 and GIF (and a MiniGrid ask map) in the run's folder."""
-    run = current_run()
-    assert run is not None, "no run started"
+    """Record episodes on ``split`` as ``<stem>.<split>-<k>.mp4`` and ``.gif`` (and a MiniGrid
+    ask map, ``<stem>.<split>-asks.png``)."""
     evaluation = config.evaluation
     logger.info("filming %d episode(s) on %s", episodes, split)
     recorded = record_episodes(policy, env, episodes, evaluation.max_num_steps, evaluation.temperature)
     filmed: dict[str, Any] = {"episodes": []}
     for number, episode in enumerate(recorded, 1):
-        mp4, gif = write_video(episode.frames, run.output_path(f".{split}-{number}"), fps)
+        mp4, gif = write_video(episode.frames, stem.with_name(f"{stem.name}.{split}-{number}"), fps)
         filmed["episodes"].append({
             "reward": episode.reward, "base_reward": episode.base_reward, "length": len(episode.agents),
             "expert_fraction": episode.expert_fraction, "mp4": str(mp4), "gif": str(gif),
@@ -151,11 +154,29 @@ def film(
         logger.info("episode %d: reward %.3f, expert on %.0f%% of %d steps: %s", number, episode.reward,
                     100 * episode.expert_fraction, len(episode.agents), mp4)  # fmt: skip
     title = f"{config.name}, {split}: where the coordinator asks ({len(recorded)} episodes)"
-    ask_map = plot_ask_map(recorded, run.output_path(f".{split}-asks.png"), title)
+    ask_map = plot_ask_map(recorded, stem.with_name(f"{stem.name}.{split}-asks.png"), title)
     if ask_map is not None:
         filmed["ask_map"] = str(ask_map)
         logger.info("where it asks: %s", ask_map)
     return filmed
+
+
+def convert_reference(source: str, out: str | None, config: DictConfig) -> Path:
+    """Write a duo checkpoint of a reference (duo-ai 1.0.1) checkpoint, for the env of ``config``
+    (and, for a coordinator, its agents): a new file, never one that exists."""
+    payload = read_reference_checkpoint(source)
+    kind, policy_overrides, params = converted_policy(payload)
+    target = Path(out) if out else Path(source).with_suffix(".duo.ckpt")
+    if target.exists():
+        raise ConfigError(f"--out: {target} exists; duo convert writes a new file only")
+    base_envs = make_base_envs(config, ("test",))
+    env = base_envs["test"] if kind == "agent" else make_coord_envs(config, base_envs)["test"]
+    policy = make_policy(load_config(None, policy_overrides).policy, env)
+    policy.set_params(params)
+    save_checkpoint(target, policy, env)
+    print(f"{source} ({'agent' if kind == 'agent' else 'coordinator'}, {' '.join(policy_overrides)}) "
+          f"converted to {target}")  # fmt: skip
+    return target
 
 
 def calibrate_costs(config: DictConfig) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from duo_ai import registry
 from duo_ai.config.fields import check_range
 from duo_ai.config.schema import DuoConfig
 from duo_ai.errors import ConfigError
+from duo_ai.reference.config_keys import from_reference
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -139,9 +140,9 @@ def build_section(schema: type, raw: Mapping[str, Any] | None, path: str = "") -
 
 
 def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> DictConfig:
-    """The full config: defaults < YAML file < overrides."""
+    """The full config: defaults < YAML file < overrides (the reference's keys read as duo's)."""
     raw = read_yaml(path) if path else {}
-    config = build_section(DuoConfig, deep_merge(raw, parse_overrides(overrides)))
+    config = build_section(DuoConfig, from_reference(deep_merge(raw, parse_overrides(overrides))))
     _check_device(config.device)
     _check_run_name(config.name)
     return config

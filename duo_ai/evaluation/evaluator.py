@@ -19,7 +19,7 @@ from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs.copies import copies_mask, put, reset_copies, step_copies, take
 from duo_ai.evaluation.episodes import Episode, EpisodeTracker
 from duo_ai.evaluation.stats import format_summary, mean_std_ci
-from duo_ai.policies.base import Policy
+from duo_ai.policies.base import Policy, act_on_copies
 from duo_ai.progress import progress
 
 logger = logging.getLogger("duo_ai")
@@ -63,7 +63,7 @@ class Evaluator:
         playing = np.flatnonzero(quota > 0)
         obs = take(obs, playing)
         while playing.size:  # each pass is one counted step of every playing copy: at most quota * max_len
-            actions = np.asarray(policy.act(obs, temperature=self.config.temperature))
+            actions = act_on_copies(policy, obs, playing, self.config.temperature)
             obs, reward, terminated, truncated, info = step_copies(self.env, actions, playing)
             episodes.step(playing, reward, np.asarray(info.get("base_reward", reward), np.float64), actions)
             ended = np.asarray(terminated) | np.asarray(truncated)

@@ -20,7 +20,7 @@ from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs.copies import copies_mask, reset_copies, step_copies, take
 from duo_ai.envs.envpool_env import EnvpoolVectorEnv
 from duo_ai.errors import EnvError
-from duo_ai.policies.base import EXPERT, Policy
+from duo_ai.policies.base import EXPERT, Policy, act_on_copies
 
 AGENT_COLOURS = {0: (52, 120, 246), EXPERT: (245, 130, 32)}  # novice blue, expert orange
 END_COLOUR = (128, 128, 128)  # the last frame: the episode is over, nobody acts
@@ -62,7 +62,7 @@ def record_episodes(
             frame = _frame(env, 0)
             if episode.background is None:
                 episode.background = frame
-            action = int(np.asarray(policy.act(obs, temperature=temperature))[0])
+            action = int(act_on_copies(policy, obs, copy, temperature)[0])
             obs, reward, terminated, truncated, info = step_copies(env, np.array([action]), copy)
             base_reward = float(np.asarray(info.get("base_reward", reward))[0])
             episode.reward += float(reward[0])

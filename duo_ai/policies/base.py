@@ -27,6 +27,7 @@ class Policy(ABC):
 
     config_class: type = PolicyConfig
     learned: bool = True  # False: its config alone defines it (evaluation needs no checkpoint)
+    copy_aware: bool = False  # True: per-copy memory; ``act`` is also told which copies ``obs`` holds
 
     @classmethod
     def report_label(cls, config: Any) -> str:
@@ -43,7 +44,8 @@ class Policy(ABC):
     @abstractmethod
     def act(self, obs: Observation, temperature: float = 1.0) -> np.ndarray:
         """One action per copy in ``obs``; temperature 0 means greedy. ``obs`` may hold only some of
-        the env's copies: evaluation passes the copies that still have episodes to play."""
+        the env's copies: evaluation passes the copies that still have episodes to play (a
+        ``copy_aware`` policy's ``act`` takes ``copies=``, their indices, to find its memory)."""
 
     def reset(self, done_mask: np.ndarray) -> None:
         """Forget per-copy memory where ``done_mask`` is set (stateless policies have none)."""
@@ -64,6 +66,13 @@ class Policy(ABC):
     def eval(self) -> Policy:
         self.training = False
         return self
+
+
+def act_on_copies(policy: Policy, obs: Observation, copies: np.ndarray, temperature: float) -> np.ndarray:
+    """``policy``'s actions for the rows of ``obs``, which are the env's ``copies``."""
+    if policy.copy_aware:
+        return np.asarray(policy.act(obs, temperature=temperature, copies=copies))
+    return np.asarray(policy.act(obs, temperature=temperature))
 
 
 @dataclass
