@@ -18,16 +18,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-import duo_ai
 import numpy as np
 import torch
 from duo_ai.algorithms.logit import LogitAlgorithm, LogitAlgorithmConfig
 from duo_ai.core.environment import CoordEnv, CoordinationConfig
 from duo_ai.core.evaluator import Evaluator, EvaluatorConfig
-from duo_ai.policies.logit import LogitPolicy, LogitPolicyConfig
 from duo_ai.utils.global_variables import set_global_variable
 
+import duo_ai
 from duo_ai.algorithms.ppo import PPOAlgorithm, PPOAlgorithmConfig
+from duo_ai.policies.logit import LogitPolicy, LogitPolicyConfig
 from duo_ai.policies.ppo import PPOPolicy, PPOPolicyConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -38,7 +38,9 @@ TASK = "CoinrunHard-v0"
 
 def train_ppo(policy: PPOPolicy, env, name: str, folder: str) -> None:
     """One PPO iteration, then the reference's own ``save_checkpoint``."""
-    algorithm = PPOAlgorithm(PPOAlgorithmConfig(num_steps=8, total_timesteps=16, num_minibatches=2, log_freq=10**9))
+    algorithm = PPOAlgorithm(
+        PPOAlgorithmConfig(num_steps=8, total_timesteps=16, num_minibatches=2, log_freq=10**9)
+    )
     algorithm.train(policy, env, {})
     algorithm.save_dir = folder
     algorithm.save_checkpoint(policy, name)
@@ -64,12 +66,16 @@ def main() -> None:
     env = CoordEnv(CoordinationConfig(), base_env, agent, agent)
     env.set_costs(0.1)
     agent.hidden_dim = agent.model.hidden_dim  # the reference's hidden_dist model asks the policy for it
-    coordinator = PPOPolicy(PPOPolicyConfig(model={"name": "impala_coord_ppo", "feature_type": "hidden_dist"}), env)
+    coordinator = PPOPolicy(
+        PPOPolicyConfig(model={"name": "impala_coord_ppo", "feature_type": "hidden_dist"}), env
+    )
     train_ppo(coordinator, env, "coordinator", work)
 
     logit = LogitPolicy(LogitPolicyConfig(metric="max_logit", temperature=1.0), env)
     sweep = LogitAlgorithm(LogitAlgorithmConfig(num_rollouts=8, percentiles=[0, 50, 100]))
-    test_env = CoordEnv(CoordinationConfig(), OldGymVectorEnv(TASK, 2, 1, None, True, num_levels=0), agent, agent)
+    test_env = CoordEnv(
+        CoordinationConfig(), OldGymVectorEnv(TASK, 2, 1, None, True, num_levels=0), agent, agent
+    )
     test_env.set_costs(0.1)
     sweep.train(logit, env, {"test": Evaluator(EvaluatorConfig(num_episodes=2, max_num_steps=64), test_env)})
 

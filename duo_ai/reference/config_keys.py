@@ -30,7 +30,9 @@ def from_reference(raw: dict[str, Any]) -> dict[str, Any]:
     for (section, key), replacement in REFUSED.items():
         holder = (raw.get(section) or {}) if section else raw
         if key in holder:
-            raise ConfigError(f"{section + '.' if section else ''}{key} is a key of duo-ai 1.0.1: {replacement}")
+            raise ConfigError(
+                f"{section + '.' if section else ''}{key} is a key of duo-ai 1.0.1: {replacement}"
+            )
     for rewrite in REWRITES:
         rewrite(raw)
     return raw
