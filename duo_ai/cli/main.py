@@ -5,6 +5,7 @@ duo eval  --type agent|coord [--config FILE] [key=value ...]   evaluate policy.l
 duo watch --config FILE [--split S] [--episodes N] [key=value ...]  videos of a coordinator
 duo calibrate --config FILE [key=value ...]                    store the test expert's reward per action
 duo oracle --config FILE [--layouts N] [key=value ...]         the exact optimum of coordination (MiniGrid)
+duo sweep SWEEP.yaml [--address ADDR]                          many runs on Ray Tune (grid, search)
 duo report EXPERIMENT_DIR ... [--out DIR]                      results table, AUC, Pareto plot
 duo plot RUN ... [--out FILE.png] [--splits train val_sim]      learning curves, seeds as a band
 duo convert REF.ckpt --config FILE [--out OUT.ckpt] [key=value ...]  a duo-ai 1.0.1 checkpoint
@@ -108,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_arguments(oracle, with_type=False)
     oracle.add_argument("--layouts", type=int, default=16, help="random layouts to average (default: 16)")
+    sweep = commands.add_parser("sweep", help="run a grid or search of duo runs on Ray Tune")
+    sweep.add_argument("file", help="the sweep file (see duo_ai/sweep/spec.py)")
+    sweep.add_argument("--address", default=None, help="join a Ray cluster: auto or ray://host:10001")
     report = commands.add_parser("report", help="table, AUC and Pareto plot of finished coordinator runs")
     report.add_argument("runs", nargs="+", help="experiment folders (searched for finished runs)")
     report.add_argument("--out", default="report", help="folder for results.md, results.csv, pareto.png")
@@ -138,6 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from duo_ai.cli.demo import run_demo
 
         return guarded(run_demo, args.overrides)
+    if args.command == "sweep":
+        from duo_ai.sweep import read_sweep
+        from duo_ai.sweep.tune import run_sweep
+
+        return guarded(lambda: run_sweep(read_sweep(args.file), args.address))
     if args.command == "report":
         from duo_ai.evaluation.report import build_report
 

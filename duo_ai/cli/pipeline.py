@@ -13,6 +13,7 @@ from gymnasium.vector import VectorEnv
 from omegaconf import DictConfig
 
 from duo_ai import registry
+from duo_ai.algorithms.callbacks import Callback
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
 from duo_ai.coordination.costs import calibrate, run_base_penalty, task_key
@@ -58,7 +59,9 @@ def current_folder() -> Path:
     return run.folder
 
 
-def train(config: DictConfig, kind: str) -> tuple[Policy, dict[str, VectorEnv]]:
+def train(
+    config: DictConfig, kind: str, callbacks: Sequence[Callback] = ()
+) -> tuple[Policy, dict[str, VectorEnv]]:
     # validating on the training env would reset it under the rollout in progress
     check_splits("validation_splits", list(config.validation_splits), [s for s in SPLITS if s != "train"])
     if config.selection_split not in config.validation_splits:
@@ -76,7 +79,7 @@ def train(config: DictConfig, kind: str) -> tuple[Policy, dict[str, VectorEnv]]:
     envs = make_envs(config, kind)
     policy = make_policy(config.policy, envs["train"])
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
-    algorithm.train(policy, envs["train"], validators)
+    algorithm.train(policy, envs["train"], validators, callbacks=callbacks)
     if kind == "coord":
         selected_result(config, envs, current_folder())
     return policy, envs

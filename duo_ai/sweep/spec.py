@@ -1,0 +1,163 @@
+"""A sweep file: a base config, the settings every trial shares, and what varies between trials.
+
+    base: configs/minigrid_distshift.yaml   # the config every trial starts from
+    type: coord                             # coord or agent
+    experiment_dir: experiments/sweeps/ds   # each trial is a duo run in a folder under it
+    overrides: [algorithm.total_timesteps=200000]
+    grid:                                   # every combination is a trial
+      seed: [0, 1, 2]
+      coordination.expert_query_cost_weight: [0.2, 0.4]
+    search:                                 # optional: sampled by Optuna's TPE, num_samples times
+      algorithm.learning_rate: {loguniform: [0.0001, 0.001]}
+      algorithm.ent_coef: {uniform: [0.0, 0.01]}
+    num_samples: 8
+    scheduler: asha                         # optional: stop weak trials early on val_sim reward
+    resources: {cpu: 1, gpu: 0}             # per trial; its torch threads = its CPUs
+
+Every trial's config is built and checked before anything runs, so a bad key or value in the
+sweep file is one error before Ray starts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from duo_ai.config import load_config
+from duo_ai.config.loader import read_yaml
+from duo_ai.errors import ConfigError
+
+KEYS = (
+    "base",
+    "type",
+    "experiment_dir",
+    "overrides",
+    "grid",
+    "search",
+    "num_samples",
+    "scheduler",
+    "resources",
+)
+DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
+SCHEDULERS = ("none", "asha")
+SELECTION_METRIC = "val_sim/reward_mean"  # searches and early stopping never look at test
+
+
+@dataclass
+class Sweep:
+    base: Path
+    kind: str
+    experiment_dir: Path
+    overrides: list[str] = field(default_factory=list)
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    search: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    num_samples: int = 1
+    scheduler: str = "none"
+    cpus: float = 1.0
+    gpus: float = 0.0
+
+    def grid_points(self) -> list[dict[str, Any]]:
+        """Every combination of the grid's values ({} for a sweep without a grid)."""
+        keys = list(self.grid)
+        return [dict(zip(keys, values, strict=True)) for values in itertools.product(*self.grid.values())]
+
+    def trial_name(self, params: dict[str, Any]) -> str:
+        """A trial's folder under ``experiment_dir``: its settings, so a rerun finds it again."""
+        parts = [f"{key}={_short(value)}" for key, value in sorted(params.items())]
+        return re.sub(r"[^\w.=,+-]", "_", ",".join(parts)) or "trial"
+
+    def trial_overrides(self, params: dict[str, Any], name: str) -> list[str]:
+        settings = [f"{key}={value}" for key, value in params.items()]
+        threads = max(1, int(self.cpus))
+        return [*self.overrides, *settings, f"experiment_dir={self.experiment_dir}", f"name={name}",
+                f"torch_threads={threads}"]  # fmt: skip
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def read_sweep(path: str | Path) -> Sweep:
+    """Parse and check a sweep file; every grid point's config is validated here."""
+    raw = read_yaml(path)
+    unknown = sorted(set(raw) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown sweep key '{unknown[0]}'; valid keys: {', '.join(KEYS)}")
+    if "base" not in raw:
+        raise ConfigError(f"{path}: 'base' (the config every trial starts from) is required")
+    here = Path(path).resolve().parent
+    base = _resolve(raw["base"], here)
+    kind = raw.get("type", "coord")
+    if kind not in ("agent", "coord"):
+        raise ConfigError(f"{path}: type: '{kind}' is not valid; valid choices: agent, coord")
+    resources = raw.get("resources") or {}
+    if not isinstance(resources, dict) or set(resources) - {"cpu", "gpu"}:
+        raise ConfigError(f"{path}: resources: a mapping of cpu and gpu per trial, got {resources!r}")
+    sweep = Sweep(
+        base=base,
+        kind=kind,
+        experiment_dir=_resolve(raw.get("experiment_dir", "experiments/sweeps"), Path.cwd()),
+        overrides=[str(item) for item in _list(raw.get("overrides", []), "overrides", path)],
+        grid={
+            str(key): _list(values, f"grid.{key}", path) for key, values in (raw.get("grid") or {}).items()
+        },
+        search=_search(raw.get("search") or {}, path),
+        num_samples=_positive(raw.get("num_samples", 1), "num_samples", path),
+        scheduler=str(raw.get("scheduler", "none")),
+        cpus=_number(resources.get("cpu", 1), "resources.cpu", path),
+        gpus=_number(resources.get("gpu", 0), "resources.gpu", path, minimum=0),
+    )
+    if sweep.scheduler not in SCHEDULERS:
+        raise ConfigError(
+            f"{path}: scheduler: '{sweep.scheduler}' is not valid; valid choices: {', '.join(SCHEDULERS)}"
+        )
+    overlap = sorted(set(sweep.grid) & set(sweep.search))
+    if overlap:
+        raise ConfigError(f"{path}: '{overlap[0]}' is both in grid and in search; give it to one")
+    for params in sweep.grid_points():
+        load_config(base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check"))
+    return sweep
+
+
+def _resolve(value: Any, relative_to: Path) -> Path:
+    path = Path(str(value))
+    return path if path.is_absolute() else (relative_to / path).resolve()
+
+
+def _list(value: Any, key: str, path: str | Path) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{path}: {key}: expected a non-empty list, got {value!r}")
+    return value
+
+
+def _positive(value: Any, key: str, path: str | Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{path}: {key}: expected a whole number >= 1, got {value!r}")
+    return value
+
+
+def _number(value: Any, key: str, path: str | Path, minimum: float = 1e-9) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= minimum:
+        raise ConfigError(f"{path}: {key}: expected a number >= {minimum:g}, got {value!r}")
+    return float(value)
+
+
+def _search(raw: Any, path: str | Path) -> dict[str, dict[str, list[Any]]]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: search: expected a mapping of config keys, got {raw!r}")
+    for key, spec in raw.items():
+        if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in DISTRIBUTIONS:
+            raise ConfigError(
+                f"{path}: search.{key}: expected one of {', '.join(DISTRIBUTIONS)} with its arguments, "
+                f"e.g. {{loguniform: [0.0001, 0.001]}}; got {spec!r}"
+            )
+        _list(next(iter(spec.values())), f"search.{key}", path)
+    return raw
+
+
+def _search_example(search: dict[str, dict[str, list[Any]]]) -> dict[str, Any]:
+    """A value inside each search range, to check the keys and types before anything runs."""
+    return {key: next(iter(spec.values()))[0] for key, spec in search.items()}

@@ -1,0 +1,128 @@
+"""Run a sweep on Ray Tune: each trial is an ordinary duo run in its own folder.
+
+Ray starts on this machine's cores, or joins a cluster by address. A trial whose folder already
+holds a result returns it at once and a trial that was cut off resumes from its ``last.ckpt``, so
+rerunning a sweep after its driver was killed trains only what had not finished. Searches
+(Optuna's TPE) and early stopping (ASHA) read the val_sim reward, reported at each validation;
+nothing selects on test.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from duo_ai.algorithms.callbacks import Callback
+from duo_ai.errors import DuoError
+from duo_ai.sweep.spec import SELECTION_METRIC, Sweep
+
+logger = logging.getLogger("duo_ai")
+TRIAL_DONE = "trial.json"  # written when a trial's run has finished: what Tune was told
+
+
+class ReportToTune(Callback):
+    """Each validation's val_sim reward goes to Tune (the searcher and the scheduler read it)."""
+
+    def on_validation(self, step: int, results: dict[str, dict[str, Any]]) -> bool | None:
+        from ray import tune
+
+        if "val_sim" in results:
+            tune.report({SELECTION_METRIC: results["val_sim"]["reward_mean"], "step": step})
+        return None
+
+
+def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
+    """One trial: a duo run named by its settings (searched ones come in ``params`` too)."""
+    from ray import tune
+
+    from duo_ai.cli import pipeline
+    from duo_ai.config import load_config
+    from duo_ai.run import end_run
+
+    name = sweep.trial_name(params)
+    folder = sweep.experiment_dir / name
+    done = folder / TRIAL_DONE
+    if done.exists():
+        return json.loads(done.read_text())  # finished by an earlier invocation of this sweep
+    overrides = sweep.trial_overrides(params, name)
+    # cut off earlier: continue from its resume point, or start again in the folder duo made
+    again = "resume=1" if (folder / "last.ckpt").exists() else "overwrite=1"
+    config = load_config(sweep.base, [*overrides, again])
+    try:
+        pipeline.train(config, sweep.kind, callbacks=[ReportToTune()])
+    finally:
+        end_run()
+    result = _finished(folder, sweep)
+    done.write_text(json.dumps(result, indent=2) + "\n")
+    tune.report(result)
+    return result
+
+
+def _finished(folder: Path, sweep: Sweep) -> dict[str, Any]:
+    summary: dict[str, Any] = {"folder": str(folder)}
+    if sweep.kind == "coord":
+        test = json.loads((folder / "test_result.json").read_text())["test"]
+        summary["test/reward_mean"] = test["reward_mean"]
+    metrics = folder / "metrics.jsonl"
+    if metrics.exists():
+        rows = [json.loads(line) for line in metrics.read_text().splitlines() if SELECTION_METRIC in line]
+        if rows:
+            summary[SELECTION_METRIC] = max(row[SELECTION_METRIC] for row in rows)
+    return summary
+
+
+def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
+    """Run every trial (Tune's live table shows them); one line per failed trial at the end."""
+    import ray
+    from ray import tune
+
+    if not ray.is_initialized():
+        ray.init(address=address, log_to_driver=True, include_dashboard=False)
+    param_space: dict[str, Any] = {key: tune.grid_search(values) for key, values in sweep.grid.items()}
+    search_alg = scheduler = None
+    if sweep.search:
+        from ray.tune.search.optuna import OptunaSearch
+
+        space = {
+            key: getattr(tune, kind)(*args)
+            for key, spec in sweep.search.items()
+            for kind, args in spec.items()
+        }
+        param_space.update(space)
+        search_alg = OptunaSearch(metric=SELECTION_METRIC, mode="max")
+    if sweep.scheduler == "asha":
+        from ray.tune.schedulers import ASHAScheduler
+
+        scheduler = ASHAScheduler(metric=SELECTION_METRIC, mode="max", grace_period=1, max_t=10**9)
+    trainable = tune.with_resources(
+        tune.with_parameters(run_trial, sweep=sweep), {"cpu": sweep.cpus, "gpu": sweep.gpus}
+    )
+    storage = sweep.experiment_dir / ".tune"
+    tuner = tune.Tuner(
+        trainable,
+        param_space=param_space,
+        tune_config=tune.TuneConfig(
+            num_samples=sweep.num_samples, search_alg=search_alg, scheduler=scheduler
+        ),
+        run_config=tune.RunConfig(name="sweep", storage_path=str(storage), verbose=1),
+    )
+    results = tuner.fit()
+    rows, failed = [], []
+    for result in results:
+        if result.error is not None:
+            detail = str(result.error).strip().splitlines()
+            failed.append(f"trial {result.config}: {detail[-1] if detail else type(result.error).__name__}")
+        else:
+            rows.append({**result.config, **(result.metrics or {})})
+    for line in failed:
+        print(f"duo: error: {line}")
+    print(f"sweep: {len(rows)} trials finished, {len(failed)} failed; runs in {sweep.experiment_dir}")
+    if failed:
+        raise SweepFailed(f"{len(failed)} of {len(rows) + len(failed)} trials failed (listed above)")
+    return rows
+
+
+class SweepFailed(DuoError):
+    """Some trials failed; the others finished and their folders hold their results."""

@@ -1,0 +1,89 @@
+"""duo sweep on Ray Tune: every trial is a duo run; reruns train only what did not finish."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from duo_ai.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ["env.num_envs=2", "evaluation.num_episodes=2", "policy.name=random", "algorithm.name=random",
+        "algorithm.probs=[1.0]", "validation_splits=[val_sim]"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()
+
+
+def sweep_file(tmp_path, grid, **extra):
+    spec = {"base": str(ROOT / "configs" / "minigrid_distshift.yaml"), "experiment_dir": str(tmp_path / "runs"),
+            "overrides": TINY, "grid": grid, "resources": {"cpu": 1}, **extra}  # fmt: skip
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def finished(tmp_path):
+    return {path.parent.name: path.stat().st_mtime_ns for path in (tmp_path / "runs").glob("*/trial.json")}
+
+
+def test_four_trials_are_four_duo_runs_with_their_results(tmp_path, ray_cluster):
+    grid = {"seed": [0, 1], "coordination.expert_query_cost_weight": [0.2, 0.4]}
+    assert main(["sweep", str(sweep_file(tmp_path, grid))]) == 0
+    runs = sorted(finished(tmp_path))
+    assert runs == [f"coordination.expert_query_cost_weight={a},seed={s}" for a in (0.2, 0.4) for s in (0, 1)]
+    for name in runs:
+        result = json.loads((tmp_path / "runs" / name / "test_result.json").read_text())
+        assert result["alpha"] == float(name.split("=")[1].split(",")[0])
+        assert result["test"]["action_1_fraction"] == 1.0  # always the expert (probs=[1.0])
+
+
+def test_a_killed_driver_rerun_trains_only_the_missing_trials(tmp_path, ray_cluster):
+    path = sweep_file(tmp_path, {"seed": [0, 1, 2, 3]})
+    driver = subprocess.Popen([sys.executable, "-m", "duo_ai.cli.main", "sweep", str(path), "--address", ray_cluster],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 300
+    while len(finished(tmp_path)) < 1 and time.time() < deadline and driver.poll() is None:
+        time.sleep(0.2)
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+    before = finished(tmp_path)
+    assert 1 <= len(before) < 4 or driver.returncode == 0, "the driver must be killed mid-sweep"
+    assert main(["sweep", str(path)]) == 0
+    after = finished(tmp_path)
+    assert len(after) == 4
+    assert all(after[name] == stamp for name, stamp in before.items())  # finished trials were not rerun
+
+
+def test_a_failing_trial_is_reported_and_the_others_finish(tmp_path, ray_cluster, capsys):
+    grid = {"train_novice": ["zoo:minigrid/distshift/novice_weak", str(tmp_path / "missing.ckpt")]}
+    assert main(["sweep", str(sweep_file(tmp_path, grid))]) == 2
+    out, err = capsys.readouterr()
+    assert "missing.ckpt" in out and "1 of 2 trials failed" in err
+    assert len(finished(tmp_path)) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [({"grdi": {}}, "unknown sweep key 'grdi'"), ({"grid": {"algorithm.totl": [1]}}, "algorithm.totl"),
+     ({"search": {"algorithm.ent_coef": {"normal": [0, 1]}}}, "expected one of uniform"),
+     ({"scheduler": "hyperband"}, "valid choices: none, asha")],
+)  # fmt: skip
+def test_a_bad_sweep_file_is_one_line_and_exit_2(tmp_path, capsys, change, message):
+    change = dict(change)
+    path = sweep_file(tmp_path, change.pop("grid", {"seed": [0]}), **change)
+    assert main(["sweep", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "runs").exists()
