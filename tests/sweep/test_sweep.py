@@ -87,3 +87,16 @@ def test_a_bad_sweep_file_is_one_line_and_exit_2(tmp_path, capsys, change, messa
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_search_samples_settings_and_reads_only_the_val_sim_reward(tmp_path, ray_cluster):
+    tiny = [item for item in TINY if not item.startswith(("algorithm.", "policy."))]
+    path = sweep_file(tmp_path, {}, overrides=[*tiny, "policy.name=random", "algorithm.name=always"],
+                      search={"policy.prob": {"uniform": [0.0, 1.0]}}, num_samples=2, scheduler="asha")  # fmt: skip
+    assert main(["sweep", str(path)]) == 0
+    folders = [tmp_path / "runs" / name for name in finished(tmp_path)]
+    assert len(folders) == 2
+    probs = {yaml.safe_load((folder / "config.yaml").read_text())["policy"]["prob"] for folder in folders}
+    assert len(probs) == 2 and all(0.0 <= prob <= 1.0 for prob in probs)
+    for folder in folders:
+        assert "val_sim/reward_mean" in json.loads((folder / "trial.json").read_text())
