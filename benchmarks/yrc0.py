@@ -9,7 +9,7 @@ Each run trains and selects on its pairing's val_sim and is reported on the test
 expert, on the novice's task), ``shifted_tasks`` the real novice with the expert of a held-out
 variant of its task (see configs/minigrid_<pair>.yaml); fixed rules (always novice, always expert)
 fit nothing and run once. Skyline rows (trained on the test pairing: an upper reference) come
-from ``benchmarks/skyline.py``'s default runs where they exist. ``optimum`` rows are ``duo oracle``: the exact best any coordinator
+from ``benchmarks/skyline.py``'s runs of the configs' coordinator recipe where they exist. ``optimum`` rows are ``duo oracle``: the exact best any coordinator
 can do with the test agents. Finished runs are skipped, so an interrupted benchmark continues
 where it stopped. The report (docs/RESULTS.md, docs/figures/pareto.png) is built by ``duo report``.
 """
@@ -27,6 +27,7 @@ from pathlib import Path
 
 from doc_block import write_block
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
+from skyline import RECIPE
 
 from duo_ai.protocol import PAIRINGS
 
@@ -111,8 +112,8 @@ def main() -> None:
         points = [] if args.report_only else grid(args)
         ran = sum(pool.map(lambda point: job(*point, threads, args.ppo_steps), points))
     hours = (time.time() - started) / 3600
-    # skyline rows: benchmarks/skyline.py's runs with the default settings, where they exist
-    skylines = [str(path) for pair in args.pairs if (path := SKYLINE_RUNS / pair / "default").is_dir()]
+    # skyline rows: benchmarks/skyline.py's runs with the configs' coordinator recipe, where they exist
+    skylines = [str(path) for pair in args.pairs if (path := SKYLINE_RUNS / pair / RECIPE).is_dir()]
     subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "report", str(RUNS), *skylines,
                     "--out", str(RUNS / "report")], check=True, cwd=ROOT)  # fmt: skip
     table = (RUNS / "report" / "results.md").read_text()
