@@ -10,21 +10,23 @@ expert, on the novice's task), ``shifted_tasks`` the real novice with the expert
 variant of its task (see configs/minigrid_<pair>.yaml); fixed rules (always novice, always expert)
 fit nothing and run once. Skyline rows (trained on the test pairing: an upper reference) come
 from ``benchmarks/skyline.py``'s runs of the configs' coordinator recipe where they exist. ``optimum`` rows are ``duo oracle``: the exact best any coordinator
-can do with the test agents. Finished runs are skipped, so an interrupted benchmark continues
-where it stopped. The report (docs/RESULTS.md, docs/figures/pareto.png) is built by ``duo report``.
+can do with the test agents. The trained methods of each pair run as sweeps on Ray Tune (``duo
+sweep``; the sweep files are written to experiments/yrc/sweeps/), ``--jobs`` trials at a time.
+Finished runs are skipped, so an interrupted benchmark continues where it stopped. The report (docs/RESULTS.md, docs/figures/pareto.png) is built by ``duo report``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
 
+import yaml
 from doc_block import write_block
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
 from skyline import RECIPE
@@ -50,47 +52,65 @@ FITTED = {
 METHODS = ["optimum", *FIXED, *FITTED]
 
 
-def job(pair: str, pairing: str, method: str, alpha: float, seed: int, threads: int, ppo_steps: int) -> bool:
-    """Run one point of the grid unless it has finished; True when it ran."""
-    name = f"{pair}/{pairing}/{method}/alpha{alpha:g}/seed{seed}"
+def optimum(pair: str, alpha: float, seed: int) -> None:
+    """The exact optimum (``duo oracle``: no training, nothing to sweep) unless it is there."""
+    name = f"{pair}/weak_novice/optimum/alpha{alpha:g}/seed{seed}"
     if (RUNS / name / "test_result.json").exists():
-        return False
-    common = ["--config", f"configs/minigrid_{pair}.yaml", f"name={name}", f"experiment_dir={RUNS}",
-              f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", f"torch_threads={threads}",
-              "overwrite=1"]  # fmt: skip
-    if method == "optimum":
-        command = ["oracle", *common, "--layouts", str(LAYOUTS[pair])]
-    else:
-        overrides = FIXED.get(method) or FITTED[method]
-        budget = [f"algorithm.total_timesteps={ppo_steps}"] if method == "ppo" else []
-        command = ["train", "--type", "coord", *common, *overrides, *budget,
-                   f"simulated_pairing={pairing}", "validation_splits=[val_sim]"]  # fmt: skip
+        return
     print("+", name, flush=True)
-    started = time.time()
-    done = subprocess.run(
-        [sys.executable, "-m", "duo_ai.cli.main", *command], cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    if done.returncode:  # the others go on; a rerun retries this one
-        print(f"! {name} failed (exit {done.returncode})", flush=True)
-        return False
-    (RUNS / name / "wall_seconds.txt").write_text(f"{time.time() - started:.1f}\n")
-    return True
+    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "oracle", "--config", f"configs/minigrid_{pair}.yaml",
+                    f"name={name}", f"experiment_dir={RUNS}", f"seed={seed}",
+                    f"coordination.expert_query_cost_weight={alpha}", "overwrite=1", "--layouts", str(LAYOUTS[pair])],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
-def grid(args: argparse.Namespace) -> list[tuple]:
-    """Every run, cheapest first, so that an interrupted benchmark has whole methods done."""
-    points = []
-    for method in args.methods:
-        pairings = ["weak_novice"] if method == "optimum" or method in FIXED else args.pairings
-        seeds = args.seeds[:1] if method == "optimum" else args.seeds  # exact: no sampling
-        points += [(pair, pairing, method, alpha, seed)
-                   for pairing, pair, alpha, seed in product(pairings, args.pairs, args.alphas, seeds)]  # fmt: skip
-    return points
+def sweep_file(
+    pair: str, methods: list[str], pairings: list[str], args: argparse.Namespace, cpus: int
+) -> Path:
+    """One pair's methods as a sweep file: every (pairing, method, alpha, seed) is a trial whose
+    folder is ``<pair>/<pairing>/<method>/alpha<alpha>/seed<seed>`` under experiments/yrc."""
+    budget = {"ppo": [f"algorithm.total_timesteps={args.ppo_steps}"]}
+    spec = {
+        "base": str(ROOT / "configs" / f"minigrid_{pair}.yaml"),
+        "type": "coord",
+        "experiment_dir": str(RUNS / pair),
+        "overrides": ["validation_splits=[val_sim]"],
+        "grid": {"simulated_pairing": pairings, "coordination.expert_query_cost_weight": args.alphas,
+                 "seed": args.seeds},
+        "bundles": {"method": {method: [*(FIXED.get(method) or FITTED[method]), *budget.get(method, [])]
+                               for method in methods}},
+        "name": "{simulated_pairing}/{method}/alpha{coordination.expert_query_cost_weight}/seed{seed}",
+        "resources": {"cpu": cpus},
+    }  # fmt: skip
+    group = "fixed" if methods[0] in FIXED else "fitted"
+    path = RUNS / "sweeps" / f"{pair}_{group}_{'_'.join(methods)}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def run_grid(args: argparse.Namespace, cpus: int) -> None:
+    """The optimum first (exact, cheap), then each pair's sweeps on Ray Tune (``duo sweep``)."""
+    if "optimum" in args.methods:
+        for pair, alpha in product(args.pairs, args.alphas):
+            optimum(pair, alpha, args.seeds[0])  # exact: one seed
+    fixed = [method for method in args.methods if method in FIXED]  # fit nothing: one pairing
+    fitted = [method for method in args.methods if method in FITTED]
+    for pair in args.pairs:
+        for methods, pairings in ((fixed, ["weak_novice"]), (fitted, args.pairings)):
+            if methods:
+                sweep = sweep_file(pair, methods, pairings, args, cpus)
+                subprocess.run(
+                    [sys.executable, "-m", "duo_ai.cli.main", "sweep", str(sweep)], check=False, cwd=ROOT
+                )
 
 
 def total_hours() -> float:
-    """Wall time of every finished run, summed: the benchmark's cost on one machine, run serially."""
-    return sum(float(path.read_text()) for path in RUNS.glob("**/wall_seconds.txt")) / 3600
+    """Wall time of every finished run, summed: the benchmark's cost on one machine, run serially.
+    (Runs made before duo sweep recorded theirs in wall_seconds.txt, sweep trials in trial.json.)"""
+    seconds = [float(path.read_text()) for path in RUNS.glob("**/wall_seconds.txt")]
+    seconds += [json.loads(path.read_text()).get("wall_seconds", 0.0) for path in RUNS.glob("**/trial.json")]
+    return sum(seconds) / 3600
 
 
 def main() -> None:
@@ -103,14 +123,14 @@ def main() -> None:
     parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--ppo-steps", type=int, default=200_000, help="training steps of a PPO coordinator")
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time, each in its own process")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (Ray Tune trials)")
     parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
     args = parser.parse_args()
-    started = time.time()
-    threads = max(1, (os.cpu_count() or 1) // args.jobs)  # runs side by side must not oversubscribe the cores
-    with ThreadPoolExecutor(args.jobs) as pool:
-        points = [] if args.report_only else grid(args)
-        ran = sum(pool.map(lambda point: job(*point, threads, args.ppo_steps), points))
+    started, runs_before = time.time(), len(list(RUNS.glob("**/test_result.json")))
+    cpus = max(1, (os.cpu_count() or 1) // args.jobs)  # trials side by side must not oversubscribe the cores
+    if not args.report_only:
+        run_grid(args, cpus)
+    ran = len(list(RUNS.glob("**/test_result.json"))) - runs_before
     hours = (time.time() - started) / 3600
     # skyline rows: benchmarks/skyline.py's runs with the configs' coordinator recipe, where they exist
     skylines = [str(path) for pair in args.pairs if (path := SKYLINE_RUNS / pair / RECIPE).is_dir()]

@@ -7,6 +7,11 @@
     grid:                                   # every combination is a trial
       seed: [0, 1, 2]
       coordination.expert_query_cost_weight: [0.2, 0.4]
+    bundles:                                # optional: named sets of overrides, one axis each
+      method:
+        random: [policy.name=random, algorithm.name=random]
+        logit: [policy.name=logit, algorithm.name=logit]
+    name: "{method}/alpha{coordination.expert_query_cost_weight}/seed{seed}"   # trial folders
     search:                                 # optional: sampled by Optuna's TPE, num_samples times
       algorithm.learning_rate: {loguniform: [0.0001, 0.001]}
       algorithm.ent_coef: {uniform: [0.0, 0.01]}
@@ -36,6 +41,8 @@ KEYS = (
     "experiment_dir",
     "overrides",
     "grid",
+    "bundles",
+    "name",
     "search",
     "num_samples",
     "scheduler",
@@ -53,31 +60,41 @@ class Sweep:
     experiment_dir: Path
     overrides: list[str] = field(default_factory=list)
     grid: dict[str, list[Any]] = field(default_factory=dict)
+    bundles: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # axis -> label -> overrides
+    name: str | None = None  # a template of the trial folder, e.g. "{method}/seed{seed}"
     search: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     num_samples: int = 1
     scheduler: str = "none"
     cpus: float = 1.0
     gpus: float = 0.0
 
+    def axes(self) -> dict[str, list[Any]]:
+        """The grid's keys and the bundles' axes (whose values are labels), each with its values."""
+        return {**self.grid, **{axis: list(labels) for axis, labels in self.bundles.items()}}
+
     def grid_points(self) -> list[dict[str, Any]]:
-        """Every combination of the grid's values ({} for a sweep without a grid)."""
-        keys = list(self.grid)
-        return [dict(zip(keys, values, strict=True)) for values in itertools.product(*self.grid.values())]
+        """Every combination of the axes' values ({} for a sweep without a grid)."""
+        axes = self.axes()
+        return [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())]
 
     def trial_name(self, params: dict[str, Any]) -> str:
         """A trial's folder under ``experiment_dir``: its settings, so a rerun finds it again."""
+        if self.name:  # "{key}" fields; keys hold dots, so no str.format
+            return re.sub(r"\{([^{}]+)\}", lambda field: _short(params[field[1]]), self.name)
         parts = [f"{key}={_short(value)}" for key, value in sorted(params.items())]
         return re.sub(r"[^\w.=,+-]", "_", ",".join(parts)) or "trial"
 
     def trial_overrides(self, params: dict[str, Any], name: str) -> list[str]:
-        settings = [f"{key}={value}" for key, value in params.items()]
+        settings = []
+        for key, value in params.items():
+            settings += self.bundles[key][value] if key in self.bundles else [f"{key}={value}"]
         threads = max(1, int(self.cpus))
         return [*self.overrides, *settings, f"experiment_dir={self.experiment_dir}", f"name={name}",
                 f"torch_threads={threads}"]  # fmt: skip
 
 
 def _short(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def read_sweep(path: str | Path) -> Sweep:
@@ -104,6 +121,8 @@ def read_sweep(path: str | Path) -> Sweep:
         grid={
             str(key): _list(values, f"grid.{key}", path) for key, values in (raw.get("grid") or {}).items()
         },
+        bundles=_bundles(raw.get("bundles") or {}, path),
+        name=raw.get("name"),
         search=_search(raw.get("search") or {}, path),
         num_samples=_positive(raw.get("num_samples", 1), "num_samples", path),
         scheduler=str(raw.get("scheduler", "none")),
@@ -114,10 +133,22 @@ def read_sweep(path: str | Path) -> Sweep:
         raise ConfigError(
             f"{path}: scheduler: '{sweep.scheduler}' is not valid; valid choices: {', '.join(SCHEDULERS)}"
         )
-    overlap = sorted(set(sweep.grid) & set(sweep.search))
+    overlap = sorted((set(sweep.grid) | set(sweep.bundles)) & set(sweep.search)) or sorted(
+        set(sweep.grid) & set(sweep.bundles)
+    )
     if overlap:
-        raise ConfigError(f"{path}: '{overlap[0]}' is both in grid and in search; give it to one")
-    for params in sweep.grid_points():
+        raise ConfigError(f"{path}: '{overlap[0]}' is given twice (grid, bundles, search); give it to one")
+    points = sweep.grid_points()
+    try:
+        names = [sweep.trial_name(params) for params in points]
+    except KeyError as error:
+        valid = ", ".join(sweep.axes())
+        raise ConfigError(
+            f"{path}: name: '{sweep.name}' names {error}, not an axis; valid: {valid}"
+        ) from None
+    if len(set(names)) < len(names):
+        raise ConfigError(f"{path}: name: '{sweep.name}' gives two trials one folder; name every axis in it")
+    for params in points:
         load_config(base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check"))
     return sweep
 
@@ -143,6 +174,13 @@ def _number(value: Any, key: str, path: str | Path, minimum: float = 1e-9) -> fl
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= minimum:
         raise ConfigError(f"{path}: {key}: expected a number >= {minimum:g}, got {value!r}")
     return float(value)
+
+
+def _bundles(raw: Any, path: str | Path) -> dict[str, dict[str, list[str]]]:
+    if not isinstance(raw, dict) or not all(isinstance(labels, dict) and labels for labels in raw.values()):
+        raise ConfigError(f"{path}: bundles: expected axis: {{label: [key=value, ...]}}, got {raw!r}")
+    return {str(axis): {str(label): [str(item) for item in _list(overrides, f"bundles.{axis}.{label}", path)]
+                        for label, overrides in labels.items()} for axis, labels in raw.items()}  # fmt: skip
 
 
 def _search(raw: Any, path: str | Path) -> dict[str, dict[str, list[Any]]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +47,18 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     done = folder / TRIAL_DONE
     if done.exists():
         return json.loads(done.read_text())  # finished by an earlier invocation of this sweep
+    if sweep.kind == "coord" and (folder / "test_result.json").exists():
+        return _finished(folder, sweep)  # a finished coordinator run made outside a sweep
     overrides = sweep.trial_overrides(params, name)
     # cut off earlier: continue from its resume point, or start again in the folder duo made
     again = "resume=1" if (folder / "last.ckpt").exists() else "overwrite=1"
     config = load_config(sweep.base, [*overrides, again])
+    started = time.perf_counter()
     try:
         pipeline.train(config, sweep.kind, callbacks=[ReportToTune()])
     finally:
         end_run()
-    result = _finished(folder, sweep)
+    result = {**_finished(folder, sweep), "wall_seconds": round(time.perf_counter() - started, 1)}
     done.write_text(json.dumps(result, indent=2) + "\n")
     tune.report(result)
     return result
@@ -80,7 +84,7 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
 
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=True, include_dashboard=False)
-    param_space: dict[str, Any] = {key: tune.grid_search(values) for key, values in sweep.grid.items()}
+    param_space: dict[str, Any] = {key: tune.grid_search(values) for key, values in sweep.axes().items()}
     search_alg = scheduler = None
     if sweep.search:
         from ray.tune.search.optuna import OptunaSearch

@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from duo_ai.cli.main import main
+from duo_ai.errors import ConfigError
+from duo_ai.sweep import read_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = ["env.num_envs=2", "evaluation.num_episodes=2", "policy.name=random", "algorithm.name=random",
-        "algorithm.probs=[1.0]", "validation_splits=[val_sim]"]  # fmt: skip
+SMALL = ["env.num_envs=2", "evaluation.num_episodes=2", "validation_splits=[val_sim]"]
+TINY = [*SMALL, "policy.name=random", "algorithm.name=random", "algorithm.probs=[1.0]"]
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +92,7 @@ def test_a_bad_sweep_file_is_one_line_and_exit_2(tmp_path, capsys, change, messa
 
 
 def test_a_search_samples_settings_and_reads_only_the_val_sim_reward(tmp_path, ray_cluster):
-    tiny = [item for item in TINY if not item.startswith(("algorithm.", "policy."))]
-    path = sweep_file(tmp_path, {}, overrides=[*tiny, "policy.name=random", "algorithm.name=always"],
+    path = sweep_file(tmp_path, {}, overrides=[*SMALL, "policy.name=random", "algorithm.name=always"],
                       search={"policy.prob": {"uniform": [0.0, 1.0]}}, num_samples=2, scheduler="asha")  # fmt: skip
     assert main(["sweep", str(path)]) == 0
     folders = [tmp_path / "runs" / name for name in finished(tmp_path)]
@@ -100,3 +101,25 @@ def test_a_search_samples_settings_and_reads_only_the_val_sim_reward(tmp_path, r
     assert len(probs) == 2 and all(0.0 <= prob <= 1.0 for prob in probs)
     for folder in folders:
         assert "val_sim/reward_mean" in json.loads((folder / "trial.json").read_text())
+
+
+def test_bundles_and_a_name_template_make_each_trial_folder_and_overrides(tmp_path):
+    path = sweep_file(tmp_path, {"seed": [0, 1]}, overrides=SMALL, bundles={"method": {"expert": ["policy.name=always",
+                      "policy.agent=expert", "algorithm.name=always"], "random": ["policy.name=random"]}},
+                      name="{method}/seed{seed}")  # fmt: skip
+    sweep = read_sweep(path)
+    trials = {sweep.trial_name(params): sweep.trial_overrides(params, "x") for params in sweep.grid_points()}
+    assert sorted(trials) == ["expert/seed0", "expert/seed1", "random/seed0", "random/seed1"]
+    assert "policy.agent=expert" in trials["expert/seed1"] and "seed=1" in trials["expert/seed1"]
+    assert "policy.name=random" in trials["random/seed0"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("{method}/seed{sed}", "names 'sed', not an axis"), ("{method}", "one folder")]
+)
+def test_a_name_template_must_name_every_axis(tmp_path, name, message):
+    path = sweep_file(
+        tmp_path, {"seed": [0, 1]}, bundles={"method": {"a": ["policy.name=random"]}}, name=name
+    )
+    with pytest.raises(ConfigError, match=message):
+        read_sweep(path)
