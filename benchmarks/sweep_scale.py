@@ -12,6 +12,7 @@ Writes the block of docs/SCALE.md.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -47,7 +48,11 @@ def timed_sweep(cpus: int, trials: int, steps: int) -> float:
 
 
 def mean_run_seconds(method: str) -> float | None:
+    """Mean wall seconds of yrc0's runs of ``method`` (wall_seconds.txt before duo sweep, trial.json since)."""
     times = [float(path.read_text()) for path in YRC_RUNS.glob(f"*/*/{method}/*/*/wall_seconds.txt")]
+    times += [
+        json.loads(path.read_text())["wall_seconds"] for path in YRC_RUNS.glob(f"*/*/{method}/*/*/trial.json")
+    ]
     return sum(times) / len(times) if times else None
 
 
