@@ -3,9 +3,8 @@
     python benchmarks/busy_machine.py   # start it on an otherwise idle machine: it makes its own load
 
 Times a short run of the demo's training (``--steps``) on the idle machine, then beside ``--load``
-processes that each keep a core busy, for each thread setting: duo's default (torch threads =
-cores, OpenMP's default waiting), OpenMP threads that sleep while they wait
-(``OMP_WAIT_POLICY=PASSIVE``), and one torch thread. Fair sharing of 2 cores with 2 load processes
+processes that each keep a core busy, for each thread setting: two torch threads (OpenMP's default
+waiting), two that sleep while they wait (``OMP_WAIT_POLICY=PASSIVE``), and one torch thread. Fair sharing of 2 cores with 2 load processes
 makes a run 2-3x slower; torch threads that spin while waiting for a core make it far slower.
 Writes its block into docs/PERFORMANCE.md.
 """
@@ -14,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,9 +24,9 @@ from doc_block import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {  # label -> (extra environment, extra overrides)
-    "default": ({}, []),
-    "OMP_WAIT_POLICY=PASSIVE": ({"OMP_WAIT_POLICY": "PASSIVE"}, []),
-    "torch_threads=1": ({}, ["torch_threads=1"]),
+    "torch_threads=2": ({}, ["torch_threads=2"]),  # duo's default for MiniGrid before this benchmark
+    "torch_threads=2, OMP_WAIT_POLICY=PASSIVE": ({"OMP_WAIT_POLICY": "PASSIVE"}, ["torch_threads=2"]),
+    "torch_threads=1": ({}, ["torch_threads=1"]),  # the default for small networks since
 }
 LOAD = "while True: pass"
 
@@ -53,10 +53,16 @@ def main() -> None:
     )
     parser.add_argument("--steps", type=int, default=20480, help="training steps of each run")
     parser.add_argument("--load", type=int, default=2, help="CPU-bound processes beside the busy runs")
+    parser.add_argument("--repeats", type=int, default=3, help="idle runs of each setting, taking turns")
     args = parser.parse_args()
+    # idle: the settings take turns, --repeats rounds, so warm-up and drift fall on each alike
+    idle_runs: dict[str, list[float]] = {label: [] for label in SETTINGS}
+    for _ in range(args.repeats):
+        for label, (environment, overrides) in SETTINGS.items():
+            idle_runs[label].append(train_seconds(args.steps, environment, overrides))
     rows = []
     for label, (environment, overrides) in SETTINGS.items():
-        idle = train_seconds(args.steps, environment, overrides)
+        idle = statistics.median(idle_runs[label])
         load = [subprocess.Popen([sys.executable, "-c", LOAD]) for _ in range(args.load)]
         try:
             busy = train_seconds(args.steps, environment, overrides)
@@ -64,12 +70,14 @@ def main() -> None:
             for process in load:
                 process.kill()
                 process.wait()
-        rows.append(f"| {label} | {idle:.1f} s | {busy:.1f} s | {busy / idle:.1f}x |")
+        runs = ", ".join(f"{seconds:.1f}" for seconds in idle_runs[label])
+        rows.append(f"| {label} | {idle:.1f} s ({runs}) | {busy:.1f} s | {busy / idle:.1f}x |")
         print(rows[-1], flush=True)
     command = " ".join(["python benchmarks/busy_machine.py", *sys.argv[1:]])
     measured = "\n".join([
         f"Measured by `{command}` on {os.cpu_count()} CPU cores: the demo's coordinator training for "
-        f"{args.steps:,} steps, alone and beside {args.load} CPU-bound processes.", "",
+        f"{args.steps:,} steps, alone (median of {args.repeats} runs, the settings taking turns; each run in "
+        f"brackets) and beside {args.load} CPU-bound processes (one run).", "",
         "| threads | idle | beside the load | slowdown |", "|---|---|---|---|", *rows,
     ])  # fmt: skip
     print(measured)
