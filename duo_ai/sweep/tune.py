@@ -50,8 +50,9 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     if sweep.kind == "coord" and (folder / "test_result.json").exists():
         return _finished(folder, sweep)  # a finished coordinator run made outside a sweep
     overrides = sweep.trial_overrides(params, name)
-    # cut off earlier: continue from its resume point, or start again in the folder duo made
-    again = "resume=1" if (folder / "last.ckpt").exists() else "overwrite=1"
+    # cut off earlier: continue from its resume point (algorithms that save one: PPO), or start
+    # again in the folder duo made
+    again = "resume=1" if _resumable(folder / "last.ckpt") else "overwrite=1"
     config = load_config(sweep.base, [*overrides, again])
     started = time.perf_counter()
     try:
@@ -62,6 +63,12 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     done.write_text(json.dumps(result, indent=2) + "\n")
     tune.report(result)
     return result
+
+
+def _resumable(last: Path) -> bool:
+    from duo_ai.checkpoint import read_checkpoint
+
+    return last.exists() and read_checkpoint(last).get("training_state") is not None
 
 
 def _finished(folder: Path, sweep: Sweep) -> dict[str, Any]:

@@ -124,3 +124,13 @@ def test_a_name_template_must_name_every_axis(tmp_path, name, message):
     )
     with pytest.raises(ConfigError, match=message):
         read_sweep(path)
+
+
+def test_a_trial_cut_off_after_its_last_save_starts_again_unless_it_can_resume(tmp_path, ray_cluster):
+    path = sweep_file(tmp_path, {"seed": [0]})
+    assert main(["sweep", str(path)]) == 0
+    folder = tmp_path / "runs" / "seed=0"
+    for name in ("trial.json", "test_result.json"):  # as if killed right after last.ckpt (no resume point)
+        (folder / name).unlink()
+    assert main(["sweep", str(path)]) == 0
+    assert (folder / "trial.json").exists() and (folder / "test_result.json").exists()
