@@ -179,7 +179,7 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
     """Seed everything, prepare the folder (refusing to clobber one) and start logging."""
     global _current
     seed_everything(config.seed)
-    torch.set_num_threads(config.torch_threads or default_torch_threads(config.env.name))
+    torch.set_num_threads(config.torch_threads or default_torch_threads())
     if _current is not None:
         _current.close()
     if mode == "train":
@@ -210,14 +210,12 @@ def current_device() -> torch.device:
     return _current.device if _current is not None else torch.device("cpu")
 
 
-def default_torch_threads(suite: str) -> int:
-    """Every core for Procgen's IMPALA networks: the simulator and torch take turns within a step,
-    and those networks run nearly twice as fast on 2 threads as on 1 (benchmarks/threads.py,
-    docs/PERFORMANCE.md). One thread for every other suite's small networks: as fast on an idle
-    machine, and they do not stall on a busy one, where a second thread spins waiting for a core
-    (benchmarks/busy_machine.py: the demo's training 21 s instead of 78 s beside two CPU-bound
-    processes). Runs side by side must split the cores (``torch_threads``)."""
-    return (os.cpu_count() or 1) if suite == "procgen" else 1
+def default_torch_threads() -> int:
+    """Every core. The simulator and torch take turns within a step, so they do not compete, and
+    IMPALA-sized networks run nearly twice as fast on 2 threads as on 1 (benchmarks/threads.py,
+    docs/PERFORMANCE.md). Runs side by side must split the cores (``torch_threads``): a thread
+    waiting for a busy core stalls every parallel op."""
+    return os.cpu_count() or 1
 
 
 def seed_everything(seed: int) -> None:

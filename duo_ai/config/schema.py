@@ -61,9 +61,7 @@ class DuoConfig:
     )
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
     torch_threads: int = param(
-        0,
-        "CPU threads for torch; 0 = every core for procgen, 1 for small networks (side by side: cores / runs)",
-        min=0,
+        0, "CPU threads for torch; 0 = every core (runs side by side: cores / runs)", min=0
     )
     experiment_dir: str = param("experiments", "parent folder of experiment folders")
     env: Any = component("environment", "procgen", "base environment suite and its splits")

@@ -78,7 +78,7 @@ def test_fixed_seed_coordinator_run_keeps_its_metrics(tmp_path):
         "name=pinned", "seed=7", "algorithm.total_timesteps=4096", "algorithm.log_freq=1",
         "evaluation.num_episodes=16", "validation_splits=[val_sim]",
         # the PPO settings these values were pinned with (before the coordinator recipe changed)
-        "algorithm.norm_adv=true", "algorithm.ent_coef=0.01", "algorithm.anneal_lr=false", "torch_threads=2",
+        "algorithm.norm_adv=true", "algorithm.ent_coef=0.01", "algorithm.anneal_lr=false",
     ]  # fmt: skip
     assert main(args) == 0
     rows = [json.loads(line) for line in (tmp_path / "pinned" / "metrics.jsonl").read_text().splitlines()]
