@@ -12,7 +12,6 @@ Writes the block of docs/SCALE.md.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -21,10 +20,10 @@ from pathlib import Path
 
 import yaml
 from doc_block import write_block
+from yrc0 import run_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "sweep_scale"
-YRC_RUNS = ROOT / "experiments" / "yrc"
 PAPER_POLICIES = 2600  # YRC-Bench: 19 tasks x 23 method variants x 6 cost weights x seeds, about
 
 
@@ -48,11 +47,8 @@ def timed_sweep(cpus: int, trials: int, steps: int) -> float:
 
 
 def mean_run_seconds(method: str) -> float | None:
-    """Mean wall seconds of yrc0's runs of ``method`` (wall_seconds.txt before duo sweep, trial.json since)."""
-    times = [float(path.read_text()) for path in YRC_RUNS.glob(f"*/*/{method}/*/*/wall_seconds.txt")]
-    times += [
-        json.loads(path.read_text())["wall_seconds"] for path in YRC_RUNS.glob(f"*/*/{method}/*/*/trial.json")
-    ]
+    """Mean wall seconds of yrc0's runs of ``method``."""
+    times = run_seconds(f"*/*/{method}/*/*")
     return sum(times) / len(times) if times else None
 
 

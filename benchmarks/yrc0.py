@@ -105,12 +105,17 @@ def run_grid(args: argparse.Namespace, cpus: int) -> None:
                 )
 
 
+def run_seconds(folders: str = "**") -> list[float]:
+    """Wall seconds of the finished runs in ``RUNS.glob(folders)``: recorded in wall_seconds.txt by
+    runs made before duo sweep, in trial.json by sweep trials."""
+    seconds = [float(path.read_text()) for path in RUNS.glob(f"{folders}/wall_seconds.txt")]
+    trials = [json.loads(path.read_text()) for path in RUNS.glob(f"{folders}/trial.json")]
+    return seconds + [trial["wall_seconds"] for trial in trials if "wall_seconds" in trial]
+
+
 def total_hours() -> float:
-    """Wall time of every finished run, summed: the benchmark's cost on one machine, run serially.
-    (Runs made before duo sweep recorded theirs in wall_seconds.txt, sweep trials in trial.json.)"""
-    seconds = [float(path.read_text()) for path in RUNS.glob("**/wall_seconds.txt")]
-    seconds += [json.loads(path.read_text()).get("wall_seconds", 0.0) for path in RUNS.glob("**/trial.json")]
-    return sum(seconds) / 3600
+    """Wall time of every finished run, summed: the benchmark's cost on one machine, run serially."""
+    return sum(run_seconds()) / 3600
 
 
 def main() -> None:
