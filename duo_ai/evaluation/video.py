@@ -20,9 +20,9 @@ from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs.copies import copies_mask, reset_copies, step_copies, take
 from duo_ai.envs.envpool_env import EnvpoolVectorEnv
 from duo_ai.errors import EnvError
-from duo_ai.policies.base import EXPERT, Policy, act_on_copies
+from duo_ai.policies.base import EXPERT, NOVICE, Policy, act_on_copies
 
-AGENT_COLOURS = {0: (52, 120, 246), EXPERT: (245, 130, 32)}  # novice blue, expert orange
+AGENT_COLOURS = {NOVICE: (52, 120, 246), EXPERT: (245, 130, 32)}  # novice blue, expert orange
 END_COLOUR = (128, 128, 128)  # the last frame: the episode is over, nobody acts
 BORDER, BANNER, MIN_SIDE = 8, 40, 256  # pixels
 MINIGRID_TILE = 32  # envpool draws a MiniGrid cell in 32 pixels, as minigrid's default tile_size
@@ -31,7 +31,7 @@ MINIGRID_TILE = 32  # envpool draws a MiniGrid cell in 32 pixels, as minigrid's 
 @dataclass
 class RecordedEpisode:
     frames: list[np.ndarray] = field(default_factory=list)  # annotated, one per decision + the end
-    agents: list[int] = field(default_factory=list)  # who acted at each decision (0 novice, 1 expert)
+    agents: list[int] = field(default_factory=list)  # who acted at each decision (NOVICE or EXPERT)
     reward: float = 0.0  # with costs, as the Evaluator counts it
     base_reward: float = 0.0
     positions: list[tuple[int, int]] = field(default_factory=list)  # MiniGrid: the agent's cell
