@@ -16,7 +16,8 @@ from pathlib import Path
 from doc_block import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = ["procgen_coinrun_novice", "procgen_coinrun_expert"]
+# The shipped runs, then runs kept only as logs (a retrained expert not shipped: docs/ZOO.md).
+RUNS = ["procgen_coinrun_novice", "procgen_coinrun_expert", "gpu_logs/2026-11-27-expert-anneal"]
 PUBLISHED = [
     ("CleanRL `ppo_procgen` (published)", "3.2-3.9k"),
     ("reference implementation's logs (novice, 15M steps in 1 h 21 min)", "3.1k"),

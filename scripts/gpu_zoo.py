@@ -14,6 +14,10 @@ and every ``--copy-every`` seconds copies each run's resume point (``last.ckpt``
 ``collect`` unpacks the returned files into ``experiments/zoo/<run>/``, where
 ``python scripts/zoo.py export|measure|doc`` take over, and where a later GPU session resumes them
 (``run --resume`` continues the run folders it finds there).
+
+What travels to the GPU machine (the working tree with ``.gpu`` carried) must stay under 64 MiB:
+move the tracked folders a run does not need (``tests/data/reference``, the other agents' run
+folders) aside for the call and back after it.
 """
 
 from __future__ import annotations
