@@ -111,7 +111,7 @@ def test_ask_every_k_asks_on_steps_0_k_2k_of_every_episode(ask_every_k):
     policy = duo_ai.make_policy(load_config(None, ["policy.name=ask_every_k", "policy.k=2"]).policy, env)
     evaluation = SimpleNamespace(
         num_episodes=7, max_num_steps=100, temperature=1.0
-    )  # 3 copies: quotas 3, 2, 2
+    )  # 3 copies: copy 0 plays 3 episodes, copies 1 and 2 play 2
     summary = Evaluator(evaluation, env).evaluate(policy)
     assert summary["action_1_fraction"] == 3 / 5  # steps 0, 2 and 4 of each 5-step episode
     assert summary["reward_mean"] == pytest.approx(5 - 3 * 0.4)

@@ -1,9 +1,13 @@
 """Evaluate a policy on exactly ``num_episodes`` complete episodes.
 
-Episodes are spread evenly over the copies and each copy plays exactly its quota, so short
-episodes are not over-represented. Only copies with episodes left are stepped, and a copy whose
-episode ends or is cut at ``max_num_steps`` starts its next one at once (``duo_ai.envs.copies``):
-every step taken is a counted step of some episode.
+Episodes are handed to copies in the order they start: the first ``num_envs`` start at once, and
+a copy whose episode ends (or is cut at ``max_num_steps``) starts the next one at once while fewer
+than ``num_episodes`` have started (``duo_ai.envs.copies``). Every started episode is counted, and
+whether one starts is decided before it is played, never by its own length or outcome: a copy that
+plays short episodes plays more of them, yet each episode is a fair draw, so the mean is unbiased
+wherever a copy's episodes are independent draws of the task (every env duo makes; an env whose
+copies each keep one fixed level would weigh the fast levels more). The copies stay busy until the
+last episodes, so batches stay full, and every step taken is a counted step of some episode.
 """
 
 from __future__ import annotations
@@ -23,13 +27,6 @@ from duo_ai.policies.base import Policy, act_on_copies
 from duo_ai.progress import progress
 
 logger = logging.getLogger("duo_ai")
-
-
-def episode_quotas(num_episodes: int, num_envs: int) -> np.ndarray:
-    """How many episodes each copy contributes: as equal as possible, summing to the total."""
-    quotas = np.full(num_envs, num_episodes // num_envs)
-    quotas[: num_episodes % num_envs] += 1
-    return quotas
 
 
 class Evaluator:
@@ -52,27 +49,29 @@ class Evaluator:
         num_episodes = num_episodes or self.config.num_episodes
         max_len = self.config.max_num_steps
         n = self.env.num_envs
-        quota = episode_quotas(num_episodes, n)
-        finished = np.zeros(n, np.int64)
         episodes = EpisodeTracker(n)
         bar = progress(num_episodes, "evaluating", "episode", leave=False)
 
         policy.eval()
         obs, _ = self.env.reset()
         policy.reset(np.ones(n, bool))
-        playing = np.flatnonzero(quota > 0)
+        playing = np.arange(min(n, num_episodes))
+        started = playing.size
         obs = take(obs, playing)
-        while playing.size:  # each pass is one counted step of every playing copy: at most quota * max_len
+        while playing.size:  # each pass is one counted step of every playing copy
             actions = act_on_copies(policy, obs, playing, self.config.temperature)
             obs, reward, terminated, truncated, info = step_copies(self.env, actions, playing)
             episodes.step(playing, reward, np.asarray(info.get("base_reward", reward), np.float64), actions)
             ended = np.asarray(terminated) | np.asarray(truncated)
             cut = ~ended & (episodes.length[playing] >= max_len)
-            episodes.end(playing[ended | cut], cut[ended | cut])
-            finished[playing[ended | cut]] += 1
-            bar.update(int((ended | cut).sum()))
-            stays = finished[playing] < quota[playing]
-            restarts = (ended | cut)[stays]  # among the copies still playing: a new episode starts
+            done = ended | cut
+            episodes.end(playing[done], cut[done])
+            bar.update(int(done.sum()))
+            # The next episodes go to the copies that just finished, lowest index first.
+            next_episode = done & (np.cumsum(done) <= num_episodes - started)
+            started += int(next_episode.sum())
+            stays = ~done | next_episode
+            restarts = next_episode[stays]
             obs, playing = take(obs, stays), playing[stays]
             if restarts.any():
                 first_obs, _ = reset_copies(self.env, playing[restarts])

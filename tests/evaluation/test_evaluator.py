@@ -8,7 +8,7 @@ import pytest
 import duo_ai
 from duo_ai.coordination import CoordEnv
 from duo_ai.envs.toy import ChainEnv
-from duo_ai.evaluation import Evaluator, episode_quotas, format_summary, mean_std_ci
+from duo_ai.evaluation import Evaluator, format_summary, mean_std_ci
 from duo_ai.policies.simple import AlwaysPolicy, RandomPolicy
 from tests.conftest import coord_config, scripted
 
@@ -19,11 +19,6 @@ def evaluation(num_episodes=7, max_num_steps=1000, temperature=1.0):
 
 def always(env, agent):
     return AlwaysPolicy(SimpleNamespace(name="always", agent=agent), env)
-
-
-def test_quotas_spread_episodes_over_copies():
-    np.testing.assert_array_equal(episode_quotas(7, 3), [3, 2, 2])
-    np.testing.assert_array_equal(episode_quotas(2, 4), [1, 1, 0, 0])
 
 
 def test_exact_episode_count_and_costs_of_always_expert(chain):
@@ -62,19 +57,65 @@ def test_episodes_longer_than_the_cap_are_cut_and_counted(chain):
     assert summary["reward_mean"] == 3.0
 
 
-def test_mixed_lengths_keep_every_copy_to_its_quota(chain):
-    """Copy 0 (expert) finishes in 5 steps, the others (novice) in 8: counts stay per copy."""
+class ExpertOnCopyZero(AlwaysPolicy):
+    """Asks the expert on copy 0 only, wherever copy 0's row is; counts its batched calls."""
 
-    class Mixed(AlwaysPolicy):
-        def act(self, obs, temperature=1.0):  # the expert for copy 0 while it plays (first row)
-            return np.array([1, 0, 0]) if len(obs["base_obs"]) == 3 else np.zeros(len(obs["base_obs"]))
+    copy_aware = True
 
+    def __init__(self, env):
+        super().__init__(SimpleNamespace(agent="novice"), env)
+        self.calls = 0
+
+    def act(self, obs, temperature=1.0, copies=None):
+        self.calls += 1
+        return (copies == 0).astype(np.int64)
+
+
+def test_copies_that_finish_first_take_the_next_episodes(chain):
+    """Copy 0 (expert) finishes in 5 steps, copies 1 and 2 (novice, wrong on the shifted chain) are
+    cut by the time limit at 8. Episodes go out in start order: copy 0 plays episodes 1, 4, 7, 8
+    (ending at step 20), copies 1 and 2 two each (ending at 16), so the last batched step is step
+    20; fixed quotas of 3, 3, 2 would have kept copy 1 playing to step 24."""
     env = CoordEnv(coord_config(), chain, scripted(chain, 0), scripted(chain, 1))
     env.set_costs(0.0)
-    summary = Evaluator(evaluation(6), env).evaluate(Mixed(SimpleNamespace(agent="novice"), env))
-    assert summary["num_episodes"] == 6
-    assert summary["steps"] == 2 * 5 + 4 * 8
-    assert summary["reward_mean"] == pytest.approx(10 / 6)
+    policy = ExpertOnCopyZero(env)
+    summary = Evaluator(evaluation(8), env).evaluate(policy)
+    assert summary["num_episodes"] == 8
+    assert summary["steps"] == 4 * 5 + 4 * 8
+    assert summary["reward_mean"] == pytest.approx(4 * 5 / 8)
+    assert policy.calls == 20
+
+
+class CoinFlipEpisodes(ChainEnv):
+    """Each episode is a fair coin flipped when it starts, by its copy's own generator: heads lasts
+    one step and pays 1, tails lasts ``long`` steps and pays 0. The exact mean reward is 1/2, and
+    short episodes finish far more often: counting episodes as they finish would overweight heads."""
+
+    def __init__(self, num_envs: int, long: int, seed: int):
+        super().__init__(num_envs)
+        self.long = long
+        self.generators = [np.random.default_rng([seed, copy]) for copy in range(num_envs)]
+        self.heads = np.zeros(num_envs, bool)
+
+    def reset_copies(self, copies):
+        self.heads[copies] = [self.generators[copy].random() < 0.5 for copy in copies]
+        return super().reset_copies(copies)
+
+    def step_copies(self, actions, copies):
+        self.elapsed[copies] += 1
+        ended = self.elapsed[copies] >= np.where(self.heads[copies], 1, self.long)
+        reward = (self.heads[copies] & ended).astype(np.float32)
+        return self._obs()[copies], reward, ended, np.zeros(len(copies), bool), {}
+
+
+def test_start_order_is_unbiased_where_short_episodes_finish_first():
+    means = [
+        Evaluator(evaluation(12), CoinFlipEpisodes(8, long=10, seed=seed)).evaluate(scripted(ChainEnv(8), 0))[
+            "reward_mean"
+        ]
+        for seed in range(300)
+    ]  # 3,600 episodes: the standard error of their mean is 0.0083
+    assert np.mean(means) == pytest.approx(0.5, abs=0.03)
 
 
 class CountingChain(ChainEnv):
@@ -101,11 +142,11 @@ def test_cut_episodes_restart_at_once_so_every_step_is_counted():
     assert chain.copy_resets == 3 + 3  # the first reset of every copy, then one restart each
 
 
-def test_copies_past_their_quota_are_neither_stepped_nor_forwarded():
+def test_copies_without_an_episode_left_are_neither_stepped_nor_forwarded():
     chain = CountingChain()
     env = CoordEnv(coord_config(), chain, scripted(chain, 0), scripted(chain, 1))
     env.set_costs(0.5)
-    summary = Evaluator(evaluation(4), env).evaluate(always(env, "expert"))  # quotas 2, 1, 1
+    summary = Evaluator(evaluation(4), env).evaluate(always(env, "expert"))  # copy 0 plays two
     assert (summary["num_episodes"], summary["steps"]) == (4, 20)
     assert chain.copy_steps == 20
     assert env.novice.batch_sizes == [3] * 6 + [1] * 6  # reset, 5 steps; restart of copy 0, 5 steps
