@@ -20,6 +20,7 @@ from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs.copies import copies_mask, reset_copies, step_copies, take
 from duo_ai.envs.envpool_env import EnvpoolVectorEnv
 from duo_ai.errors import EnvError
+from duo_ai.evaluation.episodes import Episode, EpisodeTracker
 from duo_ai.policies.base import EXPERT, NOVICE, Policy, act_on_copies
 
 AGENT_COLOURS = {NOVICE: (52, 120, 246), EXPERT: (245, 130, 32)}  # novice blue, expert orange
@@ -32,14 +33,21 @@ MINIGRID_TILE = 32  # envpool draws a MiniGrid cell in 32 pixels, as minigrid's 
 class RecordedEpisode:
     frames: list[np.ndarray] = field(default_factory=list)  # annotated, one per decision + the end
     agents: list[int] = field(default_factory=list)  # who acted at each decision (NOVICE or EXPERT)
-    reward: float = 0.0  # with costs, as the Evaluator counts it
-    base_reward: float = 0.0
     positions: list[tuple[int, int]] = field(default_factory=list)  # MiniGrid: the agent's cell
     background: np.ndarray | None = None  # the first raw frame (the grid under the ask map)
+    totals: Episode | None = None  # the episode as the Evaluator records it, once it is over
+
+    @property
+    def reward(self) -> float:  # with costs
+        return self.totals.reward
+
+    @property
+    def base_reward(self) -> float:
+        return self.totals.base_reward
 
     @property
     def expert_fraction(self) -> float:
-        return float(np.mean(self.agents)) if self.agents else 0.0
+        return self.totals.expert_steps / max(self.totals.length, 1)
 
 
 def record_episodes(
@@ -47,6 +55,7 @@ def record_episodes(
 ) -> list[RecordedEpisode]:
     """Play ``num_episodes`` complete episodes on copy 0 of ``env`` and keep annotated frames."""
     copy, n = np.array([0]), env.num_envs
+    tracker = EpisodeTracker(n)
     policy.eval()
     obs, info = env.reset()
     policy.reset(np.ones(n, bool))
@@ -62,23 +71,26 @@ def record_episodes(
             frame = _frame(env, 0)
             if episode.background is None:
                 episode.background = frame
-            action = int(act_on_copies(policy, obs, copy, temperature)[0])
-            obs, reward, terminated, truncated, info = step_copies(env, np.array([action]), copy)
-            base_reward = float(np.asarray(info.get("base_reward", reward))[0])
-            episode.reward += float(reward[0])
-            episode.base_reward += base_reward
+            actions = np.asarray(act_on_copies(policy, obs, copy, temperature))
+            obs, reward, terminated, truncated, info = step_copies(env, actions, copy)
+            base_reward = np.asarray(info.get("base_reward", reward), np.float64)
+            tracker.step(copy, reward, base_reward, actions)
+            action = int(actions[0])
             episode.agents.append(action)
             if position is not None:
                 episode.positions.append(position)
             banner = (f"step {step + 1}  {'EXPERT' if action == EXPERT else 'novice'}  "
-                      f"cost {base_reward - float(reward[0]):.3f}",
-                      f"reward {episode.reward:.3f}  base reward {episode.base_reward:.3f}")  # fmt: skip
+                      f"cost {base_reward[0] - float(reward[0]):.3f}",
+                      f"reward {tracker.reward[0]:.3f}  base reward {tracker.base_reward[0]:.3f}")  # fmt: skip
             episode.frames.append(annotate(frame, AGENT_COLOURS[action], banner))
             position = _position(info, 0)
             if terminated[0] or truncated[0]:
                 break
-        ended = "ended" if terminated[0] or truncated[0] else f"cut at {max_steps} steps"
-        summary = (f"episode {ended} after {len(episode.agents)} steps",
+        ended = bool(terminated[0] or truncated[0])
+        tracker.end(copy, np.array([not ended]))
+        episode.totals = tracker.finished[-1]
+        how = "ended" if ended else f"cut at {max_steps} steps"
+        summary = (f"episode {how} after {len(episode.agents)} steps",
                    f"reward {episode.reward:.3f}  base reward {episode.base_reward:.3f}")  # fmt: skip
         episode.frames.append(annotate(_frame(env, 0), END_COLOUR, summary))
         episodes.append(episode)
