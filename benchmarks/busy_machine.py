@@ -4,7 +4,8 @@
 
 Times a short run of the demo's training (``--steps``) on the idle machine, then beside ``--load``
 processes that each keep a core busy, for each thread setting: two torch threads (OpenMP's default
-waiting), two that sleep while they wait (``OMP_WAIT_POLICY=PASSIVE``), and one torch thread. Fair sharing of 2 cores with 2 load processes
+waiting), two that sleep while they wait (``OMP_WAIT_POLICY=PASSIVE``), one torch thread, and
+the default (the cores other work leaves free when the run starts). Fair sharing of 2 cores with 2 load processes
 makes a run 2-3x slower; torch threads that spin while waiting for a core make it far slower.
 Writes its block into docs/PERFORMANCE.md.
 """
@@ -24,9 +25,10 @@ from doc_block import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {  # label -> (extra environment, extra overrides)
-    "torch_threads=2": ({}, ["torch_threads=2"]),  # duo's default for MiniGrid before this benchmark
+    "torch_threads=2": ({}, ["torch_threads=2"]),  # every core: duo's default before it looked for busy ones
     "torch_threads=2, OMP_WAIT_POLICY=PASSIVE": ({"OMP_WAIT_POLICY": "PASSIVE"}, ["torch_threads=2"]),
-    "torch_threads=1": ({}, ["torch_threads=1"]),  # the default for small networks since
+    "torch_threads=1": ({}, ["torch_threads=1"]),
+    "the default (every core not busy at the start)": ({}, []),
 }
 LOAD = "while True: pass"
 

@@ -58,6 +58,9 @@ VARIANTS = {
     ],
     "terminal_scaled": [*PREVIOUS, "algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
     RECIPE: ["algorithm.norm_adv=false", "algorithm.ent_coef=0.001", "algorithm.anneal_lr=true"],
+    f"{RECIPE}_bf16": [  # the recipe with bf16 forward passes (CPU autocast)
+        "algorithm.norm_adv=false", "algorithm.ent_coef=0.001", "algorithm.anneal_lr=true", "algorithm.precision=bf16",
+    ],
 }  # fmt: skip
 
 

@@ -211,11 +211,32 @@ def current_device() -> torch.device:
 
 
 def default_torch_threads() -> int:
-    """Every core. The simulator and torch take turns within a step, so they do not compete, and
-    IMPALA-sized networks run nearly twice as fast on 2 threads as on 1 (benchmarks/threads.py,
-    docs/PERFORMANCE.md). Runs side by side must split the cores (``torch_threads``): a thread
-    waiting for a busy core stalls every parallel op."""
-    return os.cpu_count() or 1
+    """Every core that other work is not using when the run starts. The simulator and torch take
+    turns within a step, so they do not compete, and IMPALA-sized networks run nearly twice as
+    fast on 2 threads as on 1 (benchmarks/threads.py). But a torch thread waiting for a core that
+    another process holds stalls every parallel op: on 2 busy cores two threads made the demo 7.5x
+    slower, one thread 2.3x (benchmarks/busy_machine.py, docs/PERFORMANCE.md)."""
+    cores = os.cpu_count() or 1
+    threads = max(1, cores - busy_cores())
+    if threads < cores:
+        logger.info("torch threads: %d of %d cores (the others are busy with other work)", threads, cores)
+    return threads
+
+
+def busy_cores(readings: int = 5, interval: float = 0.02) -> int:
+    """How many cores other processes keep busy now: the kernel's count of runnable tasks
+    (``/proc/loadavg``) less this one, the median of a few readings; 0 where the count is unknown
+    (not Linux). Instantaneous, unlike the load average, which lags by a minute."""
+    counts = []
+    for reading in range(readings):
+        try:
+            running = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
+            counts.append(int(running) - 1)
+        except (OSError, IndexError, ValueError):
+            return 0
+        if reading < readings - 1:
+            time.sleep(interval)
+    return max(0, int(np.median(counts)))
 
 
 def seed_everything(seed: int) -> None:

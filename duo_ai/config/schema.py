@@ -61,7 +61,9 @@ class DuoConfig:
     )
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
     torch_threads: int = param(
-        0, "CPU threads for torch; 0 = every core (runs side by side: cores / runs)", min=0
+        0,
+        "CPU threads for torch; 0 = every core not busy with other work at the start (runs side by side: cores / runs)",
+        min=0,
     )
     experiment_dir: str = param("experiments", "parent folder of experiment folders")
     env: Any = component("environment", "procgen", "base environment suite and its splits")

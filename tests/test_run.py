@@ -1,0 +1,24 @@
+"""A run's torch threads leave the cores that other work keeps busy."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from duo_ai.run import busy_cores, default_torch_threads
+
+
+@pytest.mark.skipif(not Path("/proc/loadavg").exists(), reason="counts runnable tasks through Linux's /proc")
+def test_cores_held_by_cpu_bound_processes_are_left_to_them():
+    load = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        time.sleep(0.5)  # both are running
+        assert busy_cores() >= 2
+        assert default_torch_threads() <= max(1, (os.cpu_count() or 1) - 2)
+    finally:
+        for process in load:
+            process.kill()
+            process.wait()
