@@ -43,6 +43,7 @@ DEFAULT_STEPS = 200_000
 # measured then are changes to them, so they name them.
 PREVIOUS = ["algorithm.norm_adv=true", "algorithm.ent_coef=0.01", "algorithm.anneal_lr=false"]
 RECIPE = "noadvnorm_ent0.001_anneal"  # what configs/minigrid_*.yaml now set: RESULTS.md's skyline rows
+RECIPE_SETTINGS = ["algorithm.norm_adv=false", "algorithm.ent_coef=0.001", "algorithm.anneal_lr=true"]
 VARIANTS = {
     "previous_default": PREVIOUS,
     "ent0.05": [*PREVIOUS, "algorithm.ent_coef=0.05"],
@@ -57,10 +58,8 @@ VARIANTS = {
         *PREVIOUS, "algorithm.norm_adv=false", "algorithm.ent_coef=0.001", "algorithm.max_kl=0.03",
     ],
     "terminal_scaled": [*PREVIOUS, "algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
-    RECIPE: ["algorithm.norm_adv=false", "algorithm.ent_coef=0.001", "algorithm.anneal_lr=true"],
-    f"{RECIPE}_bf16": [  # the recipe with bf16 forward passes (CPU autocast)
-        "algorithm.norm_adv=false", "algorithm.ent_coef=0.001", "algorithm.anneal_lr=true", "algorithm.precision=bf16",
-    ],
+    RECIPE: RECIPE_SETTINGS,
+    f"{RECIPE}_bf16": [*RECIPE_SETTINGS, "algorithm.precision=bf16"],  # bf16 forward passes (CPU autocast)
 }  # fmt: skip
 
 
