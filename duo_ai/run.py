@@ -214,8 +214,9 @@ def default_torch_threads() -> int:
     """Every core that other work is not using when the run starts. The simulator and torch take
     turns within a step, so they do not compete, and IMPALA-sized networks run nearly twice as
     fast on 2 threads as on 1 (benchmarks/threads.py). But a torch thread waiting for a core that
-    another process holds stalls every parallel op: on 2 busy cores two threads made the demo 7.5x
-    slower, one thread 2.3x (benchmarks/busy_machine.py, docs/PERFORMANCE.md)."""
+    another process holds stalls every parallel op: on 2 busy cores two threads made the demo's
+    training 7.5-22x slower in two runs, one thread 2.3-2.4x (benchmarks/busy_machine.py,
+    docs/PERFORMANCE.md)."""
     cores = os.cpu_count() or 1
     threads = max(1, cores - busy_cores())
     if threads < cores:
