@@ -96,6 +96,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_doc(results: dict[str, Any], args: argparse.Namespace) -> str:
+    iterations = f" --iterations {args.iterations}" if args.iterations else ""
     rows = [
         f"| {name} | {phase} | {shares['wall']:.1f} | "
         + " | ".join(f"{100 * shares[key]:.0f}%" for key in (*COMPONENTS, "other"))
@@ -104,9 +105,9 @@ def write_doc(results: dict[str, Any], args: argparse.Namespace) -> str:
         for phase, shares in phases.items()
     ]
     return (
-        f"Measured by `python benchmarks/breakdown.py --iterations {args.iterations} --warmup {args.warmup}`: "
-        "share of duo's wall time in each component (training: the measured iterations; evaluation: "
-        "the whole evaluation).\n\n"
+        f"Measured by `python benchmarks/breakdown.py{iterations} --warmup {args.warmup}`: share of duo's wall "
+        "time in each component (training: the measured iterations, each case's own count unless --iterations "
+        "says otherwise; evaluation: the whole evaluation).\n\n"
         "| case | phase | wall s | " + " | ".join((*COMPONENTS, "other (duo's Python)")) + " |\n"
         "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
@@ -116,7 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_case_arguments(parser, iterations=1)
+    add_case_arguments(parser, iterations=None)
     parser.add_argument("--case-json", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case_json:
@@ -124,7 +125,11 @@ def main() -> None:
         return
     results = {}
     for name in args.cases:
-        case = {**CASES[name], "warmup_iterations": args.warmup, "iterations": args.iterations}
+        case = {
+            **CASES[name],
+            "warmup_iterations": args.warmup,
+            "iterations": args.iterations or CASES[name]["iterations"],
+        }
         results[name] = in_worker(
             sys.executable, [str(Path(__file__).resolve()), "--case-json", json.dumps(case)]
         )

@@ -1,16 +1,22 @@
 """Throughput of duo beside the reference implementation (duo-ai 1.0.1), and beside the floor.
 
     python benchmarks/speed.py                        # every case, writes docs/PERFORMANCE.md
-    python benchmarks/speed.py --cases distshift2 --iterations 2
+    python benchmarks/speed.py --cases distshift2 --iterations 20
 
 For each case both implementations train a PPO coordinator (random-weight novice and expert,
 which is fine for throughput) for warm-up + measured iterations, then evaluate it; steps/s are
-counted over the measured iterations only. Each run is a fresh process. The reference is
-installed from PyPI into its own virtualenv (experiments/speed/reference-venv) on first use.
+counted over the measured iterations only. Each case measures enough iterations to last seconds,
+not fractions of one (2 on coinrun, 20 on DistShift2's small batches), unless --iterations says
+otherwise. Each run is a fresh process. The reference is installed from PyPI into its own
+virtualenv (experiments/speed/reference-venv) on first use.
 
-The floor is the work no implementation can skip, timed op by op in isolation: envpool stepping
-alone, one novice forward per step, the expert forward on the queried copies, the coordinator's
-forward, and its PPO update (forward + backward + Adam on every minibatch).
+duo trains at both precisions (``algorithm.precision``: float32, the default, and bf16); it
+evaluates in float32 only (the Evaluator has no precision setting). The reference has float32 only.
+
+The floor is the work no implementation can skip, timed op by op in isolation at the precision
+of the row: envpool stepping alone, one novice forward per step, the expert forward on the
+queried copies, the coordinator's forward, and its PPO update (forward + backward + Adam on every
+minibatch).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ TORCH = "torch==2.13.0"  # installed first: the reference's unpinned torch would
 COINRUN = {
     "suite": "procgen", "task_id": "CoinrunHard-v0", "num_envs": 64, "num_steps": 256, "update_epochs": 3,
     "num_minibatches": 8, "gamma": 0.999, "coord_model": "impala_coord_ppo", "eval_episodes": 128,
+    "iterations": 2, "precision": "float32",
 }  # fmt: skip
 CASES: dict[str, dict[str, Any]] = {
     "coinrun_obs": {**COINRUN, "feature_type": "obs"},
@@ -53,8 +60,11 @@ CASES: dict[str, dict[str, Any]] = {
         "coord_model": "minigrid_coord_ppo",
         "feature_type": "obs_dist",
         "eval_episodes": 64,
+        "iterations": 20,
+        "precision": "float32",
     },  # fmt: skip
 }
+PRECISIONS = ("float32", "bf16")
 
 
 # ---- duo, in a worker process ------------------------------------------------------------------
@@ -81,7 +91,7 @@ def duo_config(case: dict[str, Any], folder: str) -> Any:
             f"algorithm.num_minibatches={case['num_minibatches']}", f"algorithm.gamma={case['gamma']}",
             "algorithm.log_freq=1000000", "algorithm.save_freq=1000000",
             f"evaluation.num_episodes={case['eval_episodes']}", "evaluation.max_num_steps=256",
-            f"torch_threads={case.get('torch_threads', 0)}",
+            f"torch_threads={case.get('torch_threads', 0)}", f"algorithm.precision={case['precision']}",
         ],
     )  # fmt: skip
 
@@ -131,6 +141,12 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     algorithm.train(policy, env, {})
     measured = ends[case["warmup_iterations"] - 1 :]
     batch = case["num_envs"] * case["num_steps"]
+    train = {
+        "train_steps_per_second": case["iterations"] * batch / (measured[-1] - measured[0]),
+        "torch_threads": torch.get_num_threads(),
+    }
+    if case["precision"] != "float32":  # the Evaluator runs float32 whatever the training ran
+        return train
 
     eval_env = duo_coord_env(case, config)
     batches = 0  # batched steps of the evaluation (it steps only the copies with episodes left)
@@ -146,21 +162,21 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     summary = Evaluator(config.evaluation, eval_env).evaluate(policy)
     eval_seconds = time.perf_counter() - started
     return {
-        "train_steps_per_second": case["iterations"] * batch / (measured[-1] - measured[0]),
+        **train,
         "eval_steps_per_second": summary["steps"] / eval_seconds,
         "eval_steps": summary["steps"],
         "eval_mean_batch": summary["steps"] / batches,
         "expert_fraction": summary["action_1_fraction"],
-        "torch_threads": torch.get_num_threads(),
     }
 
 
 def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
-    """Seconds per iteration of the unavoidable work, and the steps/s it allows."""
+    """Seconds per iteration of the unavoidable work at the case's precision, and the steps/s it allows."""
     import numpy as np
     import torch
 
     from duo_ai import make_policy
+    from duo_ai.algorithms.ppo import autocast
     from duo_ai.models.base import to_tensor
 
     config, coord_env = duo_run(case)
@@ -171,18 +187,22 @@ def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     pool.reset()
     actions = np.zeros(n, np.int32)
 
-    def seconds(fn, repeats: int) -> float:
+    def seconds(fn, repeats: int, min_seconds: float = 1.0) -> float:
+        """Mean seconds per call over at least ``repeats`` calls and ``min_seconds``."""
         fn()
-        started = time.perf_counter()
-        for _ in range(repeats):
+        calls, started = 0, time.perf_counter()
+        while calls < repeats or time.perf_counter() - started < min_seconds:
             fn()
-        return (time.perf_counter() - started) / repeats
+            calls += 1
+        return (time.perf_counter() - started) / calls
+
+    cpu = torch.device("cpu")
 
     raw, _ = pool.reset()
-    obs = to_tensor(base_env._obs(raw), torch.device("cpu"))
+    obs = to_tensor(base_env._obs(raw), cpu)
     asked = obs[: max(1, round(expert_fraction * n))]
-    coord_obs = to_tensor(coord_env.reset()[0], torch.device("cpu"))
-    with torch.inference_mode():
+    coord_obs = to_tensor(coord_env.reset()[0], cpu)
+    with torch.inference_mode(), autocast(case["precision"], cpu):
         step = {
             "simulate": seconds(lambda: pool.step(actions), 200),
             "novice_forward": seconds(lambda: novice.model(obs), 50),
@@ -196,8 +216,9 @@ def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     optimizer = torch.optim.Adam(coordinator.parameters(), lr=5e-4, eps=1e-5)
 
     def update_minibatch() -> None:
-        out = coordinator(samples)
-        loss = out.logits.logsumexp(-1).mean() + out.value.pow(2).mean()
+        with autocast(case["precision"], cpu):
+            out = coordinator(samples)
+        loss = out.logits.float().logsumexp(-1).mean() + out.value.float().pow(2).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -251,47 +272,53 @@ def write_doc(results: dict[str, dict[str, Any]], run: dict[str, Any]) -> str:
     """The measured block of docs/PERFORMANCE.md; ``run`` says how it was measured."""
     rows = []
     for name, r in results.items():
-        duo, ref, floor = r["duo"], r["reference"], r["floor"]
-        for kind in ("train", "eval"):
-            key = f"{kind}_steps_per_second"
+        ref = r["reference"]
+        for kind, precision in (("train", "float32"), ("train", "bf16"), ("eval", "float32")):
+            duo, floor, key = r["duo"][precision], r["floor"][precision], f"{kind}_steps_per_second"
             rows.append(
-                f"| {name} | {kind} | {ref[key]:,.0f} | {duo[key]:,.0f} | {duo[key] / ref[key]:.2f}x | "
+                f"| {name} | {kind} | {precision} | {ref[key]:,.0f} | {duo[key]:,.0f} | {duo[key] / ref[key]:.2f}x | "
                 f"{floor[key]:,.0f} | {floor[key] / ref[key]:.2f}x | {floor[key] / duo[key]:.2f}x |"
             )
     floors = [
-        f"| {name} | " + " | ".join(f"{r['floor'][k]:.2f}" for k in (
+        f"| {name} | {precision} | " + " | ".join(f"{r['floor'][precision][k]:.2f}" for k in (
             "simulate_ms_per_step", "novice_forward_ms_per_step", "expert_forward_ms_per_step",
-            "coordinator_forward_ms_per_step")) + f" | {r['floor']['update_s_per_iteration']:.1f} | "
-        f"{r['duo']['eval_mean_batch']:.1f} of {CASES[name]['num_envs']} |"
-        for name, r in results.items()
+            "coordinator_forward_ms_per_step")) + f" | {r['floor'][precision]['update_s_per_iteration']:.2f} |"
+        for name, r in results.items() for precision in PRECISIONS
     ]  # fmt: skip
-    table = "\n".join(
-        [
-            "| case | phase | reference steps/s | duo steps/s | duo / reference | floor steps/s | floor / reference "
-            "| duo time / floor |",
-            "|---|---|---|---|---|---|---|---|",
-            *rows,
-        ]
+    batches = ", ".join(
+        f"{name} {r['duo']['float32']['eval_mean_batch']:.1f} of {CASES[name]['num_envs']}"
+        for name, r in results.items()
     )
+    iterations = ", ".join(f"{name} {r['iterations']}" for name, r in results.items())
     first = next(iter(results.values()))
-    threads = f" --duo-threads {run['duo_threads']}" if run["duo_threads"] else ""
+    flags = f" --iterations {run['iterations']}" if run["iterations"] else ""
+    flags += f" --duo-threads {run['duo_threads']}" if run["duo_threads"] else ""
     return (
-        f"Measured by `python benchmarks/speed.py --iterations {run['iterations']} --warmup {run['warmup']}{threads}` "
-        f"({run['minutes']:.0f} min), on {run['machine']}. Torch threads: duo {first['duo']['torch_threads']}, reference "
-        f"{first['reference']['torch_threads']} (each its default unless stated). "
-        f"Floor / reference is the most any implementation could gain over the reference here.\n\n{table}\n\n"
-        "The floor, per batched step of all copies (ms) and per PPO update (s); and how many copies duo's evaluation "
-        "steps at once on average (only those with episodes left):\n\n"
-        "| case | simulate | novice forward | expert forward (queried copies) | coordinator forward | update "
-        "| duo's evaluation: copies per batched step |\n"
-        "|---|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n"
+        f"Measured by `python benchmarks/speed.py{flags} --warmup {run['warmup']}` ({run['minutes']:.0f} min), "
+        f"on {run['machine']}. Measured training iterations: {iterations}. Torch threads: duo "
+        f"{first['duo']['float32']['torch_threads']}, reference {first['reference']['torch_threads']} (each its "
+        "default unless stated). The reference runs float32 only; each row's floor is at the row's precision, and "
+        "floor / reference is the most any implementation could gain over the reference here at that precision.\n\n"
+        "| case | phase | precision | reference steps/s | duo steps/s | duo / reference | floor steps/s "
+        "| floor / reference | duo time / floor |\n"
+        "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        "The floor, per batched step of all copies (ms) and per PPO update (s), at each precision:\n\n"
+        "| case | precision | simulate | novice forward | expert forward (queried copies) | coordinator forward "
+        "| update |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n\n"
+        f"Copies duo's evaluation steps at once on average (only those with episodes left): {batches}.\n"
     )
 
 
 def add_case_arguments(parser: argparse.ArgumentParser, iterations: int) -> None:
     """The options of the benchmarks that train and evaluate the cases above."""
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--iterations", type=int, default=iterations, help="measured training iterations")
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=iterations,
+        help="measured training iterations (default: each case's own)",
+    )
     parser.add_argument("--warmup", type=int, default=1, help="training iterations before measuring")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/PERFORMANCE.md")
 
@@ -300,7 +327,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_case_arguments(parser, iterations=2)
+    add_case_arguments(parser, iterations=None)
     parser.add_argument("--duo-threads", type=int, default=0, help="duo's torch_threads (0: its default)")
     parser.add_argument(
         "--from-results",
@@ -324,23 +351,30 @@ def main() -> None:
     reference_python = ensure_reference_venv()
     results: dict[str, dict[str, Any]] = {}
     for name in args.cases:
-        case = json.dumps(
-            {**CASES[name], "warmup_iterations": args.warmup, "iterations": args.iterations,
-             "torch_threads": args.duo_threads}
-        )  # fmt: skip
-        here = [str(Path(__file__).resolve()), "--case-json", case]
-        ref = in_worker(reference_python, [str(ROOT / "benchmarks" / "speed_reference.py"), case])
-        duo = in_worker(sys.executable, [*here, "--worker", "duo"])
-        fraction = str(duo["expert_fraction"])
-        floor = in_worker(sys.executable, [*here, "--worker", "floor", "--expert-fraction", fraction])
-        results[name] = {"reference": ref, "duo": duo, "floor": floor}
-        for kind in ("train", "eval"):
-            key = f"{kind}_steps_per_second"
-            print(
-                f"{name:13s} {kind:5s}  reference {ref[key]:8.0f}  duo {duo[key]:8.0f} steps/s "
-                f"({duo[key] / ref[key]:.2f}x)  floor {floor[key]:8.0f} ({floor[key] / duo[key]:.2f}x duo's time)",
-                flush=True,
-            )
+        iterations = args.iterations or CASES[name]["iterations"]
+        case = {**CASES[name], "warmup_iterations": args.warmup, "iterations": iterations,
+                "torch_threads": args.duo_threads}  # fmt: skip
+        ref = in_worker(reference_python, [str(ROOT / "benchmarks" / "speed_reference.py"), json.dumps(case)])
+        results[name] = {"iterations": iterations, "reference": ref, "duo": {}, "floor": {}}
+        for precision in PRECISIONS:
+            here = [
+                str(Path(__file__).resolve()),
+                "--case-json",
+                json.dumps({**case, "precision": precision}),
+            ]
+            duo = results[name]["duo"][precision] = in_worker(sys.executable, [*here, "--worker", "duo"])
+            fraction = str(
+                results[name]["duo"]["float32"]["expert_fraction"]
+            )  # the same work at both precisions
+            floor = in_worker(sys.executable, [*here, "--worker", "floor", "--expert-fraction", fraction])
+            results[name]["floor"][precision] = floor
+            for kind in ("train", "eval") if precision == "float32" else ("train",):
+                key = f"{kind}_steps_per_second"
+                print(
+                    f"{name:13s} {kind:5s} {precision:7s}  reference {ref[key]:8.0f}  duo {duo[key]:8.0f} steps/s "
+                    f"({duo[key] / ref[key]:.2f}x)  floor {floor[key]:8.0f} ({floor[key] / duo[key]:.2f}x duo's time)",
+                    flush=True,
+                )
     run = {
         "iterations": args.iterations, "warmup": args.warmup, "duo_threads": args.duo_threads,
         "minutes": (time.time() - started) / 60, "machine": machine(), "cases": results,
