@@ -23,9 +23,10 @@ import numpy as np
 import duo_ai
 from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.costs import run_base_penalty
-from duo_ai.coordination.oracle import coordination_optimum, task_layouts
+from duo_ai.coordination.oracle import Layout, coordination_optimum, task_layouts
 from duo_ai.envs.minigrid import PAIRS
 from duo_ai.evaluation.stats import mean_std_ci
+from duo_ai.policies.base import AgentPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -33,18 +34,27 @@ RESULTS_GRID = (0.2, 0.4, 0.8)  # the alphas of the measured YRC-0 table
 RANDOM_LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}
 
 
-def exact_rows(
-    pair: str, alphas: Sequence[float], num_layouts: int
-) -> dict[float, dict[str, tuple[float, float]]]:
-    """Per alpha: the optimum, its expert fraction, always-expert and always-novice, each as
-    (mean, 95% half-width) over the task's layouts."""
+def test_problem(pair: str, num_layouts: int) -> tuple[AgentPolicy, AgentPolicy, float, list[Layout]]:
+    """The pair's test novice and expert, its calibrated base penalty, and its test layouts."""
     config = duo_ai.load_config(ROOT / "configs" / f"minigrid_{pair}.yaml", ["env.num_envs=2"])
     test_env = duo_ai.make_env(config.env, "test", 0)
     novice = duo_ai.load_policy(config.test_novice, test_env)
     expert = duo_ai.load_policy(config.test_expert, test_env)
-    base_penalty = run_base_penalty(config, test_env, expert)
+    return (
+        novice,
+        expert,
+        run_base_penalty(config, test_env, expert),
+        task_layouts(PAIRS[pair][1], num_layouts),
+    )
+
+
+def exact_rows(
+    pair: str, alphas: Sequence[float], num_layouts: int, problem: tuple | None = None
+) -> dict[float, dict[str, tuple[float, float]]]:
+    """Per alpha: the optimum, its expert fraction, always-expert and always-novice, each as
+    (mean, 95% half-width) over the task's layouts (``problem``: test_problem's, if at hand)."""
     started = time.time()
-    layouts = task_layouts(PAIRS[pair][1], num_layouts)
+    novice, expert, base_penalty, layouts = problem or test_problem(pair, num_layouts)
     fixed = {
         agent: coordination_optimum(layouts, novice, expert, 1.0, 0.0, allowed=(agent,))
         for agent in (NOVICE, EXPERT)

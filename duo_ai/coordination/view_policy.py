@@ -1,0 +1,164 @@
+"""How well can a coordinator do that sees only the view? A searched-for answer, evaluated exactly.
+
+The exact optimum (``oracle.py``) decides on the full MiniGrid state and the step count. A duo
+coordinator on MiniGrid sees the agent's 7x7 view and what the agents compute from it, so the
+best it can be is a map from views to {novice, expert}. Finding the best such map is a
+memoryless policy search on a partially observed problem, hard in general; this module runs
+policy iteration restricted to such maps: evaluate a map exactly over every layout's states and
+steps (backward values, forward occupancy), flip the views whose flip the evaluation says gains,
+and keep the flip only if the exact value rises (else try the single most promising view).
+
+Every map it returns is evaluated exactly, so its value is reachable by a view-only coordinator:
+a lower bound on the best one, not the best itself (a stochastic map can beat every
+deterministic one on a partially observed problem, and the search stops at a local optimum).
+Without a switch cost only (the agent that acted last would be part of the state otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from duo_ai.coordination.coord_env import EXPERT, NOVICE
+from duo_ai.coordination.oracle import Layout, action_probabilities
+from duo_ai.policies.base import AgentPolicy
+
+
+@dataclass
+class ViewPolicy:
+    rewards: np.ndarray  # [layouts]: expected episode reward (costs included) in each listed layout
+    expert_fraction: float  # expected expert steps over expected steps, over the listed layouts
+    views: int  # distinct views among the layouts' states
+    expert_views: int  # views on which the map asks the expert
+    rounds: int  # evaluations the search made
+
+
+@dataclass
+class _Union:
+    """The distinct layouts side by side as one state space (no action crosses between them)."""
+
+    next_state: np.ndarray  # [S, A], -1 where the episode ends
+    success: np.ndarray  # [S, A]
+    starts: np.ndarray  # [L]: each distinct layout's start state
+    owner: np.ndarray  # [S]: the distinct layout a state belongs to
+    weights: np.ndarray  # [L]: each distinct layout's share of the listed layouts
+    listed: np.ndarray  # [layouts]: the distinct layout of each listed one
+    views: np.ndarray  # [S]: the index of the state's view among the distinct views
+    horizon: int
+
+
+def _union(layouts: list[Layout]) -> tuple[_Union, np.ndarray]:
+    """The union of the distinct layouts, and the observations of its states."""
+    distinct: dict[int, int] = {}
+    for layout in layouts:
+        distinct.setdefault(id(layout), len(distinct))
+    unique = list({id(layout): layout for layout in layouts}.values())
+    if len({layout.max_steps for layout in unique}) != 1:
+        raise ValueError("the layouts must share one step limit")
+    sizes = np.array([len(layout.observations) for layout in unique])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    next_state = np.concatenate(
+        [
+            np.where(layout.next_state < 0, -1, layout.next_state + offset)
+            for layout, offset in zip(unique, offsets, strict=True)
+        ]
+    )
+    observations = np.concatenate([layout.observations for layout in unique])
+    _, views = np.unique(observations.reshape(len(observations), -1), axis=0, return_inverse=True)
+    listed = np.array([distinct[id(layout)] for layout in layouts])
+    union = _Union(
+        next_state=next_state,
+        success=np.concatenate([layout.success for layout in unique]),
+        starts=offsets,
+        owner=np.repeat(np.arange(len(unique)), sizes),
+        weights=np.bincount(listed, minlength=len(unique)) / len(layouts),
+        listed=listed,
+        views=views.reshape(-1),
+        horizon=unique[0].max_steps,
+    )
+    return union, observations
+
+
+def _evaluate(
+    union: _Union, probs: tuple[np.ndarray, np.ndarray], asks: np.ndarray, expert_cost: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The map ``asks`` (per view) evaluated exactly: per distinct layout its expected reward,
+    expected steps and expected expert steps; per state the expected gain of flipping its choice
+    alone (its occupancy times the flip's advantage, summed over steps)."""
+    choice = asks[union.views].astype(int)
+    num_states, rows = len(choice), np.arange(len(choice))
+    ends = union.next_state < 0
+    following = np.where(ends, 0, union.next_state)
+    acting = np.where((choice == EXPERT)[:, None], probs[EXPERT], probs[NOVICE])
+    values = np.zeros(num_states)
+    flip_advantage = np.empty((union.horizon, num_states))
+    for t in reversed(range(union.horizon)):
+        outcome = np.where(ends, union.success * (1 - 0.9 * (t + 1) / union.horizon), values[following])
+        q = np.stack([(probs[agent] * outcome).sum(1) for agent in (NOVICE, EXPERT)])
+        q[EXPERT] -= expert_cost
+        values = q[choice, rows]
+        flip_advantage[t] = q[1 - choice, rows] - values
+
+    mass = np.zeros(num_states)
+    mass[union.starts] = 1.0
+    occupancy, gain = np.zeros(num_states), np.zeros(num_states)
+    moves = ~ends
+    for t in range(union.horizon):
+        occupancy += mass
+        gain += mass * flip_advantage[t]
+        flow = mass[:, None] * acting
+        mass = np.bincount(following[moves], flow[moves], minlength=num_states)
+    num_layouts = len(union.starts)
+    steps = np.bincount(union.owner, occupancy, minlength=num_layouts)
+    expert_steps = np.bincount(union.owner, occupancy * (choice == EXPERT), minlength=num_layouts)
+    return values[union.starts], steps, expert_steps, gain
+
+
+def best_view_policy(
+    layouts: list[Layout],
+    novice: AgentPolicy,
+    expert: AgentPolicy,
+    temperature: float,
+    expert_cost: float,
+    max_rounds: int = 200,
+) -> ViewPolicy:
+    """The best map from views to agents that the search finds, from always-novice and from
+    always-expert; its exact statistics on the listed layouts (a random-layout task's sample)."""
+    union, observations = _union(layouts)
+    probs = (
+        action_probabilities(novice, observations, temperature),
+        action_probabilities(expert, observations, temperature),
+    )
+    num_views = int(union.views.max()) + 1
+    state_weight = union.weights[union.owner]
+    rounds, best = 0, None
+    for start in (np.zeros(num_views, bool), np.ones(num_views, bool)):
+        asks = start
+        rewards, steps, expert_steps, gain = _evaluate(union, probs, asks, expert_cost)
+        rounds += 1
+        while rounds < max_rounds:
+            view_gain = np.bincount(union.views, gain * state_weight, minlength=num_views)
+            if view_gain.max() <= 1e-12:
+                break
+            single = asks.copy()
+            single[view_gain.argmax()] ^= True
+            improved = False
+            for trial in (asks ^ (view_gain > 1e-12), single):
+                result = _evaluate(union, probs, trial, expert_cost)
+                rounds += 1
+                if result[0] @ union.weights > rewards @ union.weights + 1e-12:
+                    asks, (rewards, steps, expert_steps, gain), improved = trial, result, True
+                    break
+            if not improved:
+                break
+        if best is None or rewards @ union.weights > best[1] @ union.weights:
+            best = (asks, rewards, steps, expert_steps)
+    asks, rewards, steps, expert_steps = best
+    return ViewPolicy(
+        rewards=rewards[union.listed],
+        expert_fraction=float((expert_steps @ union.weights) / (steps @ union.weights)),
+        views=num_views,
+        expert_views=int(asks.sum()),
+        rounds=rounds,
+    )
