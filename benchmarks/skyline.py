@@ -60,6 +60,8 @@ VARIANTS = {
     "terminal_scaled": [*PREVIOUS, "algorithm.bootstrap_truncated=false", "algorithm.normalize_reward=true"],
     RECIPE: RECIPE_SETTINGS,
     f"{RECIPE}_bf16": [*RECIPE_SETTINGS, "algorithm.precision=bf16"],  # bf16 forward passes (CPU autocast)
+    f"{RECIPE}_gamma0.999": [*RECIPE_SETTINGS, "algorithm.gamma=0.999"],  # tests score undiscounted episodes
+    f"{RECIPE}_epochs8": [*RECIPE_SETTINGS, "algorithm.update_epochs=8"],  # more passes over each rollout
 }  # fmt: skip
 
 

@@ -44,7 +44,7 @@ def pair_rows(pair: str, alphas: list[float]) -> list[str]:
         rows.append(
             f"| {pair} | {alpha:g} | {optimum:.3f} | {exact[alpha]['expert fraction'][0]:.3f} | {best_always:.3f} "
             f"| {reward:.3f} ± {ci:.3f} | {share:.0%} | {found.expert_fraction:.3f} | {found.expert_views} of "
-            f"{found.views} | {found.rounds} |"
+            f"{found.visited_views} | {found.rounds} |"
         )
         print(rows[-1], f"({time.time() - started:.0f} s)", flush=True)
     return rows
@@ -67,7 +67,7 @@ def main() -> None:
             f"per pair: {layouts}; the view map's interval is over layouts).",
             "",
             "| pair | α | optimum | its expert fraction | best always | best view map found | share of the gain "
-            "| its expert fraction | views asking the expert | evaluations |",
+            "| its expert fraction | views asking the expert, of those visited | evaluations |",
             "|---|---|---|---|---|---|---|---|---|---|",
             *rows,
         ]

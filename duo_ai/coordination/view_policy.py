@@ -29,8 +29,8 @@ from duo_ai.policies.base import AgentPolicy
 class ViewPolicy:
     rewards: np.ndarray  # [layouts]: expected episode reward (costs included) in each listed layout
     expert_fraction: float  # expected expert steps over expected steps, over the listed layouts
-    views: int  # distinct views among the layouts' states
-    expert_views: int  # views on which the map asks the expert
+    visited_views: int  # distinct views the map's episodes reach
+    expert_views: int  # of those, the views on which it asks the expert
     rounds: int  # evaluations the search made
 
 
@@ -82,10 +82,10 @@ def _union(layouts: list[Layout]) -> tuple[_Union, np.ndarray]:
 
 def _evaluate(
     union: _Union, probs: tuple[np.ndarray, np.ndarray], asks: np.ndarray, expert_cost: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The map ``asks`` (per view) evaluated exactly: per distinct layout its expected reward,
-    expected steps and expected expert steps; per state the expected gain of flipping its choice
-    alone (its occupancy times the flip's advantage, summed over steps)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The map ``asks`` (per view) evaluated exactly: per distinct layout its expected reward;
+    per state its expected visits (summed over steps) and the expected gain of flipping its
+    choice alone (visits times the flip's advantage, summed over steps)."""
     choice = asks[union.views].astype(int)
     num_states, rows = len(choice), np.arange(len(choice))
     ends = union.next_state < 0
@@ -109,10 +109,7 @@ def _evaluate(
         gain += mass * flip_advantage[t]
         flow = mass[:, None] * acting
         mass = np.bincount(following[moves], flow[moves], minlength=num_states)
-    num_layouts = len(union.starts)
-    steps = np.bincount(union.owner, occupancy, minlength=num_layouts)
-    expert_steps = np.bincount(union.owner, occupancy * (choice == EXPERT), minlength=num_layouts)
-    return values[union.starts], steps, expert_steps, gain
+    return values[union.starts], occupancy, gain
 
 
 def best_view_policy(
@@ -135,7 +132,7 @@ def best_view_policy(
     rounds, best = 0, None
     for start in (np.zeros(num_views, bool), np.ones(num_views, bool)):
         asks = start
-        rewards, steps, expert_steps, gain = _evaluate(union, probs, asks, expert_cost)
+        rewards, occupancy, gain = _evaluate(union, probs, asks, expert_cost)
         rounds += 1
         while rounds < max_rounds:
             view_gain = np.bincount(union.views, gain * state_weight, minlength=num_views)
@@ -148,17 +145,19 @@ def best_view_policy(
                 result = _evaluate(union, probs, trial, expert_cost)
                 rounds += 1
                 if result[0] @ union.weights > rewards @ union.weights + 1e-12:
-                    asks, (rewards, steps, expert_steps, gain), improved = trial, result, True
+                    asks, (rewards, occupancy, gain), improved = trial, result, True
                     break
             if not improved:
                 break
         if best is None or rewards @ union.weights > best[1] @ union.weights:
-            best = (asks, rewards, steps, expert_steps)
-    asks, rewards, steps, expert_steps = best
+            best = (asks, rewards, occupancy)
+    asks, rewards, occupancy = best
+    visits = occupancy * state_weight  # expected steps in each state, per listed layout on average
+    view_visits = np.bincount(union.views, visits, minlength=num_views)
     return ViewPolicy(
         rewards=rewards[union.listed],
-        expert_fraction=float((expert_steps @ union.weights) / (steps @ union.weights)),
-        views=num_views,
-        expert_views=int(asks.sum()),
+        expert_fraction=float(view_visits[asks].sum() / view_visits.sum()),
+        visited_views=int((view_visits > 0).sum()),
+        expert_views=int((asks & (view_visits > 0)).sum()),
         rounds=rounds,
     )

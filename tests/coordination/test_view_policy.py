@@ -39,7 +39,7 @@ def test_a_view_shared_by_states_that_need_different_agents_costs_the_gain(same_
     novice, expert = always(0, 2), always(1, 2)
     found = best_view_policy([layout], novice, expert, 1.0, expert_cost=0.1)
     assert found.rewards == pytest.approx([reward])
-    assert found.views == (1 if same_view else 2)
+    assert found.visited_views == (1 if same_view else 2)
     probs = (np.array([[1.0, 0.0]] * 2), np.array([[0.0, 1.0]] * 2))
     assert solve(layout, probs, 0.1).reward == pytest.approx(1 - 0.9 * 2 / 10 - 0.1)
 
