@@ -1,6 +1,6 @@
 """How much of the optimum's gain can a coordinator reach that sees only the agent's view?
 
-    python benchmarks/view_policy.py                    # every pair; writes docs/LEARNING.md
+    python benchmarks/view_policy.py                    # every pair, 30 min (doorkey: 29); writes docs/LEARNING.md
     python benchmarks/view_policy.py --pairs doorkey --alphas 0.4 --no-doc
 
 The exact optimum decides on the full state and the step count; the coordinators duo trains see
@@ -44,7 +44,7 @@ def pair_rows(pair: str, alphas: list[float]) -> list[str]:
         rows.append(
             f"| {pair} | {alpha:g} | {optimum:.3f} | {exact[alpha]['expert fraction'][0]:.3f} | {best_always:.3f} "
             f"| {reward:.3f} ± {ci:.3f} | {share:.0%} | {found.expert_fraction:.3f} | {found.expert_views} of "
-            f"{found.visited_views} | {found.rounds} |"
+            f"{found.visited_views} | {found.evaluations} |"
         )
         print(rows[-1], f"({time.time() - started:.0f} s)", flush=True)
     return rows

@@ -31,7 +31,7 @@ class ViewPolicy:
     expert_fraction: float  # expected expert steps over expected steps, over the listed layouts
     visited_views: int  # distinct views the map's episodes reach
     expert_views: int  # of those, the views on which it asks the expert
-    rounds: int  # evaluations the search made
+    evaluations: int  # exact evaluations the search made (at most max_evaluations, both starts together)
 
 
 @dataclass
@@ -118,7 +118,7 @@ def best_view_policy(
     expert: AgentPolicy,
     temperature: float,
     expert_cost: float,
-    max_rounds: int = 200,
+    max_evaluations: int = 200,
 ) -> ViewPolicy:
     """The best map from views to agents that the search finds, from always-novice and from
     always-expert; its exact statistics on the listed layouts (a random-layout task's sample)."""
@@ -129,12 +129,12 @@ def best_view_policy(
     )
     num_views = int(union.views.max()) + 1
     state_weight = union.weights[union.owner]
-    rounds, best = 0, None
+    evaluations, best = 0, None
     for start in (np.zeros(num_views, bool), np.ones(num_views, bool)):
         asks = start
         rewards, occupancy, gain = _evaluate(union, probs, asks, expert_cost)
-        rounds += 1
-        while rounds < max_rounds:
+        evaluations += 1
+        while evaluations < max_evaluations:
             view_gain = np.bincount(union.views, gain * state_weight, minlength=num_views)
             if view_gain.max() <= 1e-12:
                 break
@@ -143,7 +143,7 @@ def best_view_policy(
             improved = False
             for trial in (asks ^ (view_gain > 1e-12), single):
                 result = _evaluate(union, probs, trial, expert_cost)
-                rounds += 1
+                evaluations += 1
                 if result[0] @ union.weights > rewards @ union.weights + 1e-12:
                     asks, (rewards, occupancy, gain), improved = trial, result, True
                     break
@@ -159,5 +159,5 @@ def best_view_policy(
         expert_fraction=float(view_visits[asks].sum() / view_visits.sum()),
         visited_views=int((view_visits > 0).sum()),
         expert_views=int((asks & (view_visits > 0)).sum()),
-        rounds=rounds,
+        evaluations=evaluations,
     )
