@@ -1,6 +1,6 @@
 """Does bf16 learn what float32 learns on coinrun? A short coordinator run at both precisions.
 
-    python benchmarks/precision.py                       # 3 seeds x 2 precisions, ~10 min on 2 cores
+    python benchmarks/precision.py                       # 3 seeds x 2 precisions, ~13 min on 2 cores
     python benchmarks/precision.py --steps 32768 --seeds 0 --no-doc
 
 The tutorial's coordinator (configs/procgen_ppo.yaml, the shipped coinrun pair) with `dist`
