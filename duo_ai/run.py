@@ -216,11 +216,18 @@ def default_torch_threads() -> int:
     fast on 2 threads as on 1 (benchmarks/threads.py). But a torch thread waiting for a core that
     another process holds stalls every parallel op: on 2 busy cores two threads made the demo's
     training 7.5-22x slower in two runs, one thread 2.3-2.4x (benchmarks/busy_machine.py,
-    docs/PERFORMANCE.md)."""
+    docs/PERFORMANCE.md). The count is logged: float sums split over other thread counts round
+    differently, so a run repeats bit for bit only with the same ``torch_threads``."""
     cores = os.cpu_count() or 1
     threads = max(1, cores - busy_cores())
-    if threads < cores:
-        logger.info("torch threads: %d of %d cores (the others are busy with other work)", threads, cores)
+    busy = " (the others are busy with other work)" if threads < cores else ""
+    logger.info(
+        "torch threads: %d of %d cores%s; set torch_threads=%d to repeat this run's numbers",
+        threads,
+        cores,
+        busy,
+        threads,
+    )
     return threads
 
 

@@ -62,7 +62,8 @@ class DuoConfig:
     device: str = param("cpu", "torch device: cpu, cuda, cuda:N")
     torch_threads: int = param(
         0,
-        "CPU threads for torch; 0 = every core not busy with other work at the start (runs side by side: cores / runs)",
+        "CPU threads for torch; 0 = every core not busy with other work at the start (runs side by side: "
+        "cores / runs); fix it to repeat a run bit for bit",
         min=0,
     )
     experiment_dir: str = param("experiments", "parent folder of experiment folders")
