@@ -179,7 +179,8 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
     """Seed everything, prepare the folder (refusing to clobber one) and start logging."""
     global _current
     seed_everything(config.seed)
-    torch.set_num_threads(config.torch_threads or default_torch_threads())
+    threads = config.torch_threads or default_torch_threads()
+    torch.set_num_threads(threads)
     if _current is not None:
         _current.close()
     if mode == "train":
@@ -193,6 +194,9 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
     else:
         raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
     logger.info("%s run, folder %s", mode, folder)
+    chosen = "set" if config.torch_threads else "the default: cores not busy at the start"
+    logger.info("torch threads: %d of %d cores (%s); torch_threads=%d repeats this run's numbers",
+                threads, os.cpu_count() or 1, chosen, threads)  # fmt: skip
     return _current
 
 
@@ -216,19 +220,9 @@ def default_torch_threads() -> int:
     fast on 2 threads as on 1 (benchmarks/threads.py). But a torch thread waiting for a core that
     another process holds stalls every parallel op: on 2 busy cores two threads made the demo's
     training 7.5-22x slower in two runs, one thread 2.3-2.4x (benchmarks/busy_machine.py,
-    docs/PERFORMANCE.md). The count is logged: float sums split over other thread counts round
-    differently, so a run repeats bit for bit only with the same ``torch_threads``."""
-    cores = os.cpu_count() or 1
-    threads = max(1, cores - busy_cores())
-    busy = " (the others are busy with other work)" if threads < cores else ""
-    logger.info(
-        "torch threads: %d of %d cores%s; set torch_threads=%d to repeat this run's numbers",
-        threads,
-        cores,
-        busy,
-        threads,
-    )
-    return threads
+    docs/PERFORMANCE.md). ``start_run`` logs the count: float sums split over other thread counts
+    round differently, so a run repeats bit for bit only with the same ``torch_threads``."""
+    return max(1, (os.cpu_count() or 1) - busy_cores())
 
 
 def busy_cores(readings: int = 5, interval: float = 0.02) -> int:
