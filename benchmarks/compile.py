@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from doc_block import write_block
-from speed import CASES, duo_run, in_worker
+from speed import CASES, duo_run, in_worker, repeated_batch, seconds_per_call, update_step
 
 ROOT = Path(__file__).resolve().parent.parent
 UPDATE_MINIBATCH = {
@@ -28,15 +28,6 @@ UPDATE_MINIBATCH = {
     "coinrun_dist": 2048,
     "distshift2": 256,
 }  # 512: a quarter of speed.py's
-
-
-def seconds_per_call(fn: Any, min_seconds: float = 2.0) -> float:
-    fn()
-    calls, started = 0, time.perf_counter()
-    while calls < 3 or time.perf_counter() - started < min_seconds:
-        fn()
-        calls += 1
-    return (time.perf_counter() - started) / calls
 
 
 def run_case(name: str) -> dict[str, Any]:
@@ -54,16 +45,11 @@ def run_case(name: str) -> dict[str, Any]:
     obs = to_tensor(coord_env.base_env._obs(raw), cpu)
     coord_obs = to_tensor(coord_env.reset()[0], cpu)
     size = UPDATE_MINIBATCH[name]
-    samples = {key: value.repeat(-(-size // len(value)), *[1] * (value.dim() - 1))[:size]
-               for key, value in coord_obs.items()}  # fmt: skip
+    samples = repeated_batch(coord_obs, size)
     optimizer = torch.optim.Adam(coordinator.parameters(), lr=5e-4, eps=1e-5)
 
     def update(model: Any) -> None:
-        out = model(samples)
-        loss = out.logits.logsumexp(-1).mean() + out.value.pow(2).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        update_step(model, samples, optimizer, "float32")
 
     def forward(model: Any) -> None:
         with torch.inference_mode():
@@ -71,12 +57,12 @@ def run_case(name: str) -> dict[str, Any]:
 
     rows = {}
     for op, model, fn in (("novice forward", novice, forward), ("coordinator update", coordinator, update)):
-        eager = seconds_per_call(lambda fn=fn, model=model: fn(model))
+        eager = seconds_per_call(lambda fn=fn, model=model: fn(model), 3, min_seconds=2.0)
         compiled_model = torch.compile(model)
         started = time.perf_counter()
         fn(compiled_model)
         compile_seconds = time.perf_counter() - started
-        compiled = seconds_per_call(lambda fn=fn, model=compiled_model: fn(model))
+        compiled = seconds_per_call(lambda fn=fn, model=compiled_model: fn(model), 3, min_seconds=2.0)
         rows[op] = {"eager": eager, "compiled": compiled, "compile_seconds": compile_seconds}
     batch = {"novice forward": case["num_envs"], "coordinator update": size}
     return {op: {**row, "batch": batch[op]} for op, row in rows.items()}

@@ -170,6 +170,39 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def seconds_per_call(fn: Any, repeats: int, min_seconds: float = 1.0) -> float:
+    """Mean seconds per call over at least ``repeats`` calls and ``min_seconds``, after one
+    untimed call."""
+    fn()
+    calls, started = 0, time.perf_counter()
+    while calls < repeats or time.perf_counter() - started < min_seconds:
+        fn()
+        calls += 1
+    return (time.perf_counter() - started) / calls
+
+
+def repeated_batch(obs: dict[str, Any], size: int) -> dict[str, Any]:
+    """A minibatch of ``size`` rows made by repeating a batch of observations."""
+    return {
+        key: value.repeat(-(-size // len(value)), *[1] * (value.dim() - 1))[:size]
+        for key, value in obs.items()
+    }
+
+
+def update_step(model: Any, samples: dict[str, Any], optimizer: Any, precision: str) -> None:
+    """The floor's PPO minibatch step: forward at ``precision``, a loss on both heads, backward, Adam."""
+    import torch
+
+    from duo_ai.algorithms.ppo import autocast
+
+    with autocast(precision, torch.device("cpu")):
+        out = model(samples)
+    loss = out.logits.float().logsumexp(-1).mean() + out.value.float().pow(2).mean()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     """Seconds per iteration of the unavoidable work at the case's precision, and the steps/s it allows."""
     import numpy as np
@@ -187,15 +220,6 @@ def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     pool.reset()
     actions = np.zeros(n, np.int32)
 
-    def seconds(fn, repeats: int, min_seconds: float = 1.0) -> float:
-        """Mean seconds per call over at least ``repeats`` calls and ``min_seconds``."""
-        fn()
-        calls, started = 0, time.perf_counter()
-        while calls < repeats or time.perf_counter() - started < min_seconds:
-            fn()
-            calls += 1
-        return (time.perf_counter() - started) / calls
-
     cpu = torch.device("cpu")
 
     raw, _ = pool.reset()
@@ -204,27 +228,20 @@ def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
     coord_obs = to_tensor(coord_env.reset()[0], cpu)
     with torch.inference_mode(), autocast(case["precision"], cpu):
         step = {
-            "simulate": seconds(lambda: pool.step(actions), 200),
-            "novice_forward": seconds(lambda: novice.model(obs), 50),
-            "expert_forward": seconds(lambda: expert.model(asked), 50) * (expert_fraction > 0),
-            "coordinator_forward": seconds(lambda: coordinator(coord_obs), 50),
+            "simulate": seconds_per_call(lambda: pool.step(actions), 200),
+            "novice_forward": seconds_per_call(lambda: novice.model(obs), 50),
+            "expert_forward": seconds_per_call(lambda: expert.model(asked), 50) * (expert_fraction > 0),
+            "coordinator_forward": seconds_per_call(lambda: coordinator(coord_obs), 50),
         }
     batch = n * num_steps
     minibatch = batch // case["num_minibatches"]
-    samples = {key: value.repeat(-(-minibatch // n), *[1] * (value.dim() - 1))[:minibatch]
-               for key, value in coord_obs.items()}  # fmt: skip
+    samples = repeated_batch(coord_obs, minibatch)
     optimizer = torch.optim.Adam(coordinator.parameters(), lr=5e-4, eps=1e-5)
-
-    def update_minibatch() -> None:
-        with autocast(case["precision"], cpu):
-            out = coordinator(samples)
-        loss = out.logits.float().logsumexp(-1).mean() + out.value.float().pow(2).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-
     coordinator.train()
-    update = seconds(update_minibatch, 3) * case["num_minibatches"] * case["update_epochs"]
+    update_seconds = seconds_per_call(
+        lambda: update_step(coordinator, samples, optimizer, case["precision"]), 3
+    )
+    update = update_seconds * case["num_minibatches"] * case["update_epochs"]
     rollout_step = sum(step.values())
     eval_step = (
         step["simulate"] + step["novice_forward"] + step["expert_forward"] + step["coordinator_forward"]

@@ -50,10 +50,8 @@ class _Union:
 
 def _union(layouts: list[Layout]) -> tuple[_Union, np.ndarray]:
     """The union of the distinct layouts, and the observations of its states."""
-    distinct: dict[int, int] = {}
-    for layout in layouts:
-        distinct.setdefault(id(layout), len(distinct))
     unique = list({id(layout): layout for layout in layouts}.values())
+    distinct = {id(layout): index for index, layout in enumerate(unique)}
     if len({layout.max_steps for layout in unique}) != 1:
         raise ValueError("the layouts must share one step limit")
     sizes = np.array([len(layout.observations) for layout in unique])
