@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from doc_block import write_block
+from doc_block import publish
 from speed import CASES, add_case_arguments, duo_coord_env, duo_run, in_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,9 +135,13 @@ def main() -> None:
         )
         print(name, json.dumps(results[name]), flush=True)
     measured = write_doc(results, args)
-    print(measured)
-    if not args.no_doc:
-        write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/breakdown.py", measured)
+    publish(
+        ROOT / "docs" / "PERFORMANCE.md",
+        "Performance",
+        "benchmarks/breakdown.py",
+        measured,
+        write=not args.no_doc,
+    )
 
 
 if __name__ == "__main__":

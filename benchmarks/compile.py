@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from doc_block import write_block
+from doc_block import publish
 from speed import CASES, duo_run, in_worker, repeated_batch, seconds_per_call, update_step
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,9 +101,13 @@ def main() -> None:
         results[name] = in_worker(sys.executable, [str(Path(__file__).resolve()), "--worker", name])
         print(name, json.dumps(results[name]), flush=True)
     measured = write_doc(results)
-    print(measured)
-    if not args.no_doc:
-        write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/compile.py", measured)
+    publish(
+        ROOT / "docs" / "PERFORMANCE.md",
+        "Performance",
+        "benchmarks/compile.py",
+        measured,
+        write=not args.no_doc,
+    )
 
 
 if __name__ == "__main__":

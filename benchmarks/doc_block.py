@@ -15,3 +15,10 @@ def write_block(doc: Path, title: str, script: str, measured: str) -> None:
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
     doc.write_text(f"{head}{begin}\n{measured.rstrip()}\n{end}{tail}")
+
+
+def publish(doc: Path, title: str, script: str, measured: str, write: bool = True) -> None:
+    """Print a benchmark's measured block and, unless ``write`` is off, put it on its docs page."""
+    print(measured)
+    if write:
+        write_block(doc, title, script, measured)

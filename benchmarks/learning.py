@@ -21,7 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from doc_block import write_block  # noqa: E402
+from doc_block import publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "experiments" / "benchmarks" / "learning"
@@ -104,8 +104,7 @@ def main() -> None:
         "",
         "![MiniGrid learning curve](figures/learning_minigrid.png)",
     ]
-    write_block(DOC, "Learning benchmarks", "benchmarks/learning.py", "\n".join(lines))
-    print("\n".join(lines))
+    publish(DOC, "Learning benchmarks", "benchmarks/learning.py", "\n".join(lines))
 
 
 if __name__ == "__main__":

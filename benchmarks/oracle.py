@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from doc_block import publish
 
 import duo_ai
 from duo_ai.coordination.coord_env import EXPERT, NOVICE
@@ -132,10 +133,7 @@ def main() -> None:
             *areas_table,
         ]
     )
-    print(measured)
-    from doc_block import write_block
-
-    write_block(ROOT / "docs" / "RESULTS.md", "Results", "benchmarks/oracle.py", measured)
+    publish(ROOT / "docs" / "RESULTS.md", "Results", "benchmarks/oracle.py", measured)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from doc_block import write_block
+from doc_block import publish
 
 from duo_ai.evaluation.stats import mean_t_interval
 
@@ -73,9 +73,9 @@ def main() -> None:
             *rows,
         ]
     )
-    print(measured)
-    if not args.no_doc:
-        write_block(ROOT / "docs" / "LEARNING.md", "Learning", "benchmarks/precision.py", measured)
+    publish(
+        ROOT / "docs" / "LEARNING.md", "Learning", "benchmarks/precision.py", measured, write=not args.no_doc
+    )
 
 
 if __name__ == "__main__":

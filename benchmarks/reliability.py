@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from doc_block import write_block  # noqa: E402
+from doc_block import publish  # noqa: E402
 
 from tests.algorithms.crash_injection import CRASH_MODES, count_writes, crash_then_resume  # noqa: E402
 from tests.cli.hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace  # noqa: E402
@@ -89,8 +89,7 @@ def main() -> None:
         f"consistent, {len(problems)} problems{': ' + '; '.join(problems) if problems else ''}.",
     ]
     measured = "\n".join(lines)
-    print(measured)
-    write_block(ROOT / "docs" / "RELIABILITY.md", "Reliability", "benchmarks/reliability.py", measured)
+    publish(ROOT / "docs" / "RELIABILITY.md", "Reliability", "benchmarks/reliability.py", measured)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from doc_block import write_block  # noqa: E402
+from doc_block import publish  # noqa: E402
 from oracle import RANDOM_LAYOUTS, exact_rows  # noqa: E402
 
 from duo_ai.envs.minigrid import PAIRS  # noqa: E402
@@ -43,6 +43,7 @@ DEFAULT_STEPS = 200_000
 # measured then are changes to them, so they name them.
 PREVIOUS = ["algorithm.norm_adv=true", "algorithm.ent_coef=0.01", "algorithm.anneal_lr=false"]
 RECIPE = "noadvnorm_ent0.001_anneal"  # what configs/minigrid_*.yaml now set: RESULTS.md's skyline rows
+WIDE = ["policy.model.hidden_dim=128", "policy.model.head_sizes=[128]"]
 RECIPE_SETTINGS = ["algorithm.norm_adv=false", "algorithm.ent_coef=0.001", "algorithm.anneal_lr=true"]
 VARIANTS = {
     "previous_default": PREVIOUS,
@@ -62,6 +63,10 @@ VARIANTS = {
     f"{RECIPE}_bf16": [*RECIPE_SETTINGS, "algorithm.precision=bf16"],  # bf16 forward passes (CPU autocast)
     f"{RECIPE}_gamma0.999": [*RECIPE_SETTINGS, "algorithm.gamma=0.999"],  # tests score undiscounted episodes
     f"{RECIPE}_epochs8": [*RECIPE_SETTINGS, "algorithm.update_epochs=8"],  # more passes over each rollout
+    f"{RECIPE}_wide": [*RECIPE_SETTINGS, *WIDE],  # twice the coordinator's feature and head widths
+    f"{RECIPE}_wide_epochs8": [*RECIPE_SETTINGS, *WIDE, "algorithm.update_epochs=8"],
+    f"{RECIPE}_lambda0.99": [*RECIPE_SETTINGS, "algorithm.gae_lambda=0.99"],  # less biased advantages
+    f"{RECIPE}_envs32": [*RECIPE_SETTINGS, "env.num_envs=32"],  # twice the rollout: less noisy updates
 }  # fmt: skip
 
 
@@ -111,10 +116,9 @@ def main() -> None:
         [f"Measured by `{command}` ({args.steps:,} steps, {args.threads} torch thread(s) a run).", "",
          *table(args.pairs, [f"{variant}{suffix}" for variant in args.variants], args.alphas)]
     )  # fmt: skip
-    print(measured)
     # one block per set of variants (budget, threads), so that measuring a new one keeps the others
     marker = f"benchmarks/skyline.py --variants {' '.join(args.variants)}{suffix.replace('_', ' ')}"
-    write_block(ROOT / "docs" / "LEARNING.md", "Learning", marker, measured)
+    publish(ROOT / "docs" / "LEARNING.md", "Learning", marker, measured)
 
 
 def table(pairs: list[str], variants: list[str], alphas: list[float]) -> list[str]:

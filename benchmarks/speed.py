@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from doc_block import write_block
+from doc_block import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "speed"
@@ -242,15 +242,12 @@ def run_floor(case: dict[str, Any], expert_fraction: float) -> dict[str, Any]:
         lambda: update_step(coordinator, samples, optimizer, case["precision"]), 3
     )
     update = update_seconds * case["num_minibatches"] * case["update_epochs"]
-    rollout_step = sum(step.values())
-    eval_step = (
-        step["simulate"] + step["novice_forward"] + step["expert_forward"] + step["coordinator_forward"]
-    )
+    batched_step = sum(step.values())  # a rollout step and an evaluation step do the same work
     return {
         **{f"{key}_ms_per_step": value * 1e3 for key, value in step.items()},
         "update_s_per_iteration": update,
-        "train_steps_per_second": batch / (num_steps * rollout_step + update),
-        "eval_steps_per_second": n / eval_step,
+        "train_steps_per_second": batch / (num_steps * batched_step + update),
+        "eval_steps_per_second": n / batched_step,
     }
 
 
@@ -361,7 +358,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     if args.from_results:
-        publish(json.loads(RESULTS.read_text()), args)
+        publish_run(json.loads(RESULTS.read_text()), args)
         return
 
     started = time.time()
@@ -398,14 +395,18 @@ def main() -> None:
     }  # fmt: skip
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(run, indent=2))
-    publish(run, args)
+    publish_run(run, args)
 
 
-def publish(run: dict[str, Any], args: argparse.Namespace) -> None:
+def publish_run(run: dict[str, Any], args: argparse.Namespace) -> None:
     measured = write_doc(run["cases"], run)
-    print(measured)
-    if not args.no_doc:
-        write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/speed.py", measured)
+    publish(
+        ROOT / "docs" / "PERFORMANCE.md",
+        "Performance",
+        "benchmarks/speed.py",
+        measured,
+        write=not args.no_doc,
+    )
 
 
 if __name__ == "__main__":

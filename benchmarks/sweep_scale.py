@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import yaml
-from doc_block import write_block
+from doc_block import publish
 from yrc0 import run_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,8 +84,7 @@ def main() -> None:
             "half of each), one trial per core, cores scaling linearly:",
             "", "| cluster | wall time |", "|---|---|", *estimate,
         ])  # fmt: skip
-    print(measured)
-    write_block(ROOT / "docs" / "SCALE.md", "Sweeps at scale", "benchmarks/sweep_scale.py", measured)
+    publish(ROOT / "docs" / "SCALE.md", "Sweeps at scale", "benchmarks/sweep_scale.py", measured)
 
 
 if __name__ == "__main__":

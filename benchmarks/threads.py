@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from doc_block import write_block
+from doc_block import publish
 from speed import CASES, duo_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,9 +86,13 @@ def main() -> None:
         + "\n".join(rows)
         + "\n"
     )
-    print(measured)
-    if not args.no_doc:
-        write_block(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/threads.py", measured)
+    publish(
+        ROOT / "docs" / "PERFORMANCE.md",
+        "Performance",
+        "benchmarks/threads.py",
+        measured,
+        write=not args.no_doc,
+    )
 
 
 if __name__ == "__main__":

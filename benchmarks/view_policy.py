@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from doc_block import write_block
+from doc_block import publish
 from oracle import RANDOM_LAYOUTS, exact_rows, test_problem
 
 from duo_ai.coordination.view_policy import best_view_policy
@@ -72,9 +72,13 @@ def main() -> None:
             *rows,
         ]
     )
-    print(measured)
-    if not args.no_doc:
-        write_block(ROOT / "docs" / "LEARNING.md", "Learning", "benchmarks/view_policy.py", measured)
+    publish(
+        ROOT / "docs" / "LEARNING.md",
+        "Learning",
+        "benchmarks/view_policy.py",
+        measured,
+        write=not args.no_doc,
+    )
 
 
 if __name__ == "__main__":
