@@ -35,8 +35,11 @@ RESULTS_GRID = (0.2, 0.4, 0.8)  # the alphas of the measured YRC-0 table
 RANDOM_LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}
 
 
-def test_problem(pair: str, num_layouts: int) -> tuple[AgentPolicy, AgentPolicy, float, list[Layout]]:
-    """The pair's test novice and expert, its calibrated base penalty, and its test layouts."""
+def test_problem(
+    pair: str, num_layouts: int, first_seed: int = 0
+) -> tuple[AgentPolicy, AgentPolicy, float, list[Layout]]:
+    """The pair's test novice and expert, its calibrated base penalty, and its test layouts (the
+    reference's resets from ``first_seed`` on)."""
     config = duo_ai.load_config(ROOT / "configs" / f"minigrid_{pair}.yaml", ["env.num_envs=2"])
     test_env = duo_ai.make_env(config.env, "test", 0)
     novice = duo_ai.load_policy(config.test_novice, test_env)
@@ -45,7 +48,7 @@ def test_problem(pair: str, num_layouts: int) -> tuple[AgentPolicy, AgentPolicy,
         novice,
         expert,
         run_base_penalty(config, test_env, expert),
-        task_layouts(PAIRS[pair][1], num_layouts),
+        task_layouts(PAIRS[pair][1], num_layouts, first_seed),
     )
 
 

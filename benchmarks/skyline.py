@@ -67,6 +67,9 @@ VARIANTS = {
     f"{RECIPE}_wide_epochs8": [*RECIPE_SETTINGS, *WIDE, "algorithm.update_epochs=8"],
     f"{RECIPE}_lambda0.99": [*RECIPE_SETTINGS, "algorithm.gae_lambda=0.99"],  # less biased advantages
     f"{RECIPE}_envs32": [*RECIPE_SETTINGS, "env.num_envs=32"],  # twice the rollout: less noisy updates
+    # the novice's own features of the view (its hidden layer) instead of, or beside, the raw view
+    f"{RECIPE}_hidden_dist": [*RECIPE_SETTINGS, "policy.model.feature_type=hidden_dist"],
+    f"{RECIPE}_obs_hidden_dist": [*RECIPE_SETTINGS, "policy.model.feature_type=obs_hidden_dist"],
 }  # fmt: skip
 
 

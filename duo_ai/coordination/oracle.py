@@ -163,16 +163,17 @@ def solve(
     )
 
 
-def task_layouts(task_id: str, num_layouts: int) -> list[Layout]:
-    """The layouts of ``num_layouts`` reference resets (seeds 0, 1, ...), each explored once: a
-    layout drawn twice appears twice (the list is a sample of the task's layout distribution)."""
+def task_layouts(task_id: str, num_layouts: int, first_seed: int = 0) -> list[Layout]:
+    """The layouts of ``num_layouts`` reference resets (seeds ``first_seed``, ``first_seed`` + 1,
+    ...), each explored once: a layout drawn twice appears twice (the list is a sample of the
+    task's layout distribution)."""
     import gymnasium as gym
     import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
 
     env = gym.make(task_id).unwrapped
     explored: dict[tuple, Layout] = {}
     layouts = []
-    for seed in range(num_layouts):
+    for seed in range(first_seed, first_seed + num_layouts):
         env.reset(seed=seed)
         start = _key(env)
         if start not in explored:

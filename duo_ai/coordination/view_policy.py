@@ -32,6 +32,8 @@ class ViewPolicy:
     visited_views: int  # distinct views the map's episodes reach
     expert_views: int  # of those, the views on which it asks the expert
     evaluations: int  # exact evaluations the search made (at most max_evaluations, both starts together)
+    views: np.ndarray  # [V, 7, 7, 3]: the distinct views of the layouts it was found or evaluated on
+    asks: np.ndarray  # [V] bool: the map, True where it asks the expert
 
 
 @dataclass
@@ -45,6 +47,7 @@ class _Union:
     weights: np.ndarray  # [L]: each distinct layout's share of the listed layouts
     listed: np.ndarray  # [layouts]: the distinct layout of each listed one
     views: np.ndarray  # [S]: the index of the state's view among the distinct views
+    distinct_views: np.ndarray  # [V, 7, 7, 3]
     horizon: int
 
 
@@ -63,7 +66,9 @@ def _union(layouts: list[Layout]) -> tuple[_Union, np.ndarray]:
         ]
     )
     observations = np.concatenate([layout.observations for layout in unique])
-    _, views = np.unique(observations.reshape(len(observations), -1), axis=0, return_inverse=True)
+    distinct_views, views = np.unique(
+        observations.reshape(len(observations), -1), axis=0, return_inverse=True
+    )
     listed = np.array([distinct[id(layout)] for layout in layouts])
     union = _Union(
         next_state=next_state,
@@ -73,6 +78,7 @@ def _union(layouts: list[Layout]) -> tuple[_Union, np.ndarray]:
         weights=np.bincount(listed, minlength=len(unique)) / len(layouts),
         listed=listed,
         views=views.reshape(-1),
+        distinct_views=distinct_views.reshape(-1, *observations.shape[1:]),
         horizon=unique[0].max_steps,
     )
     return union, observations
@@ -120,11 +126,7 @@ def best_view_policy(
 ) -> ViewPolicy:
     """The best map from views to agents that the search finds, from always-novice and from
     always-expert; its exact statistics on the listed layouts (a random-layout task's sample)."""
-    union, observations = _union(layouts)
-    probs = (
-        action_probabilities(novice, observations, temperature),
-        action_probabilities(expert, observations, temperature),
-    )
+    union, probs = _problem(layouts, novice, expert, temperature)
     num_views = int(union.views.max()) + 1
     state_weight = union.weights[union.owner]
     evaluations, best = 0, None
@@ -149,13 +151,49 @@ def best_view_policy(
                 break
         if best is None or rewards @ union.weights > best[1] @ union.weights:
             best = (asks, rewards, occupancy)
-    asks, rewards, occupancy = best
-    visits = occupancy * state_weight  # expected steps in each state, per listed layout on average
-    view_visits = np.bincount(union.views, visits, minlength=num_views)
+    return _statistics(union, *best, evaluations)
+
+
+def evaluate_view_map(
+    found: ViewPolicy,
+    layouts: list[Layout],
+    novice: AgentPolicy,
+    expert: AgentPolicy,
+    temperature: float,
+    expert_cost: float,
+    unseen: int,
+) -> ViewPolicy:
+    """``found``'s map evaluated exactly on other layouts, such as held-out ones: does what was
+    found on some layouts hold on others? Views the map never met get the ``unseen`` agent."""
+    union, probs = _problem(layouts, novice, expert, temperature)
+    table = {view.tobytes(): bool(ask) for view, ask in zip(found.views, found.asks, strict=True)}
+    asks = np.array([table.get(view.tobytes(), unseen == EXPERT) for view in union.distinct_views])
+    rewards, occupancy, _ = _evaluate(union, probs, asks, expert_cost)
+    return _statistics(union, asks, rewards, occupancy, evaluations=1)
+
+
+def _problem(
+    layouts: list[Layout], novice: AgentPolicy, expert: AgentPolicy, temperature: float
+) -> tuple[_Union, tuple[np.ndarray, np.ndarray]]:
+    """The layouts' union and the agents' action distributions in each of its states."""
+    union, observations = _union(layouts)
+    return union, (
+        action_probabilities(novice, observations, temperature),
+        action_probabilities(expert, observations, temperature),
+    )
+
+
+def _statistics(
+    union: _Union, asks: np.ndarray, rewards: np.ndarray, occupancy: np.ndarray, evaluations: int
+) -> ViewPolicy:
+    visits = occupancy * union.weights[union.owner]  # expected steps in each state, per listed layout
+    view_visits = np.bincount(union.views, visits, minlength=len(asks))
     return ViewPolicy(
         rewards=rewards[union.listed],
         expert_fraction=float(view_visits[asks].sum() / view_visits.sum()),
         visited_views=int((view_visits > 0).sum()),
         expert_views=int((asks & (view_visits > 0)).sum()),
         evaluations=evaluations,
+        views=union.distinct_views,
+        asks=asks,
     )

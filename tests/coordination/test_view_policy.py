@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import Layout, explore, solve
-from duo_ai.coordination.view_policy import best_view_policy
+from duo_ai.coordination.view_policy import best_view_policy, evaluate_view_map
 from tests.coordination.test_oracle import FORWARD, LEFT, Corridor
 
 
@@ -18,10 +19,10 @@ def always(action: int, num_actions: int) -> SimpleNamespace:
     return SimpleNamespace(forward_agent=lambda obs: SimpleNamespace(logits=logits.expand(len(obs), -1)))
 
 
-def two_step_layout(same_view: bool) -> Layout:
+def two_step_layout(same_view: bool, second_view: int = 1) -> Layout:
     """s0 --a0--> s1 --a1--> goal; a1 at s0 or a0 at s1 ends the episode without reward."""
     observations = np.zeros((2, 7, 7, 3), np.uint8)
-    observations[1, 0, 0, 0] = 0 if same_view else 1
+    observations[1, 0, 0, 0] = 0 if same_view else second_view
     return Layout(
         observations=observations,
         next_state=np.array([[1, -1], [-1, -1]]),
@@ -58,3 +59,17 @@ def test_random_layouts_listed_twice_weigh_twice():
     apart, alike = two_step_layout(False), two_step_layout(True)
     found = best_view_policy([apart, alike, apart], always(0, 2), always(1, 2), 1.0, expert_cost=0.1)
     assert len(found.rewards) == 3 and found.rewards[0] == found.rewards[2]
+
+
+@pytest.mark.parametrize(("unseen", "reward"), [(NOVICE, 0.0), (EXPERT, 1 - 0.9 * 2 / 10 - 0.1)])
+def test_a_map_on_another_layout_plays_its_choice_on_seen_views_and_the_fallback_on_unseen(unseen, reward):
+    """Found where s1 looks like 1 (ask there, not at s0); on a layout where s1 looks like 2, the
+    map keeps the novice at s0 (seen) and gives s1 the fallback: the novice fails, the expert
+    succeeds. On the layouts it was found on, it reproduces its own reward."""
+    novice, expert = always(0, 2), always(1, 2)
+    found = best_view_policy([two_step_layout(False)], novice, expert, 1.0, expert_cost=0.1)
+    again = evaluate_view_map(found, [two_step_layout(False)], novice, expert, 1.0, 0.1, unseen)
+    assert again.rewards == pytest.approx(found.rewards)
+    other = evaluate_view_map(found, [two_step_layout(False, 2)], novice, expert, 1.0, 0.1, unseen)
+    assert other.rewards == pytest.approx([reward])
+    assert other.expert_fraction == pytest.approx(0.5 if unseen == EXPERT else 0.0)
