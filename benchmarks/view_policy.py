@@ -3,6 +3,7 @@
     python benchmarks/view_policy.py                    # every pair, 30 min (doorkey: 29); writes docs/LEARNING.md
     python benchmarks/view_policy.py --pairs doorkey --alphas 0.4 --no-doc
     python benchmarks/view_policy.py --pairs doorkey --held-out 32    # does the map hold on other layouts?
+    python benchmarks/view_policy.py --pairs doorkey --alphas 0.4 --coordinators RUN/best_val_sim.ckpt ...
 
 The exact optimum decides on the full state and the step count; the coordinators duo trains see
 the 7x7 view and the agents' outputs on it. For each pair and α this searches for the best map
@@ -16,6 +17,10 @@ With ``--held-out N`` it asks whether a map found on those layouts holds on N ot
 reference's next resets): each map is evaluated exactly there, with the views it never met given
 to the novice or to the expert, against the optimum of the held-out layouts. It writes its own
 block.
+
+With ``--coordinators`` it evaluates trained coordinators the same exact way, on the same
+layouts, taking at each view the coordinator's most likely choice: how far is what PPO learned
+from the map found, and where does it ask? Printed only.
 """
 
 from __future__ import annotations
@@ -23,17 +28,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import torch
 from doc_block import publish
 from oracle import RANDOM_LAYOUTS, exact_rows, test_problem
 
+import duo_ai
 from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import task_layouts
 from duo_ai.coordination.view_policy import best_view_policy, evaluate_view_map
 from duo_ai.envs.minigrid import PAIRS
 from duo_ai.evaluation.stats import mean_std_ci
+from duo_ai.policies.base import AgentPolicy, Policy
+from duo_ai.protocol import make_base_envs, make_coord_envs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +85,7 @@ def held_out_rows(pair: str, alphas: list[float], num_held_out: int) -> list[str
         best_always = max(exact[alpha]["always expert"][0], exact[alpha]["always novice"][0])
         cells = []
         for unseen in (NOVICE, EXPERT):
-            there = evaluate_view_map(found, held_out, novice, expert, 1.0, cost, unseen)
+            there = evaluate_view_map(found.lookup(unseen), held_out, novice, expert, 1.0, cost)
             reward, _, ci = mean_std_ci(np.asarray(there.rewards))
             share = (reward - best_always) / (optimum - best_always)
             cells.append(f"{reward:.3f} ± {ci:.3f} | {share:.0%} | {there.expert_fraction:.3f}")
@@ -85,6 +95,42 @@ def held_out_rows(pair: str, alphas: list[float], num_held_out: int) -> list[str
         )  # fmt: skip
         print(rows[-1], f"({time.time() - started:.0f} s)", flush=True)
     return rows
+
+
+def coordinator_rows(pair: str, alpha: float, checkpoints: list[str]) -> list[str]:
+    novice, expert, base_penalty, layouts = test_problem(pair, RANDOM_LAYOUTS[pair])
+    config = duo_ai.load_config(ROOT / "configs" / f"minigrid_{pair}.yaml", ["env.num_envs=2", "skyline=1"])
+    test_env = make_coord_envs(config, make_base_envs(config, ("test",)))["test"]
+    rows = []
+    for checkpoint in checkpoints:
+        coordinator = duo_ai.load_policy(checkpoint, test_env)
+
+        learned = evaluate_view_map(
+            most_likely_asks(coordinator, novice), layouts, novice, expert, 1.0, alpha * base_penalty
+        )
+        reward, _, ci = mean_std_ci(np.asarray(learned.rewards))
+        rows.append(
+            f"| {checkpoint} | {alpha:g} | {reward:.3f} ± {ci:.3f} | {learned.expert_fraction:.3f} "
+            f"| {learned.expert_views} of {learned.visited_views} |"
+        )
+    return rows
+
+
+def most_likely_asks(coordinator: Policy, novice: AgentPolicy) -> Callable[[np.ndarray], np.ndarray]:
+    """Where a trained coordinator most likely asks the expert, as a function of views (it reads
+    the view and the novice's outputs on it, as CoordEnv shows them)."""
+
+    def asks_on(views: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            seen = novice.forward_agent(views)
+            obs = {
+                "base_obs": torch.as_tensor(views),
+                "novice_logits": seen.logits,
+                "novice_hidden": seen.hidden,
+            }
+            return (coordinator.model(obs).logits.argmax(1) == EXPERT).cpu().numpy()
+
+    return asks_on
 
 
 def layout_key(layout) -> bytes:
@@ -102,10 +148,17 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/LEARNING.md")
     parser.add_argument("--held-out", type=int, default=0, metavar="N",
                         help="evaluate each map found on N other layouts instead (its own block)")  # fmt: skip
+    parser.add_argument("--coordinators", nargs="+", default=[], metavar="CKPT",
+                        help="evaluate these trained coordinators of --pairs' first pair at --alphas' first α")  # fmt: skip
     args = parser.parse_args()
     started = time.time()
     if args.held_out:
         publish_held_out(args, started)
+        return
+    if args.coordinators:
+        print("| coordinator | α | exact reward (± over layouts) | expert fraction | views asking the expert, "
+              "of those visited |\n|---|---|---|---|---|")  # fmt: skip
+        print("\n".join(coordinator_rows(args.pairs[0], args.alphas[0], args.coordinators)))
         return
     rows = [row for pair in args.pairs for row in pair_rows(pair, args.alphas)]
     layouts = ", ".join(f"{pair} {RANDOM_LAYOUTS[pair]}" for pair in args.pairs)

@@ -16,6 +16,7 @@ Without a switch cost only (the agent that acted last would be part of the state
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,11 @@ class ViewPolicy:
     evaluations: int  # exact evaluations the search made (at most max_evaluations, both starts together)
     views: np.ndarray  # [V, 7, 7, 3]: the distinct views of the layouts it was found or evaluated on
     asks: np.ndarray  # [V] bool: the map, True where it asks the expert
+
+    def lookup(self, unseen: int) -> Callable[[np.ndarray], np.ndarray]:
+        """The map as a function of views, for other layouts: views it never met get ``unseen``."""
+        table = {view.tobytes(): bool(ask) for view, ask in zip(self.views, self.asks, strict=True)}
+        return lambda views: np.array([table.get(view.tobytes(), unseen == EXPERT) for view in views])
 
 
 @dataclass
@@ -155,19 +161,18 @@ def best_view_policy(
 
 
 def evaluate_view_map(
-    found: ViewPolicy,
+    asks_on: Callable[[np.ndarray], np.ndarray],
     layouts: list[Layout],
     novice: AgentPolicy,
     expert: AgentPolicy,
     temperature: float,
     expert_cost: float,
-    unseen: int,
 ) -> ViewPolicy:
-    """``found``'s map evaluated exactly on other layouts, such as held-out ones: does what was
-    found on some layouts hold on others? Views the map never met get the ``unseen`` agent."""
+    """A map from views to agents, evaluated exactly on ``layouts``: ``asks_on`` takes the
+    layouts' distinct views [V, 7, 7, 3] and says where it asks the expert ([V] bool). Used for
+    a found map on other layouts (``ViewPolicy.lookup``) and for a trained coordinator's choices."""
     union, probs = _problem(layouts, novice, expert, temperature)
-    table = {view.tobytes(): bool(ask) for view, ask in zip(found.views, found.asks, strict=True)}
-    asks = np.array([table.get(view.tobytes(), unseen == EXPERT) for view in union.distinct_views])
+    asks = np.asarray(asks_on(union.distinct_views), bool)
     rewards, occupancy, _ = _evaluate(union, probs, asks, expert_cost)
     return _statistics(union, asks, rewards, occupancy, evaluations=1)
 

@@ -68,8 +68,8 @@ def test_a_map_on_another_layout_plays_its_choice_on_seen_views_and_the_fallback
     succeeds. On the layouts it was found on, it reproduces its own reward."""
     novice, expert = always(0, 2), always(1, 2)
     found = best_view_policy([two_step_layout(False)], novice, expert, 1.0, expert_cost=0.1)
-    again = evaluate_view_map(found, [two_step_layout(False)], novice, expert, 1.0, 0.1, unseen)
+    again = evaluate_view_map(found.lookup(unseen), [two_step_layout(False)], novice, expert, 1.0, 0.1)
     assert again.rewards == pytest.approx(found.rewards)
-    other = evaluate_view_map(found, [two_step_layout(False, 2)], novice, expert, 1.0, 0.1, unseen)
+    other = evaluate_view_map(found.lookup(unseen), [two_step_layout(False, 2)], novice, expert, 1.0, 0.1)
     assert other.rewards == pytest.approx([reward])
     assert other.expert_fraction == pytest.approx(0.5 if unseen == EXPERT else 0.0)
