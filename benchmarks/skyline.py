@@ -65,7 +65,6 @@ VARIANTS = {
     RECIPE: RECIPE_SETTINGS,
     f"{RECIPE}_bf16": [*RECIPE_SETTINGS, "algorithm.precision=bf16"],  # bf16 forward passes (CPU autocast)
     f"{RECIPE}_gamma0.999": [*RECIPE_SETTINGS, "algorithm.gamma=0.999"],  # tests score undiscounted episodes
-    f"{RECIPE}_gamma0.95": [*RECIPE_SETTINGS, "algorithm.gamma=0.95"],  # the cost of asking weighs more
     f"{RECIPE}_epochs8": [*RECIPE_SETTINGS, "algorithm.update_epochs=8"],  # more passes over each rollout
     f"{RECIPE}_wide": [*RECIPE_SETTINGS, *WIDE],  # twice the coordinator's feature and head widths
     f"{RECIPE}_wide_epochs8": [*RECIPE_SETTINGS, *WIDE, "algorithm.update_epochs=8"],
