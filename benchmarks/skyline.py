@@ -118,23 +118,31 @@ def main() -> None:
         list(pool.map(lambda job: run(*job, args.steps, args.threads), grid))
     suffix = run_suffix(args.steps, args.threads)
     command = " ".join(["python benchmarks/skyline.py", *sys.argv[1:]])
+    variants = [f"{variant}{suffix}" for variant in args.variants]
     measured = "\n".join(
-        [f"Measured by `{command}` ({args.steps:,} steps, {args.threads} torch thread(s) a run).", "",
-         *table(args.pairs, [f"{variant}{suffix}" for variant in args.variants], args.alphas)]
+        [f"Measured by `{command}` ({args.steps:,} steps, {args.threads} torch thread(s) a run; the table "
+         "holds every finished run of these variants at this budget, earlier invocations' too).", "",
+         *table(variants)]
     )  # fmt: skip
     # one block per set of variants (budget, threads), so that measuring a new one keeps the others
     marker = f"benchmarks/skyline.py --variants {' '.join(args.variants)}{suffix.replace('_', ' ')}"
     publish(ROOT / "docs" / "LEARNING.md", "Learning", marker, measured)
 
 
-def table(pairs: list[str], variants: list[str], alphas: list[float]) -> list[str]:
-    """One row per pair, variant and alpha with finished seeds."""
+def table(variants: list[str]) -> list[str]:
+    """One row per pair, variant and alpha with finished seeds (the block keeps every one)."""
     lines = [
         "| pair | variant | α | optimum | best always | selected (mean ± 95% over seeds) | share of the gain | "
         "last | collapsed runs |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for pair in pairs:
+    for pair in PAIRS:
+        alphas = sorted(
+            {float(folder.parent.parent.name.removeprefix("alpha"))
+             for variant in variants for folder in (RUNS / pair / variant).glob("alpha*/seed*/last.json")}
+        )  # fmt: skip
+        if not alphas:
+            continue
         exact = exact_rows(pair, alphas, RANDOM_LAYOUTS[pair])
         for variant, alpha in product(variants, alphas):
             folders = sorted(
