@@ -15,8 +15,8 @@ coordinators.
 
 With ``--held-out N`` it asks whether a map found on those layouts holds on N others (the
 reference's next resets): each map is evaluated exactly there, with the views it never met given
-to the novice or to the expert, against the optimum of the held-out layouts. It writes its own
-block.
+to the novice or to the expert, against the optimum of the held-out layouts. It writes a block of
+its own for each set of pairs.
 
 With ``--coordinators`` it evaluates trained coordinators the same exact way, on the same
 layouts, taking at each view the coordinator's most likely choice: how far is what PPO learned
@@ -201,7 +201,7 @@ def publish_held_out(args: argparse.Namespace, started: float) -> None:
     publish(
         ROOT / "docs" / "LEARNING.md",
         "Learning",
-        "benchmarks/view_policy.py --held-out",
+        f"benchmarks/view_policy.py --held-out {' '.join(args.pairs)}",  # a block per set of pairs
         measured,
         write=not args.no_doc,
     )
