@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,12 @@ def pool(runs: list[Run]) -> dict[tuple[str, str, float], Cell]:
     return dict(cells)
 
 
+def row_rng(seed: int, task: str, method: str) -> np.random.Generator:
+    """A bootstrap generator of one row's own: its interval does not move when other rows are
+    added to or left out of a report."""
+    return np.random.default_rng([seed, zlib.crc32(f"{task}|{method}".encode())])
+
+
 def auc(
     alphas: np.ndarray, rewards: list[np.ndarray], rng: np.random.Generator
 ) -> tuple[float, float, float]:
@@ -200,13 +207,12 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
         writer.writeheader()
         writer.writerows(rows)
 
-    rng = np.random.default_rng(seed)
     areas = []
     for task, method in sorted({(row["task"], row["method"]) for row in rows}):
         points = sorted((alpha, cell) for (m, t, alpha), cell in cells.items() if (m, t) == (method, task))
         if len(points) >= 2:
             alphas = np.array([alpha for alpha, _ in points])
-            area = auc(alphas, [np.array(cell.rewards) for _, cell in points], rng)
+            area = auc(alphas, [np.array(cell.rewards) for _, cell in points], row_rng(seed, task, method))
             per_seed = seed_areas(alphas, [cell for _, cell in points])
             areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area,
                           "seed_areas": per_seed, "auc_seeds": seed_auc(per_seed),

@@ -1,6 +1,7 @@
 """``duo report`` pools finished runs into a table, an AUC over cost weights and a Pareto plot."""
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -129,3 +130,24 @@ def test_across_tasks_gives_the_interquartile_mean_over_seeds_and_tasks():
     assert iqm == pytest.approx(1.5)  # scores 0, 1, 2, 100: the middle half is 1 and 2
     assert aggregate["mean"][0] == pytest.approx(25.75)
     assert low <= iqm <= high
+
+
+def test_a_rows_bootstrap_interval_does_not_depend_on_the_other_rows(finished_runs, tmp_path):
+    """Areas of always-novice with spread-out episode rewards, reported alone and after
+    always-expert's row: the same interval (each row bootstraps with a generator of its own)."""
+    for alpha in (0.2, 0.4):
+        path = finished_runs / f"novice_{alpha}" / "test_result.json"
+        result = json.loads(path.read_text())
+        result["test"]["episode_rewards"] = [float(reward) for reward in np.linspace(0.0, 5.0, 6)]
+        path.write_text(json.dumps(result))
+    alone, beside = tmp_path / "alone", tmp_path / "beside"
+    novices = [str(finished_runs / f"novice_{alpha}") for alpha in (0.2, 0.4)]
+    assert main(["report", *novices, "--out", str(alone)]) == 0
+    assert main(["report", str(finished_runs), "--out", str(beside)]) == 0
+
+    def novice_area(out):
+        lines = (out / "results.md").read_text().splitlines()
+        return next(line for line in lines if "| always novice | 0.2, 0.4 |" in line)
+
+    assert "[0.500, 0.500]" not in novice_area(alone)  # the rewards spread: a real interval
+    assert novice_area(alone) == novice_area(beside)
