@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 RESULTS_GRID = (0.2, 0.4, 0.8)  # the alphas of the measured YRC-0 table
 RANDOM_LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}
+MIN_GAIN = 0.01  # a share of a smaller gain over the best fixed agent (α = 0) is noise: shown as "-"
 
 
 def test_problem(
@@ -97,6 +98,18 @@ def pair_rows(pair: str, num_layouts: int) -> tuple[list[str], dict[str, float]]
         for span, indices in (("[0.2, 0.8]", grid), ("[0, 1]", list(range(len(ALPHAS)))))
     }
     return lines, areas
+
+
+def best_always(row: dict[str, tuple[float, float]]) -> float:
+    """The better of always-expert and always-novice in one of ``exact_rows``' rows."""
+    return max(row["always expert"][0], row["always novice"][0])
+
+
+def share_of_gain(reward: float, row: dict[str, tuple[float, float]]) -> str:
+    """How much of the optimum's gain over the best fixed agent ``reward`` reaches, as a
+    percentage; "-" where that gain is under MIN_GAIN."""
+    gain = row["optimum"][0] - best_always(row)
+    return f"{(reward - best_always(row)) / gain:.0%}" if gain >= MIN_GAIN else "-"
 
 
 def main() -> None:

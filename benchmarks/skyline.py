@@ -34,14 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from doc_block import publish  # noqa: E402
-from oracle import RANDOM_LAYOUTS, exact_rows  # noqa: E402
+from oracle import MIN_GAIN, RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain  # noqa: E402
 
 from duo_ai.envs.minigrid import PAIRS  # noqa: E402
 from duo_ai.evaluation.stats import mean_std_ci  # noqa: E402
 
 RUNS = ROOT / "experiments" / "skyline"
 DEFAULT_STEPS = 200_000
-MIN_GAIN = 0.01  # below this gain over the best fixed agent (α = 0), shares and collapses are shown as "-"
 # The PPO settings of configs/minigrid_*.yaml before they became the recipe below; the variants
 # measured then are changes to them, so they name them.
 PREVIOUS = ["algorithm.norm_adv=true", "algorithm.ent_coef=0.01", "algorithm.anneal_lr=false"]
@@ -154,18 +153,14 @@ def table(variants: list[str]) -> list[str]:
                 json.loads((f / "test_result.json").read_text())["test"]["reward_mean"] for f in folders
             ]
             last = [json.loads((f / "last.json").read_text())["test"]["reward_mean"] for f in folders]
-            optimum = exact[alpha]["optimum"][0]
-            best_always = max(exact[alpha]["always novice"][0], exact[alpha]["always expert"][0])
-            gain = optimum - best_always
+            row = exact[alpha]
+            gain = row["optimum"][0] - best_always(row)
             collapsed = sum(chosen - final > 0.1 * gain for chosen, final in zip(selected, last, strict=True))
             (sel, _, sel_ci), (lst, _, lst_ci) = mean_std_ci(np.array(selected)), mean_std_ci(np.array(last))
-            shared = (
-                gain >= MIN_GAIN
-            )  # a share of a gain smaller than the noise of the measured rewards says nothing
             lines.append(
-                f"| {pair} | {variant} | {alpha:g} | {optimum:.3f} | {best_always:.3f} | {sel:.3f} ± "
-                f"{sel_ci:.3f} | {f'{(sel - best_always) / gain:.0%}' if shared else '-'} | {lst:.3f} ± "
-                f"{lst_ci:.3f} | {f'{collapsed} of {len(folders)}' if shared else '-'} |"
+                f"| {pair} | {variant} | {alpha:g} | {row['optimum'][0]:.3f} | {best_always(row):.3f} | {sel:.3f} ± "
+                f"{sel_ci:.3f} | {share_of_gain(sel, row)} | {lst:.3f} ± {lst_ci:.3f} | "
+                f"{f'{collapsed} of {len(folders)}' if gain >= MIN_GAIN else '-'} |"
             )
     return lines
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from doc_block import publish
-from oracle import RANDOM_LAYOUTS, exact_rows, test_problem
+from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain, test_problem
 
 import duo_ai
 from duo_ai.coordination.coord_env import EXPERT, NOVICE
@@ -57,12 +57,10 @@ def pair_rows(pair: str, alphas: list[float]) -> list[str]:
     for alpha in alphas:
         found = best_view_policy(layouts, novice, expert, 1.0, alpha * base_penalty)
         optimum = exact[alpha]["optimum"][0]
-        best_always = max(exact[alpha]["always expert"][0], exact[alpha]["always novice"][0])
         reward, _, ci = mean_std_ci(np.asarray(found.rewards))
-        share = (reward - best_always) / (optimum - best_always) if optimum > best_always else float("nan")
         rows.append(
-            f"| {pair} | {alpha:g} | {optimum:.3f} | {exact[alpha]['expert fraction'][0]:.3f} | {best_always:.3f} "
-            f"| {reward:.3f} ± {ci:.3f} | {share:.0%} | {found.expert_fraction:.3f} | {found.expert_views} of "
+            f"| {pair} | {alpha:g} | {optimum:.3f} | {exact[alpha]['expert fraction'][0]:.3f} "
+            f"| {best_always(exact[alpha]):.3f} | {reward:.3f} ± {ci:.3f} | {share_of_gain(reward, exact[alpha])} | {found.expert_fraction:.3f} | {found.expert_views} of "
             f"{found.visited_views} | {found.evaluations} |"
         )
         print(rows[-1], f"({time.time() - started:.0f} s)", flush=True)
@@ -82,15 +80,15 @@ def held_out_rows(pair: str, alphas: list[float], num_held_out: int) -> list[str
         cost = alpha * base_penalty
         found = best_view_policy(layouts, novice, expert, 1.0, cost)
         optimum = exact[alpha]["optimum"][0]
-        best_always = max(exact[alpha]["always expert"][0], exact[alpha]["always novice"][0])
         cells = []
         for unseen in (NOVICE, EXPERT):
             there = evaluate_view_map(found.lookup(unseen), held_out, novice, expert, 1.0, cost)
             reward, _, ci = mean_std_ci(np.asarray(there.rewards))
-            share = (reward - best_always) / (optimum - best_always)
-            cells.append(f"{reward:.3f} ± {ci:.3f} | {share:.0%} | {there.expert_fraction:.3f}")
+            cells.append(
+                f"{reward:.3f} ± {ci:.3f} | {share_of_gain(reward, exact[alpha])} | {there.expert_fraction:.3f}"
+            )
         rows.append(
-            f"| {pair} | {alpha:g} | {new} of {num_held_out} | {optimum:.3f} | {best_always:.3f} | "
+            f"| {pair} | {alpha:g} | {new} of {num_held_out} | {optimum:.3f} | {best_always(exact[alpha]):.3f} | "
             + " | ".join(cells) + " |"
         )  # fmt: skip
         print(rows[-1], f"({time.time() - started:.0f} s)", flush=True)
