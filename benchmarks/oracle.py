@@ -23,7 +23,7 @@ from doc_block import publish
 
 import duo_ai
 from duo_ai.coordination.coord_env import EXPERT, NOVICE
-from duo_ai.coordination.costs import run_base_penalty
+from duo_ai.protocol.costs import run_base_penalty
 from duo_ai.coordination.oracle import Layout, coordination_optimum, task_layouts
 from duo_ai.envs.minigrid import PAIRS
 from duo_ai.evaluation.stats import mean_std_ci

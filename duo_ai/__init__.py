@@ -20,7 +20,7 @@ from duo_ai.algorithms.callbacks import Callback
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
 from duo_ai.coordination import EXPERT, NOVICE, CoordEnv
-from duo_ai.coordination.costs import reward_per_action
+from duo_ai.protocol.costs import reward_per_action
 from duo_ai.envs import make_env
 from duo_ai.errors import CheckpointError, ConfigError, DuoError, ExperimentError
 from duo_ai.evaluation import Evaluator

@@ -13,7 +13,7 @@ asks (``duo watch``).
 import argparse
 import sys
 
-from duo_ai.cli import pipeline
+from duo_ai import jobs
 from duo_ai.cli.main import add_run_arguments, guarded, parse_with_overrides, run_job
 from duo_ai.config import load_config
 
@@ -29,7 +29,7 @@ def main() -> int:
     args.config = args.config or "configs/minigrid_distshift.yaml"
     if args.mode == "visualize":
         return guarded(
-            lambda: pipeline.watch(load_config(args.config, args.overrides), "test", args.episodes, fps=8)
+            lambda: jobs.watch(load_config(args.config, args.overrides), "test", args.episodes, fps=8)
         )
     return guarded(run_job, args.mode, args.type, args.config, args.overrides)
 

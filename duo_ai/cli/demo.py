@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from duo_ai.checkpoint import load_policy
-from duo_ai.cli import pipeline
+from duo_ai import jobs
 from duo_ai.config import load_config
 from duo_ai.evaluation import Evaluator
-from duo_ai.evaluation.curves import plot_curves
+from duo_ai.reporting.curves import plot_curves
 from duo_ai.factory import make_policy
 from duo_ai.protocol.result import read_result
 
@@ -54,8 +54,8 @@ DEMO_SETTINGS = [
 
 def run_demo(overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     config = load_config(None, [*DEMO_SETTINGS, *overrides])
-    _, envs = pipeline.train(config, "coord")
-    folder = pipeline.current_folder()
+    _, envs = jobs.train(config, "coord")
+    folder = jobs.current_folder()
     test_env = envs["test"]
     fixed = {
         "always novice": make_policy(
@@ -78,7 +78,7 @@ def run_demo(overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     (folder / "demo_results.md").write_text(table + "\n")
     curves = plot_curves([folder], folder / "learning_curves.png", ["train", "val_sim"])
     selected = load_policy(folder / "best_val_sim.ckpt", test_env)
-    filmed = pipeline.film(config, selected, test_env, "test", 1, 8, folder / "episode")
+    filmed = jobs.film(config, selected, test_env, "test", 1, 8, folder / "episode")
     logger.info(
         "written to %s and %s; the coordinator's learning curves: %s; one test episode: %s",
         folder / "demo_results.md", folder / "demo_results.json", curves, filmed["episodes"][0]["gif"],

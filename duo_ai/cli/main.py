@@ -24,7 +24,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from duo_ai import registry
-from duo_ai.cli import pipeline
+from duo_ai import jobs
 from duo_ai.config import load_config
 from duo_ai.errors import DuoError
 from duo_ai.run import end_run
@@ -35,7 +35,7 @@ EXIT_USAGE = 2
 def add_run_arguments(parser: argparse.ArgumentParser, with_type: bool = True) -> None:
     parser.add_argument("--config", default=None, help="YAML config file")
     if with_type:
-        parser.add_argument("--type", default="coord", choices=pipeline.KINDS, help="agent or coordinator")
+        parser.add_argument("--type", default="coord", choices=jobs.KINDS, help="agent or coordinator")
     parser.add_argument("overrides", nargs="*", help="key=value config overrides")
 
 
@@ -53,9 +53,9 @@ def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str] | 
 def run_job(mode: str, kind: str, config_path: str | None, overrides: Sequence[str], videos: int = 0) -> None:
     config = load_config(config_path, overrides)
     if mode == "train":
-        pipeline.train(config, kind)
+        jobs.train(config, kind)
     else:
-        pipeline.evaluate(config, kind, videos)
+        jobs.evaluate(config, kind, videos)
 
 
 def guarded(job: Callable[..., Any], *args: Any) -> int:
@@ -148,11 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return guarded(lambda: run_sweep(read_sweep(args.file), args.address))
     if args.command == "report":
-        from duo_ai.evaluation.report import build_report
+        from duo_ai.reporting.report import build_report
 
         return guarded(build_report, args.runs, args.out)
     if args.command == "plot":
-        from duo_ai.evaluation.curves import plot_curves
+        from duo_ai.reporting.curves import plot_curves
 
         return guarded(
             lambda: print(f"learning curves written to {plot_curves(args.runs, args.out, args.splits)}")
@@ -160,21 +160,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "config":
         return guarded(lambda: print_config(load_config(args.config, args.overrides)))
     if args.command == "oracle":
-        return guarded(lambda: pipeline.exact_optimum(load_config(args.config, args.overrides), args.layouts))
+        return guarded(lambda: jobs.exact_optimum(load_config(args.config, args.overrides), args.layouts))
     if args.command == "convert":
         return guarded(
-            lambda: pipeline.convert_reference(
+            lambda: jobs.convert_reference(
                 args.checkpoint, args.out, load_config(args.config, args.overrides)
             )
         )
     if args.command == "watch":
         return guarded(
-            lambda: pipeline.watch(
+            lambda: jobs.watch(
                 load_config(args.config, args.overrides), args.split, args.episodes, args.fps
             )
         )
     if args.command == "calibrate":
-        return guarded(lambda: pipeline.calibrate_costs(load_config(args.config, args.overrides)))
+        return guarded(lambda: jobs.calibrate_costs(load_config(args.config, args.overrides)))
     return guarded(run_job, args.command, args.type, args.config, args.overrides, getattr(args, "video", 0))
 
 

@@ -38,7 +38,7 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     """One trial: a duo run named by its settings (searched ones come in ``params`` too)."""
     from ray import tune
 
-    from duo_ai.cli import pipeline
+    from duo_ai import jobs
     from duo_ai.config import load_config
     from duo_ai.run import end_run
 
@@ -56,7 +56,7 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     config = load_config(sweep.base, [*overrides, again])
     started = time.perf_counter()
     try:
-        pipeline.train(config, sweep.kind, callbacks=[ReportToTune()])
+        jobs.train(config, sweep.kind, callbacks=[ReportToTune()])
     finally:
         end_run()
     result = {**_finished(folder, sweep), "wall_seconds": round(time.perf_counter() - started, 1)}

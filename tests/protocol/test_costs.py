@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from duo_ai.coordination import costs
+from duo_ai.protocol import costs
 from duo_ai.envs.base import tag_identity
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.errors import ConfigError

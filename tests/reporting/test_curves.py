@@ -7,7 +7,7 @@ from PIL import Image
 from scipy import stats
 
 from duo_ai.cli.main import main
-from duo_ai.evaluation.curves import MAKER, band, group_runs
+from duo_ai.reporting.curves import MAKER, band, group_runs
 from tests.algorithms.test_ppo import train_agent
 
 

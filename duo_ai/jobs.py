@@ -1,4 +1,4 @@
-"""The jobs of the command line: train a policy, evaluate one, calibrate costs, compute the optimum."""
+"""The jobs of duo: train a policy, evaluate one, calibrate costs, compute the optimum (used by the CLI and by sweeps)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from duo_ai import registry
 from duo_ai.algorithms.callbacks import Callback
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
-from duo_ai.coordination.costs import calibrate, run_base_penalty, task_key
+from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
 from duo_ai.envs import SPLITS, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from duo_ai.cli.main import main
-from duo_ai.evaluation.report import across_tasks
+from duo_ai.reporting.report import across_tasks
 
 
 @pytest.fixture

@@ -1,0 +1,56 @@
+"""The layers of docs/ARCHITECTURE.md: every import inside duo_ai goes to a lower layer."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "duo_ai"
+
+# Lowest first; a folder or module may import only those in earlier rows.
+LAYERS = [
+    {"errors"},
+    {"progress", "registry", "run_folder", "reference", "zoo"},
+    {"run", "config"},
+    {"envs", "models"},
+    {"policies"},
+    {"coordination", "checkpoint"},
+    {"evaluation"},
+    {"algorithms"},
+    {"factory"},
+    {"protocol"},
+    {"reporting", "jobs"},
+    {"sweep"},
+    {"cli"},
+    {"__init__"},
+]
+RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
+
+
+def unit_of(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def imported_units(path: Path) -> set[str]:
+    """The duo_ai folders and top-level modules ``path`` imports, lazy imports included."""
+    units = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "duo_ai":
+            parts = node.module.split(".")
+            units |= {parts[1]} if len(parts) > 1 else {alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            units |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("duo_ai.")}
+    return units - {unit_of(path)}
+
+
+def test_every_unit_has_a_layer():
+    units = {unit_of(path) for path in PACKAGE.rglob("*.py")}
+    assert units - RANK.keys() == set(), "add the new folder or module to LAYERS and docs/ARCHITECTURE.md"
+
+
+def test_no_import_runs_up_a_layer():
+    upward = [
+        f"{path.relative_to(PACKAGE)} imports {unit}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for unit in sorted(imported_units(path))
+        if unit in RANK and RANK[unit] >= RANK[unit_of(path)]
+    ]
+    assert upward == []
