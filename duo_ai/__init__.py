@@ -20,7 +20,6 @@ from duo_ai.algorithms.callbacks import Callback
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
 from duo_ai.coordination import EXPERT, NOVICE, CoordEnv
-from duo_ai.protocol.costs import reward_per_action
 from duo_ai.envs import make_env
 from duo_ai.errors import CheckpointError, ConfigError, DuoError, ExperimentError
 from duo_ai.evaluation import Evaluator
@@ -30,6 +29,7 @@ from duo_ai.policies import ood as _ood_policy  # noqa: F401
 from duo_ai.policies import ppo as _ppo_policy  # noqa: F401
 from duo_ai.policies import simple as _simple_policies  # noqa: F401
 from duo_ai.protocol import calibrate_to_test_novice, make_base_envs, make_coord_envs
+from duo_ai.protocol.costs import reward_per_action
 from duo_ai.registry import (
     register_algorithm,
     register_environment,

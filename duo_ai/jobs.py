@@ -16,7 +16,6 @@ from duo_ai import registry
 from duo_ai.algorithms.callbacks import Callback
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
-from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
 from duo_ai.envs import SPLITS, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
@@ -31,6 +30,7 @@ from duo_ai.protocol import (
     selected_result,
     write_result,
 )
+from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
 from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, current_run, seed_everything, start_run
 

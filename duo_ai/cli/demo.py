@@ -13,13 +13,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from duo_ai.checkpoint import load_policy
 from duo_ai import jobs
+from duo_ai.checkpoint import load_policy
 from duo_ai.config import load_config
 from duo_ai.evaluation import Evaluator
-from duo_ai.reporting.curves import plot_curves
 from duo_ai.factory import make_policy
 from duo_ai.protocol.result import read_result
+from duo_ai.reporting.curves import plot_curves
 
 logger = logging.getLogger("duo_ai")
 ZOO_PAIR = "zoo:minigrid/distshift"

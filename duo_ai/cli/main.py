@@ -23,8 +23,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from duo_ai import registry
-from duo_ai import jobs
+from duo_ai import jobs, registry
 from duo_ai.config import load_config
 from duo_ai.errors import DuoError
 from duo_ai.run import end_run
@@ -169,9 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "watch":
         return guarded(
-            lambda: jobs.watch(
-                load_config(args.config, args.overrides), args.split, args.episodes, args.fps
-            )
+            lambda: jobs.watch(load_config(args.config, args.overrides), args.split, args.episodes, args.fps)
         )
     if args.command == "calibrate":
         return guarded(lambda: jobs.calibrate_costs(load_config(args.config, args.overrides)))

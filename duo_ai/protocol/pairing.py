@@ -24,9 +24,9 @@ from duo_ai import registry
 from duo_ai.checkpoint import load_policy
 from duo_ai.config.loader import build_section, deep_merge
 from duo_ai.coordination.coord_env import CoordEnv
-from duo_ai.protocol.costs import run_base_penalty
 from duo_ai.envs.base import SPLITS, TRAINING_SPLITS, env_identity, make_env
 from duo_ai.errors import ConfigError
+from duo_ai.protocol.costs import run_base_penalty
 
 
 def pairing_name(config: Any) -> str:

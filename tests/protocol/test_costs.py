@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from duo_ai.protocol import costs
 from duo_ai.envs.base import tag_identity
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.errors import ConfigError
+from duo_ai.protocol import costs
 from tests.conftest import scripted
 
 EVALUATION = SimpleNamespace(num_episodes=6, max_num_steps=100, temperature=1.0)
