@@ -28,12 +28,12 @@ from duo_ai.envs.minigrid import PAIRS
 from duo_ai.evaluation.stats import mean_std_ci
 from duo_ai.policies.base import AgentPolicy
 from duo_ai.protocol.costs import run_base_penalty
+from duo_ai.reporting import gain
 
 ROOT = Path(__file__).resolve().parent.parent
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 RESULTS_GRID = (0.2, 0.4, 0.8)  # the alphas of the measured YRC-0 table
 RANDOM_LAYOUTS = {"distshift": 1, "lavagap": 64, "doorkey": 16}
-MIN_GAIN = 0.01  # a share of a smaller gain over the best fixed agent (α = 0) is noise: shown as "-"
 
 
 def test_problem(
@@ -108,8 +108,8 @@ def best_always(row: dict[str, tuple[float, float]]) -> float:
 def share_of_gain(reward: float, row: dict[str, tuple[float, float]]) -> str:
     """How much of the optimum's gain over the best fixed agent ``reward`` reaches, as a
     percentage; "-" where that gain is under MIN_GAIN."""
-    gain = row["optimum"][0] - best_always(row)
-    return f"{(reward - best_always(row)) / gain:.0%}" if gain >= MIN_GAIN else "-"
+    share = gain.share_of_gain(reward, best_always(row), row["optimum"][0])
+    return f"{share:.0%}" if share is not None else "-"
 
 
 def main() -> None:

@@ -34,10 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from doc_block import publish  # noqa: E402
-from oracle import MIN_GAIN, RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain  # noqa: E402
+from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain  # noqa: E402
 
 from duo_ai.envs.minigrid import PAIRS  # noqa: E402
 from duo_ai.evaluation.stats import mean_std_ci  # noqa: E402
+from duo_ai.reporting.gain import MIN_GAIN  # noqa: E402
 
 RUNS = ROOT / "experiments" / "skyline"
 DEFAULT_STEPS = 200_000

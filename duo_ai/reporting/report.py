@@ -20,6 +20,7 @@ import numpy as np
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import read_result
+from duo_ai.reporting.gain import FIXED_METHODS, Share, envelope_area, method_share
 from duo_ai.run_folder import configuration_key, describe_difference, run_settings
 
 BOOTSTRAP_SAMPLES = 1000
@@ -217,14 +218,67 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
             areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area,
                           "seed_areas": per_seed, "auc_seeds": seed_auc(per_seed),
                           "oracle": any(cell.oracle for _, cell in points)})  # fmt: skip
+    for area in areas:
+        area["share"] = gain_share(area, cells)
     aggregates = across_tasks(areas, seed)
 
     (out / "results.md").write_text(markdown(rows, areas, aggregates))
     pareto_plot(rows, out / "pareto.png")
+    print(share_table(areas), end="")
     print(
         f"report of {sum(row['runs'] for row in rows)} runs written to {out}/: results.md, results.csv, pareto.png"
     )
     return {"rows": rows, "auc": areas, "across_tasks": aggregates}
+
+
+def cell_means(cells: dict[tuple[str, str, float], Cell], method: str, task: str, alphas: list[float]):
+    """The method's mean test reward at each α, or None if it misses one."""
+    found = [cells.get((method, task, alpha)) for alpha in alphas]
+    return None if None in found else np.array([np.mean(cell.rewards) for cell in found])
+
+
+def gain_share(area: dict[str, Any], cells: dict[tuple[str, str, float], Cell]) -> Share | None:
+    """A row's share of the available gain on its task and α grid: above the better fixed agent
+    (always novice, always expert), over the exact optimum's area, else the best skyline's
+    (labelled so). None where a reference is missing or the gain is too small to divide by."""
+    task, alphas = area["task"], area["alphas"]
+    fixed = [cell_means(cells, method, task, alphas) for method in FIXED_METHODS]
+    if any(means is None for means in fixed):
+        return None
+    envelope = envelope_area(np.array(alphas), *fixed)
+    methods = sorted({method for method, t, _ in cells if t == task})
+    for reference, candidates in (
+        ("optimum", [m for m in methods if m.startswith("optimum (exact)")]),
+        ("skyline", [m for m in methods if m.endswith("(skyline)")]),
+    ):
+        best = [
+            np.trapezoid(means, alphas)
+            for m in candidates
+            if (means := cell_means(cells, m, task, alphas)) is not None
+        ]
+        if best:
+            return method_share(area["auc"][0], area["seed_areas"], envelope, float(max(best)), reference)
+    return None
+
+
+def format_share(share: Share | None) -> str:
+    if share is None:
+        return "-"
+    text = f"{share.point:.0%}"
+    if share.seeds_mean is not None:
+        text += f" (seeds: {share.seeds_mean:.0%} ± {share.seeds_ci:.0%}, {share.seeds})"
+    return text + (" of skyline" if share.reference == "skyline" else "")
+
+
+def share_table(areas: list[dict[str, Any]]) -> str:
+    """The headline: each method's share of the available gain, per task."""
+    shown = [area for area in areas if area.get("share") is not None]
+    if not shown:
+        return ""
+    width = max(len(area["method"]) for area in shown)
+    lines = ["share of the available gain (area above the better fixed agent, over the optimum's):"]
+    lines += [f"  {area['task']}  {area['method']:<{width}}  {format_share(area['share'])}" for area in shown]
+    return "\n".join(lines) + "\n"
 
 
 def markdown(
@@ -248,11 +302,14 @@ def markdown(
         lines += [
             "",
             "Area under test reward vs α (trapezoid): 95% bootstrap interval over episodes, mean ± 95% "
-            "Student's t interval over seeds (each seed's own area), and what the exact optimum's area "
-            "exceeds it by:",
+            "Student's t interval over seeds (each seed's own area), what the exact optimum's area "
+            "exceeds it by, and its share of the available gain: its area above the better fixed agent "
+            "at each α over the optimum's (the best skyline's where no optimum was computed, marked "
+            "'of skyline'), from the pooled means, and the mean ± 95% t interval of the seeds' own "
+            "shares with their count:",
             "",
-            "| task | method | α grid | AUC [episodes] | AUC over seeds | below the optimum |",
-            "|---|---|---|---|---|---|",
+            "| task | method | α grid | AUC [episodes] | AUC over seeds | below the optimum | share of the gain |",
+            "|---|---|---|---|---|---|---|",
         ]
         optima = {
             (a["task"], tuple(a["alphas"])): a["auc"][0] for a in areas if a["method"].startswith("optimum")
@@ -267,7 +324,7 @@ def markdown(
             flag = " (oracle)" if area["oracle"] else ""
             lines.append(
                 f"| {area['task']} | {area['method']}{flag} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] | "
-                f"{over_seeds} | {gap} |"
+                f"{over_seeds} | {gap} | {format_share(area.get('share'))} |"
             )
     if aggregates:
         lines += [

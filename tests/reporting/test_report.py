@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from duo_ai.cli.main import main
-from duo_ai.reporting.report import across_tasks
+from duo_ai.reporting.report import across_tasks, build_report
 
 
 @pytest.fixture
@@ -151,3 +151,47 @@ def test_a_rows_bootstrap_interval_does_not_depend_on_the_other_rows(finished_ru
 
     assert "[0.500, 0.500]" not in novice_area(alone)  # the rewards spread: a real interval
     assert novice_area(alone) == novice_area(beside)
+
+
+def write_run(folder, method, alpha, seed, rewards, oracle=False):
+    """A finished run's result written by hand: every number of the report is then known."""
+    folder.mkdir(parents=True)
+    test = {"episode_rewards": rewards, "base_reward_mean": 1.0, "num_episodes": len(rewards),
+            "action_1_fraction": 0.5}  # fmt: skip
+    result = {"version": 2, "method": method, "task": "toy", "alpha": alpha, "seed": seed,
+              "oracle": oracle, "test": test}  # fmt: skip
+    (folder / "test_result.json").write_text(json.dumps(result))
+
+
+def test_share_of_the_gain_over_the_optimum_with_seeds(tmp_path, capsys):
+    # alpha 0 and 1: the better fixed agent earns 0.5 then 0.2 (area 0.35), the optimum 0.9 and
+    # 0.6 (area 0.75): an available gain of 0.4. Seed 0's area is 0.55 (share 50%), seed 1's 0.65 (75%).
+    for alpha, novice, expert, optimum in ((0.0, 0.2, 0.5, 0.9), (1.0, 0.2, 0.1, 0.6)):
+        write_run(tmp_path / f"runs/novice{alpha}", "always novice", alpha, 0, [novice])
+        write_run(tmp_path / f"runs/expert{alpha}", "always expert", alpha, 0, [expert])
+        write_run(tmp_path / f"runs/optimum{alpha}", "optimum (exact)", alpha, 0, [optimum], oracle=True)
+    for seed, (low, high) in enumerate(((0.7, 0.4), (0.8, 0.5))):
+        write_run(tmp_path / f"runs/m{seed}_0", "learned", 0.0, seed, [low])
+        write_run(tmp_path / f"runs/m{seed}_1", "learned", 1.0, seed, [high])
+    report = build_report([tmp_path / "runs"], tmp_path / "report")
+    shares = {area["method"]: area["share"] for area in report["auc"]}
+    learned = shares["learned"]  # pooled means 0.75 and 0.45: area 0.6, share 62.5%
+    assert (learned.point, learned.seeds_mean, learned.seeds, learned.reference) == pytest.approx(
+        (0.625, 0.625, 2, "optimum")
+    )
+    assert learned.seeds_ci == pytest.approx(12.706 * np.std([0.5, 0.75], ddof=1) / np.sqrt(2), rel=1e-4)
+    assert shares["always expert"].point == pytest.approx(-0.125)  # area 0.3, 0.05 below the envelope
+    assert shares["always novice"].point == pytest.approx(-0.375)
+    assert shares["optimum (exact)"].point == pytest.approx(1.0)
+    assert "| 0.150 | 62% (seeds: 63% ± 159%, 2) |" in (tmp_path / "report" / "results.md").read_text()
+    assert "toy  learned          62% (seeds: 63% ± 159%, 2)" in capsys.readouterr().out
+
+
+def test_without_an_optimum_the_share_is_of_the_best_skyline(tmp_path, capsys):
+    for alpha in (0.0, 1.0):
+        write_run(tmp_path / f"runs/novice{alpha}", "always novice", alpha, 0, [0.0])
+        write_run(tmp_path / f"runs/expert{alpha}", "always expert", alpha, 0, [0.0])
+        write_run(tmp_path / f"runs/sky{alpha}", "ppo obs (skyline)", alpha, 0, [0.8], oracle=True)
+        write_run(tmp_path / f"runs/m{alpha}", "learned", alpha, 0, [0.2])
+    assert main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "report")]) == 0
+    assert "toy  learned            25% of skyline" in capsys.readouterr().out
