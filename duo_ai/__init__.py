@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 
 # Importing these modules registers the built-in environments, models, policies and algorithms.
 from duo_ai import envs, models  # noqa: F401
+from duo_ai.algorithms import optimum_imitation as _optimum_imitation  # noqa: F401
 from duo_ai.algorithms import ppo as _ppo  # noqa: F401
 from duo_ai.algorithms import simple as _simple_algorithms  # noqa: F401
 from duo_ai.algorithms.callbacks import Callback

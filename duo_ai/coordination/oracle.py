@@ -34,6 +34,7 @@ class Layout:
     next_state: np.ndarray  # [S, A]: the state an action leads to; -1 where the episode ends
     success: np.ndarray  # [S, A]: the action reaches the goal (the episode ends with a reward)
     max_steps: int
+    start: bytes = b""  # the start state's grid, agent position and direction: the layout's identity
 
 
 @dataclass
@@ -73,7 +74,9 @@ def explore(env: Any) -> Layout:
                     _restore(env, state)  # the grid or what the agent carries changed: start afresh
         next_states.append(row_next)
         successes.append(row_success)
-    return Layout(np.stack(observations), np.array(next_states), np.array(successes), int(env.max_steps))
+    layout = Layout(np.stack(observations), np.array(next_states), np.array(successes), int(env.max_steps))
+    layout.start = repr(start[:2]).encode() + start[3]
+    return layout
 
 
 def _key(env: Any) -> tuple:
@@ -163,14 +166,16 @@ def solve(
     )
 
 
-def task_layouts(task_id: str, num_layouts: int, first_seed: int = 0) -> list[Layout]:
+def task_layouts(
+    task_id: str, num_layouts: int, first_seed: int = 0, kwargs: dict[str, Any] | None = None
+) -> list[Layout]:
     """The layouts of ``num_layouts`` reference resets (seeds ``first_seed``, ``first_seed`` + 1,
     ...), each explored once: a layout drawn twice appears twice (the list is a sample of the
-    task's layout distribution)."""
+    task's layout distribution). ``kwargs`` are the task's constructor options (``strip2_row``)."""
     import gymnasium as gym
     import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
 
-    env = gym.make(task_id).unwrapped
+    env = gym.make(task_id, **(kwargs or {})).unwrapped
     explored: dict[tuple, Layout] = {}
     layouts = []
     for seed in range(first_seed, first_seed + num_layouts):

@@ -1,0 +1,262 @@
+"""Learning to coordinate from the exact optimum of simulated tasks (``algorithm.name=optimum_imitation``).
+
+The coordinator is trained on a *family* of generated variants of the novice's task (never the
+test task: checked), with the run's novice and a shortest-path planner as the simulated expert,
+at the run's costs. On every layout of the family the optimum is known exactly, so each
+iteration (AggreVaTe with exact values; Ross & Bagnell 2014):
+
+1. follow the current coordinator exactly on every training layout: how often it reaches each
+   state at each step;
+2. weight the optimum's advantage of asking in each state by those visits and add it to the
+   signal of the earlier iterations (data aggregation, as DAgger does);
+3. move the coordinator's probability of asking towards the aggregated signal;
+4. evaluate it exactly on held-out layouts of the family (val_sim) and keep the best.
+
+It reads only what any duo coordinator reads (the view, the novice's outputs), so the selected
+checkpoint is tested like every other coordinator. Short (seconds to minutes): like the fitted
+baselines, a resumed run starts again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium.vector import VectorEnv
+from omegaconf import OmegaConf
+
+from duo_ai import registry
+from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
+from duo_ai.algorithms.callbacks import Callback, notify
+from duo_ai.checkpoint import save_checkpoint
+from duo_ai.config import param
+from duo_ai.coordination.coord_env import EXPERT, CoordEnv
+from duo_ai.coordination.guidance import follow, optimum_advantages
+from duo_ai.coordination.oracle import Layout, action_probabilities
+from duo_ai.coordination.planner import check_excludes, family_layouts, planner_probabilities
+from duo_ai.errors import ConfigError
+from duo_ai.evaluation import Evaluator
+from duo_ai.policies.base import Policy
+from duo_ai.run import Run
+
+logger = logging.getLogger("duo_ai")
+SELECTION_SPLIT = "val_sim"
+
+
+@dataclass
+class OptimumImitationConfig(AlgorithmConfig):
+    family: list[Any] = param(
+        [], "simulated tasks, [{task: <MiniGrid id>, kwargs: {...}}, ...]; never the test task"
+    )
+    layouts: int = param(16, "layouts (reset seeds 0, 1, ...) of each family task to learn on", min=1)
+    val_layouts: int = param(8, "further layouts of each family task to select on (val_sim)", min=1)
+    iterations: int = param(20, "rounds of follow, aggregate, update, select", min=1)
+    update_steps: int = param(100, "Adam steps on the aggregated signal per iteration", min=1)
+    learning_rate: float = param(1e-3, "Adam's step size", above=0.0)
+
+
+@dataclass
+class _Problem:
+    """The family's layouts with everything a round needs, computed once."""
+
+    layouts: list[Layout]
+    probs: list[tuple[np.ndarray, np.ndarray]]  # per layout: novice's and planner's distributions
+    advantages: list[np.ndarray | None]  # per layout: the optimum's [T, S] advantage of asking
+    view_of_state: list[np.ndarray]  # per layout: each state's index among the distinct views
+    views: dict[str, Any]  # the coordinator's observation of each distinct view
+
+
+def family_settings(family: Any) -> list[dict[str, Any]]:
+    """The family as plain ``{task, kwargs}`` settings, refused when malformed."""
+    members = OmegaConf.to_container(family) if OmegaConf.is_config(family) else list(family)
+    if not members:
+        raise ConfigError("algorithm.family: name the simulated tasks, e.g. [{task: MiniGrid-LavaGapS5-v0}]")
+    for index, member in enumerate(members):
+        if (
+            not isinstance(member, dict)
+            or not isinstance(member.get("task"), str)
+            or set(member) - {"task", "kwargs"}
+        ):
+            raise ConfigError(
+                f"algorithm.family[{index}]: expected {{task: <MiniGrid id>, kwargs: {{...}}}}, got {member}"
+            )
+        if not isinstance(member.get("kwargs") or {}, dict):
+            raise ConfigError(f"algorithm.family[{index}].kwargs: expected a mapping, got {member['kwargs']}")
+    return [{"task": member["task"], "kwargs": dict(member.get("kwargs") or {})} for member in members]
+
+
+def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any) -> None:
+    from duo_ai.envs.minigrid import split_task
+
+    if run_config.env.name != "minigrid":
+        raise ConfigError(
+            f"algorithm.name: optimum_imitation learns on minigrid tasks, not '{run_config.env.name}'"
+        )
+    test_kwargs = OmegaConf.to_container(run_config.env.test.kwargs) or {}
+    check_excludes(family, split_task(run_config.env, "test"), test_kwargs, "algorithm.family")
+
+
+@registry.register_algorithm("optimum_imitation")
+class OptimumImitation(Algorithm):
+    config_class = OptimumImitationConfig
+
+    def __init__(self, config: OptimumImitationConfig):
+        super().__init__(config)
+        self.family = family_settings(config.family)
+
+    def train(
+        self,
+        policy: Policy,
+        env: VectorEnv,
+        validators: dict[str, Evaluator],
+        run: Run | None = None,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        run = require_run(run)
+        if not isinstance(env, CoordEnv) or not hasattr(policy, "model"):
+            raise ConfigError(
+                "algorithm.name: optimum_imitation trains a learned coordinator (policy.name=ppo)"
+            )
+        if run.config.get("selection_split", SELECTION_SPLIT) != SELECTION_SPLIT:
+            raise ConfigError(
+                "selection_split: optimum_imitation selects on its held-out family layouts (val_sim)"
+            )
+        family = self.family
+        check_leaves_out_test(family, run.config)
+        cost = float(env.expert_query_cost)
+        logger.info(
+            "exploring %d family tasks (%d + %d layouts each)",
+            len(family),
+            self.config.layouts,
+            self.config.val_layouts,
+        )
+        learn = self._problem(family, self.config.layouts, 0, env, policy, cost)
+        select = self._problem(family, self.config.val_layouts, self.config.layouts, env, policy, None)
+        logger.info(
+            "%d distinct views to learn on, %d to select on",
+            len(learn.views["base_obs"]),
+            len(select.views["base_obs"]),
+        )
+        others = Validation(
+            {split: v for split, v in validators.items() if split != SELECTION_SPLIT},
+            run,
+            callbacks=callbacks,
+        )
+        optimizer = torch.optim.Adam(policy.model.parameters(), lr=self.config.learning_rate)
+        signal = np.zeros(len(learn.views["base_obs"]))
+        best = -np.inf
+        for iteration in range(1, self.config.iterations + 1):
+            reward, weighted = self._follow(policy, learn, cost)
+            signal += weighted
+            loss = self._update(policy, optimizer, learn.views, signal)
+            val_reward, _ = self._follow(policy, select, cost)
+            metrics = {
+                "train/exact_reward": reward,
+                "train/imitation_loss": loss,
+                f"{SELECTION_SPLIT}/reward_mean": val_reward,
+            }
+            run.log_metrics(iteration, metrics)
+            logger.info(
+                "iteration %d: exact reward on the family %.4f (learn) %.4f (val_sim)",
+                iteration,
+                reward,
+                val_reward,
+            )
+            if val_reward > best:
+                best = val_reward
+                save_checkpoint(run.folder / f"best_{SELECTION_SPLIT}.ckpt", policy, env)
+            stop = notify(callbacks, "on_iteration", iteration, metrics)
+            if others.validators:
+                others(policy, step=iteration)
+            if stop or others.stop_requested:
+                break
+        logger.info("BEST %s: exact reward %.4f on the family's held-out layouts", SELECTION_SPLIT, best)
+        save_checkpoint(run.folder / "last.ckpt", policy, env)
+
+    def _problem(
+        self,
+        family: list[dict[str, Any]],
+        per_task: int,
+        first_seed: int,
+        env: CoordEnv,
+        policy: Policy,
+        cost: float | None,
+    ) -> _Problem:
+        layouts = family_layouts(family, per_task, first_seed)
+        observations = np.concatenate([layout.observations for layout in layouts])
+        distinct, index = np.unique(observations.reshape(len(observations), -1), axis=0, return_inverse=True)
+        distinct = distinct.reshape(-1, *observations.shape[1:])
+        offsets = np.cumsum([0] + [len(layout.observations) for layout in layouts])
+        probs = [
+            (
+                action_probabilities(env.novice, layout.observations, env.temperature),
+                planner_probabilities(layout),
+            )
+            for layout in layouts
+        ]
+        return _Problem(
+            layouts=layouts,
+            probs=probs,
+            advantages=[
+                None if cost is None else optimum_advantages(layout, p, cost)
+                for layout, p in zip(layouts, probs, strict=True)
+            ],
+            view_of_state=[index.reshape(-1)[offsets[i] : offsets[i + 1]] for i in range(len(layouts))],
+            views=coordinator_observations(env, policy, distinct),
+        )
+
+    def _follow(self, policy: Policy, problem: _Problem, cost: float) -> tuple[float, np.ndarray]:
+        """The coordinator's mean exact reward over the problem's layouts, and the visit-weighted
+        advantage of asking summed per distinct view."""
+        asks = ask_probabilities(policy, problem.views)
+        rewards, weighted = [], np.zeros(len(asks))
+        for layout, probs, advantages, views in zip(
+            problem.layouts, problem.probs, problem.advantages, problem.view_of_state, strict=True
+        ):
+            reward, per_state = follow(layout, probs, asks[views], cost, advantages)
+            rewards.append(reward)
+            if per_state is not None:
+                np.add.at(weighted, views, per_state / len(problem.layouts))
+        return float(np.mean(rewards)), weighted
+
+    def _update(
+        self, policy: Policy, optimizer: torch.optim.Optimizer, views: dict[str, Any], signal: np.ndarray
+    ) -> float:
+        """Classify each view as asking or not by the sign of its aggregated signal, weighted by the
+        signal's size (cost-sensitive classification: a log loss keeps pulling a view that sits on
+        the wrong side, where the expected advantage itself would stop moving it)."""
+        labels = torch.as_tensor(signal > 0, dtype=torch.long, device=policy.device)
+        weights = torch.as_tensor(
+            np.abs(signal) / max(np.abs(signal).sum(), 1e-12), dtype=torch.float32, device=policy.device
+        )
+        observations = {key: torch.as_tensor(value, device=policy.device) for key, value in views.items()}
+        policy.train()
+        for _ in range(self.config.update_steps):
+            logits = policy.model(observations).logits.float()
+            loss = (weights * torch.nn.functional.cross_entropy(logits, labels, reduction="none")).sum()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        policy.eval()
+        return float(loss.detach())
+
+
+def coordinator_observations(env: CoordEnv, policy: Policy, views: np.ndarray) -> dict[str, Any]:
+    """What CoordEnv would show the coordinator in states with these views."""
+    with torch.inference_mode():
+        novice = env.novice.forward_agent(views)
+    available = {"base_obs": views, "novice_logits": novice.logits.float().cpu().numpy(),
+                 "novice_hidden": novice.hidden.float().cpu().numpy()}  # fmt: skip
+    return {key: available[key] for key in policy.observation_space.spaces}
+
+
+def ask_probabilities(policy: Policy, views: dict[str, Any]) -> np.ndarray:
+    with torch.inference_mode():
+        logits = policy.model(
+            {key: torch.as_tensor(v, device=policy.device) for key, v in views.items()}
+        ).logits
+    return torch.softmax(logits.double(), dim=-1)[:, EXPERT].cpu().numpy()

@@ -1,0 +1,74 @@
+"""What the exact optimum can teach a coordinator on a simulated layout.
+
+On a layout with known agents (``oracle.py``), backward induction gives the optimum's advantage
+of asking the expert in every state and step; a coordinator that asks with probability p(s) can
+be followed exactly too (its expected reward, and how often it reaches each state at each step).
+Their product, summed over steps, is the exact gradient signal of imitating the optimum on the
+coordinator's own state distribution (AggreVaTe, Ross & Bagnell 2014, with exact values in place
+of sampled ones). Written here because it is the project's own idea: it needs the optimum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from duo_ai.coordination.coord_env import EXPERT, NOVICE
+from duo_ai.coordination.oracle import Layout
+
+
+def _acting_values(
+    layout: Layout, probs: tuple[np.ndarray, np.ndarray], values: np.ndarray, t: int, expert_cost: float
+) -> np.ndarray:
+    """[2, S]: the expected reward of letting the novice or the expert act at step ``t``, with
+    ``values`` the expected reward from step ``t`` + 1 on."""
+    ends = layout.next_state < 0
+    outcome = np.where(
+        ends,
+        layout.success * (1 - 0.9 * (t + 1) / layout.max_steps),
+        values[np.where(ends, 0, layout.next_state)],
+    )
+    q = np.stack([(probs[agent] * outcome).sum(1) for agent in (NOVICE, EXPERT)])
+    q[EXPERT] -= expert_cost
+    return q
+
+
+def optimum_advantages(
+    layout: Layout, probs: tuple[np.ndarray, np.ndarray], expert_cost: float
+) -> np.ndarray:
+    """[T, S]: the optimum's value of asking the expert over letting the novice act, per step and
+    state (no switch cost)."""
+    values = np.zeros(len(layout.observations))
+    advantages = np.empty((layout.max_steps, len(values)))
+    for t in reversed(range(layout.max_steps)):
+        q = _acting_values(layout, probs, values, t, expert_cost)
+        advantages[t] = q[EXPERT] - q[NOVICE]
+        values = q.max(0)
+    return advantages
+
+
+def follow(
+    layout: Layout,
+    probs: tuple[np.ndarray, np.ndarray],
+    asks: np.ndarray,
+    expert_cost: float,
+    advantages: np.ndarray | None = None,
+) -> tuple[float, np.ndarray | None]:
+    """The expected episode reward of the coordinator that asks with probability ``asks[s]``, and
+    (given the optimum's ``advantages``) each state's advantage weighted by how often the
+    coordinator reaches it, summed over steps."""
+    values = np.zeros(len(asks))
+    for t in reversed(range(layout.max_steps)):
+        q = _acting_values(layout, probs, values, t, expert_cost)
+        values = (1 - asks) * q[NOVICE] + asks * q[EXPERT]
+    if advantages is None:
+        return float(values[0]), None
+    acting = (1 - asks)[:, None] * probs[NOVICE] + asks[:, None] * probs[EXPERT]
+    moves = layout.next_state >= 0
+    mass = np.zeros(len(asks))
+    mass[0] = 1.0
+    weighted = np.zeros(len(asks))
+    for t in range(layout.max_steps):
+        weighted += mass * advantages[t]
+        flow = mass[:, None] * acting
+        mass = np.bincount(layout.next_state[moves], flow[moves], minlength=len(asks))
+    return float(values[0]), weighted
