@@ -53,7 +53,10 @@ class OptimumImitationConfig(AlgorithmConfig):
         [], "simulated tasks, [{task: <MiniGrid id>, kwargs: {...}}, ...]; never the test task"
     )
     layouts: int = param(16, "layouts (reset seeds 0, 1, ...) of each family task to learn on", min=1)
-    val_layouts: int = param(8, "further layouts of each family task to select on (val_sim)", min=1)
+    val_family: list[Any] = param(
+        [], "simulated tasks to select on (val_sim) instead of the family's own; never the test task"
+    )
+    val_layouts: int = param(8, "layouts of each selection task (after the family's seeds)", min=1)
     iterations: int = param(20, "rounds of follow, aggregate, update, select", min=1)
     update_steps: int = param(100, "Adam steps on the aggregated signal per iteration", min=1)
     learning_rate: float = param(1e-3, "Adam's step size", above=0.0)
@@ -70,11 +73,11 @@ class _Problem:
     views: dict[str, Any]  # the coordinator's observation of each distinct view
 
 
-def family_settings(family: Any) -> list[dict[str, Any]]:
+def family_settings(family: Any, key: str = "algorithm.family") -> list[dict[str, Any]]:
     """The family as plain ``{task, kwargs}`` settings, refused when malformed."""
     members = OmegaConf.to_container(family) if OmegaConf.is_config(family) else list(family)
     if not members:
-        raise ConfigError("algorithm.family: name the simulated tasks, e.g. [{task: MiniGrid-LavaGapS5-v0}]")
+        raise ConfigError(f"{key}: name the simulated tasks, e.g. [{{task: MiniGrid-LavaGapS5-v0}}]")
     for index, member in enumerate(members):
         if (
             not isinstance(member, dict)
@@ -82,14 +85,14 @@ def family_settings(family: Any) -> list[dict[str, Any]]:
             or set(member) - {"task", "kwargs"}
         ):
             raise ConfigError(
-                f"algorithm.family[{index}]: expected {{task: <MiniGrid id>, kwargs: {{...}}}}, got {member}"
+                f"{key}[{index}]: expected {{task: <MiniGrid id>, kwargs: {{...}}}}, got {member}"
             )
         if not isinstance(member.get("kwargs") or {}, dict):
-            raise ConfigError(f"algorithm.family[{index}].kwargs: expected a mapping, got {member['kwargs']}")
+            raise ConfigError(f"{key}[{index}].kwargs: expected a mapping, got {member['kwargs']}")
     return [{"task": member["task"], "kwargs": dict(member.get("kwargs") or {})} for member in members]
 
 
-def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any) -> None:
+def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any, key: str) -> None:
     from duo_ai.envs.minigrid import split_task
 
     if run_config.env.name != "minigrid":
@@ -97,7 +100,7 @@ def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any) -> None
             f"algorithm.name: optimum_imitation learns on minigrid tasks, not '{run_config.env.name}'"
         )
     test_kwargs = OmegaConf.to_container(run_config.env.test.kwargs) or {}
-    check_excludes(family, split_task(run_config.env, "test"), test_kwargs, "algorithm.family")
+    check_excludes(family, split_task(run_config.env, "test"), test_kwargs, key)
 
 
 @registry.register_algorithm("optimum_imitation")
@@ -107,6 +110,9 @@ class OptimumImitation(Algorithm):
     def __init__(self, config: OptimumImitationConfig):
         super().__init__(config)
         self.family = family_settings(config.family)
+        self.val_family = (
+            family_settings(config.val_family, "algorithm.val_family") if config.val_family else None
+        )
 
     def train(
         self,
@@ -125,17 +131,15 @@ class OptimumImitation(Algorithm):
             raise ConfigError(
                 "selection_split: optimum_imitation selects on its held-out family layouts (val_sim)"
             )
-        family = self.family
-        check_leaves_out_test(family, run.config)
+        check_leaves_out_test(self.family, run.config, "algorithm.family")
+        if self.val_family:
+            check_leaves_out_test(self.val_family, run.config, "algorithm.val_family")
         cost = float(env.expert_query_cost)
-        logger.info(
-            "exploring %d family tasks (%d + %d layouts each)",
-            len(family),
-            self.config.layouts,
-            self.config.val_layouts,
+        logger.info("exploring the layouts of %d family tasks", len(self.family) + len(self.val_family or []))
+        learn = self._problem(self.family, self.config.layouts, 0, env, policy, cost)
+        select = self._problem(
+            self.val_family or self.family, self.config.val_layouts, self.config.layouts, env, policy, None
         )
-        learn = self._problem(family, self.config.layouts, 0, env, policy, cost)
-        select = self._problem(family, self.config.val_layouts, self.config.layouts, env, policy, None)
         logger.info(
             "%d distinct views to learn on, %d to select on",
             len(learn.views["base_obs"]),

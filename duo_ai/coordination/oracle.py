@@ -48,7 +48,7 @@ class Optimum:
 def explore(env: Any) -> Layout:
     """Breadth-first search of the states reachable from ``env``'s current state (a reset
     ``minigrid.MiniGridEnv``), under every action sequence."""
-    start = _key(env)
+    start = state_key(env)
     keys = {start: 0}
     states, observations, next_states, successes = [_copy(env, start)], [], [], []
     num_actions = int(env.action_space.n)
@@ -64,7 +64,7 @@ def explore(env: Any) -> Layout:
                 row_next.append(-1)
                 row_success.append(reward > 0)
             else:
-                key = _key(env)
+                key = state_key(env)
                 if key not in keys:
                     keys[key] = len(states)
                     states.append(_copy(env, key))
@@ -75,13 +75,18 @@ def explore(env: Any) -> Layout:
         next_states.append(row_next)
         successes.append(row_success)
     layout = Layout(np.stack(observations), np.array(next_states), np.array(successes), int(env.max_steps))
-    layout.start = repr(start[:2]).encode() + start[3]
+    layout.start = start_identity(start)
     return layout
 
 
-def _key(env: Any) -> tuple:
+def state_key(env: Any) -> tuple:
     carrying = env.carrying.encode() if env.carrying is not None else None
     return (tuple(env.agent_pos), int(env.agent_dir), carrying, env.grid.encode().tobytes())
+
+
+def start_identity(key: tuple) -> bytes:
+    """A start state's identity: its grid, the agent's position and direction."""
+    return repr(key[:2]).encode() + key[3]
 
 
 def _copy(env: Any, key: tuple) -> tuple:
@@ -180,7 +185,7 @@ def task_layouts(
     layouts = []
     for seed in range(first_seed, first_seed + num_layouts):
         env.reset(seed=seed)
-        start = _key(env)
+        start = state_key(env)
         if start not in explored:
             explored[start] = explore(env)
         layouts.append(explored[start])

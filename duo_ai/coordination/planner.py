@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from duo_ai.coordination.oracle import Layout, task_layouts
+from duo_ai.coordination.oracle import Layout, start_identity, state_key, task_layouts
 from duo_ai.errors import ConfigError
 
 SAME_TASK_SEEDS = 8  # resets compared to decide whether two task settings are the same task
@@ -55,13 +55,25 @@ def family_layouts(family: list[dict[str, Any]], per_task: int, first_seed: int)
 def check_excludes(
     family: list[dict[str, Any]], test_task: str, test_kwargs: dict[str, Any], key: str
 ) -> None:
-    """Refuse a family member that is the test task: the same generator gives the same layouts
-    from the same seeds, so members are compared with the test task reset by reset."""
-    test = [layout.start for layout in task_layouts(test_task, SAME_TASK_SEEDS, 0, test_kwargs)]
+    """Refuse a family member that is the test task: the same generator gives the same start
+    states from the same seeds, so members are compared with the test task reset by reset."""
+    test = start_states(test_task, test_kwargs)
     for index, member in enumerate(family):
-        layouts = task_layouts(member["task"], SAME_TASK_SEEDS, 0, member.get("kwargs") or {})
-        if [layout.start for layout in layouts] == test:
+        if start_states(member["task"], member.get("kwargs") or {}) == test:
             raise ConfigError(
                 f"{key}[{index}]: {member['task']} {dict(member.get('kwargs') or {})} is the test task "
                 f"{test_task}; the simulated family must leave the test task out"
             )
+
+
+def start_states(task_id: str, kwargs: dict[str, Any]) -> list[bytes]:
+    """The start states (grid, position, direction) of the task's first resets."""
+    import gymnasium as gym
+    import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
+
+    env = gym.make(task_id, **kwargs).unwrapped
+    starts = []
+    for seed in range(SAME_TASK_SEEDS):
+        env.reset(seed=seed)
+        starts.append(start_identity(state_key(env)))
+    return starts

@@ -44,10 +44,14 @@ def test_it_learns_the_familys_optimum_and_is_tested_like_any_coordinator(tmp_pa
             "algorithm.family=[{task: MiniGrid-DistShift1-v0, kwargs: {strip2_row: 5}}]",
             r"algorithm.family\[0\]: .* is the test task MiniGrid-DistShift2-v0",
         ),
+        (
+            FAMILY.replace("family", "val_family").replace("strip2_row: 3", "strip2_row: 5"),
+            r"algorithm.val_family\[0\]: .* is the test task",
+        ),
     ],
 )
 def test_a_bad_family_is_one_line_naming_the_problem(tmp_path, capsys, override, message):
-    assert train(tmp_path, override) == 2
+    assert train(tmp_path, FAMILY, override) == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("duo: error:")
     assert re.search(message, error)

@@ -1,0 +1,147 @@
+"""Coordinators learned from the exact optimum of a simulated task family (``optimum_imitation``),
+on the three MiniGrid pairs, with their share of the available gain.
+
+    python benchmarks/imitation.py --jobs 2            # the grid: 6 cost weights x 5 seeds x 3 pairs
+    python benchmarks/imitation.py --pairs lavagap --seeds 0 --alphas 0.4   # a slice
+
+The method, its settings and the rule that makes each pair's family are fixed here, the same on
+every pair: the real novice (``simulated_pairing=shifted_tasks``), a shortest-path planner as the
+simulated expert, and a family made of the novice task's own generator with every size from the
+novice's to 3 more in each dimension (every valid strip row for DistShift), the test task's
+setting left out (``duo_ai.coordination.planner.check_excludes`` refuses it). Nothing of the test
+task, the test expert or test rewards is used to train or select (selection: exact reward on
+other layouts of the family). The fixed agents and the exact optimum come from
+``benchmarks/yrc0.py``'s runs (one seed each: they fit nothing; the optimum is exact). Finished
+runs are skipped; the report is ``duo report`` on those runs, its share table written to
+docs/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from doc_block import write_block
+from yrc0 import ALPHAS, optimum
+from yrc0 import RUNS as YRC_RUNS
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "experiments" / "imitation"
+EXTRA_SIZE = 3  # the family's sizes run from the novice's to this much more, per dimension
+SEEDS = (0, 1, 2, 3, 4)
+
+
+def family(pair: str) -> list[dict]:
+    """The pair's family by the rule above (the test's own setting left out)."""
+    if pair == "distshift":  # DistShift1: 9 x 7, lava strip on row 2; the test has it on row 5
+        return [
+            {"task": "MiniGrid-DistShift1-v0", "kwargs": {"width": w, "height": h, "strip2_row": row}}
+            for w in range(9, 9 + EXTRA_SIZE + 1)
+            for h in range(7, 7 + EXTRA_SIZE + 1)
+            for row in range(2, h - 1)
+            if (w, h, row) != (9, 7, 5)
+        ]
+    novice_task, test_size, novice_size = {
+        "lavagap": ("MiniGrid-LavaGapS5-v0", 7, 5),
+        "doorkey": ("MiniGrid-DoorKey-5x5-v0", 8, 5),
+    }[pair]
+    return [
+        {"task": novice_task, "kwargs": {"size": size}}
+        for size in range(novice_size, novice_size + EXTRA_SIZE + 1)
+        if size != test_size
+    ]
+
+
+def method_overrides(pair: str) -> list[str]:
+    return [
+        "simulated_pairing=shifted_tasks",
+        "algorithm.name=optimum_imitation",
+        f"algorithm.family={json.dumps(family(pair))}",
+        "validation_splits=[val_sim]",
+    ]
+
+
+def sweep_file(pair: str, alphas: list[float], seeds: list[int], cpus: int) -> Path:
+    spec = {
+        "base": str(ROOT / "configs" / f"minigrid_{pair}.yaml"),
+        "type": "coord",
+        "experiment_dir": str(RUNS / pair),
+        "overrides": method_overrides(pair),
+        "grid": {"coordination.expert_query_cost_weight": alphas, "seed": seeds},
+        "name": "alpha{coordination.expert_query_cost_weight}/seed{seed}",
+        "resources": {"cpu": cpus},
+    }
+    path = RUNS / "sweeps" / f"{pair}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, width=10**6))
+    return path
+
+
+def fixed_runs(pair: str, alphas: list[float], cpus: int) -> list[Path]:
+    """The folders of the pair's always-novice, always-expert and optimum runs (made if missing)."""
+    for alpha in alphas:
+        optimum(pair, alpha, 0)
+    spec = {
+        "base": str(ROOT / "configs" / f"minigrid_{pair}.yaml"),
+        "type": "coord",
+        "experiment_dir": str(YRC_RUNS / pair),
+        "overrides": ["validation_splits=[val_sim]", "policy.name=always", "algorithm.name=always"],
+        "grid": {"coordination.expert_query_cost_weight": alphas, "seed": [0], "policy.agent": ["novice", "expert"]},
+        "name": "weak_novice/always_{policy.agent}/alpha{coordination.expert_query_cost_weight}/seed{seed}",
+        "resources": {"cpu": cpus},
+    }  # fmt: skip
+    path = RUNS / "sweeps" / f"{pair}_fixed.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "sweep", str(path)], check=False, cwd=ROOT)
+    base = YRC_RUNS / pair / "weak_novice"
+    return [base / "always_novice", base / "always_expert", base / "optimum"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pairs", nargs="+", default=["distshift", "lavagap", "doorkey"])
+    parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (Ray Tune trials)")
+    parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
+    args = parser.parse_args()
+    cpus = max(1, (os.cpu_count() or 1) // args.jobs)
+    started = time.time()
+    folders = []
+    for pair in args.pairs:
+        base = YRC_RUNS / pair / "weak_novice"
+        folders += [base / "always_novice", base / "always_expert", base / "optimum"]
+        if not args.report_only:
+            fixed_runs(pair, args.alphas, cpus)
+            sweep = sweep_file(pair, args.alphas, args.seeds, cpus)
+            subprocess.run(
+                [sys.executable, "-m", "duo_ai.cli.main", "sweep", str(sweep)], check=False, cwd=ROOT
+            )
+        folders.append(RUNS / pair)
+    out = RUNS / "report"
+    report = subprocess.run(
+        [sys.executable, "-m", "duo_ai.cli.main", "report", *map(str, folders), "--out", str(out)],
+        check=True, cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    shares = report.stdout.split("report of")[0].strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    measured = (
+        f"Measured on 2 CPU cores by `python benchmarks/imitation.py` at commit {commit.stdout.strip()} "
+        f"({(time.time() - started) / 60:.0f} min in the last invocation); the full table is "
+        f"`{out.relative_to(ROOT)}/results.md`.\n\n```\n{shares}\n```\n"
+    )
+    write_block(ROOT / "docs" / "RESULTS.md", "Results on MiniGrid", "benchmarks/imitation.py", measured)
+    print(measured)
+
+
+if __name__ == "__main__":
+    main()
