@@ -51,10 +51,6 @@ def register_model(name: str, cls: T | None = None) -> T | Callable[[T], T]:
     return _register("model", name, cls)
 
 
-def registered_names(kind: str) -> list[str]:
-    return sorted(_TABLES[kind])
-
-
 def lookup(kind: str, name: str, key: str | None = None) -> type:
     """The class registered as ``name``, or a ConfigError naming the config key and valid choices."""
     table = _TABLES[kind]
@@ -66,10 +62,3 @@ def lookup(kind: str, name: str, key: str | None = None) -> type:
     if close:
         message += f" (did you mean '{close[0]}'?)"
     raise ConfigError(message)
-
-
-def name_of(kind: str, cls: type) -> str:
-    for name, registered in _TABLES[kind].items():
-        if registered is cls:
-            return name
-    raise KeyError(f"{cls.__name__} is not a registered {kind}")

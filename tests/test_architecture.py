@@ -54,3 +54,14 @@ def test_no_import_runs_up_a_layer():
         if unit in RANK and RANK[unit] >= RANK[unit_of(path)]
     ]
     assert upward == []
+
+
+def test_no_function_is_longer_than_a_screen():
+    """A function reads in one sitting: at most 60 lines (docstring included)."""
+    long = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60
+    ]
+    assert long == []

@@ -123,17 +123,7 @@ class OptimumImitation(Algorithm):
         callbacks: Sequence[Callback] = (),
     ) -> None:
         run = require_run(run)
-        if not isinstance(env, CoordEnv) or not hasattr(policy, "model"):
-            raise ConfigError(
-                "algorithm.name: optimum_imitation trains a learned coordinator (policy.name=ppo)"
-            )
-        if run.config.get("selection_split", SELECTION_SPLIT) != SELECTION_SPLIT:
-            raise ConfigError(
-                "selection_split: optimum_imitation selects on its held-out family layouts (val_sim)"
-            )
-        check_leaves_out_test(self.family, run.config, "algorithm.family")
-        if self.val_family:
-            check_leaves_out_test(self.val_family, run.config, "algorithm.val_family")
+        self._check(policy, env, run)
         cost = float(env.expert_query_cost)
         logger.info("exploring the layouts of %d family tasks", len(self.family) + len(self.val_family or []))
         learn = self._problem(self.family, self.config.layouts, 0, env, policy, cost)
@@ -180,6 +170,19 @@ class OptimumImitation(Algorithm):
                 break
         logger.info("BEST %s: exact reward %.4f on the family's held-out layouts", SELECTION_SPLIT, best)
         save_checkpoint(run.folder / "last.ckpt", policy, env)
+
+    def _check(self, policy: Policy, env: VectorEnv, run: Run) -> None:
+        if not isinstance(env, CoordEnv) or not hasattr(policy, "model"):
+            raise ConfigError(
+                "algorithm.name: optimum_imitation trains a learned coordinator (policy.name=ppo)"
+            )
+        if run.config.get("selection_split", SELECTION_SPLIT) != SELECTION_SPLIT:
+            raise ConfigError(
+                "selection_split: optimum_imitation selects on its held-out family layouts (val_sim)"
+            )
+        check_leaves_out_test(self.family, run.config, "algorithm.family")
+        if self.val_family:
+            check_leaves_out_test(self.val_family, run.config, "algorithm.val_family")
 
     def _problem(
         self,

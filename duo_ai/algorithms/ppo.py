@@ -113,6 +113,45 @@ def model_inputs(model: nn.Module, obs: Any) -> Any:
     return {key: obs[key] for key in keys} if keys is not None and isinstance(obs, dict) else obs
 
 
+class Rollout:
+    """The environment's copies as PPO plays them: the current observations, which copies are on a
+    reset step, their episodes so far, and the buffer each rollout fills."""
+
+    def __init__(self, env: VectorEnv, policy: PPOPolicy, buffer: RolloutBuffer, scaler: RewardScaler | None):
+        self.env, self.policy, self.buffer, self.scaler = env, policy, buffer, scaler
+        self.episodes = EpisodeTracker(env.num_envs)
+        self.obs = to_tensor(env.reset()[0], policy.device)
+        self.resetting = np.zeros(env.num_envs, bool)
+
+    def collect(self, num_steps: int, precision: str) -> torch.Tensor:
+        """Fill the buffer with ``num_steps`` of every copy; the value of the observation after."""
+        policy, buffer = self.policy, self.buffer
+        policy.train()
+        with torch.inference_mode(), autocast(precision, policy.device):
+            for step in range(num_steps):
+                out = policy.model(self.obs)
+                dist = action_distribution(out.logits.float())
+                action = dist.sample()
+                buffer.store_obs(step, model_inputs(policy.model, self.obs))
+                buffer.actions[step], buffer.logprobs[step] = action, dist.log_prob(action)
+                buffer.values[step] = out.value
+                buffer.valid[step] = torch.from_numpy(~self.resetting)
+                action_np = action.cpu().numpy()
+                next_obs, reward, terminated, truncated, info = self.env.step(action_np)
+                base_reward = np.asarray(info.get("base_reward", reward), np.float64)
+                ended = np.asarray(terminated) | np.asarray(truncated)
+                learned = self.scaler(reward, terminated, truncated) if self.scaler else reward
+                buffer.rewards[step] = torch.as_tensor(learned, dtype=torch.float32)
+                buffer.terminated[step] = torch.as_tensor(terminated)
+                buffer.truncated[step] = torch.as_tensor(truncated)
+                decided = np.flatnonzero(~self.resetting)  # a reset step is no decision
+                self.episodes.step(decided, reward[decided], base_reward[decided], action_np[decided])
+                self.episodes.end(np.flatnonzero(ended & ~self.resetting))
+                self.resetting = ended
+                self.obs = to_tensor(next_obs, policy.device)
+            return policy.model(self.obs).value.float()
+
+
 @registry.register_algorithm("ppo")
 class PPO(Algorithm):
     config_class = PPOConfig
@@ -132,11 +171,7 @@ class PPO(Algorithm):
         validation = Validation(validators, run, pending=True, callbacks=callbacks)
         scaler = RewardScaler(env.num_envs, cfg.gamma) if cfg.normalize_reward else None
         start_iteration = self._resume(run, policy, optimizer, validation, scaler) if run.resuming else 0
-
-        buffer = RolloutBuffer(cfg.num_steps, env.num_envs, policy.device)
-        episodes = EpisodeTracker(env.num_envs)
-        obs = to_tensor(env.reset()[0], policy.device)
-        resetting = np.zeros(env.num_envs, bool)
+        rollout = Rollout(env, policy, RolloutBuffer(cfg.num_steps, env.num_envs, policy.device), scaler)
         bar = progress(num_iterations * batch_size, "training", "step", initial=start_iteration * batch_size)
         for iteration in range(start_iteration, num_iterations):
             iteration_start = time.time()
@@ -144,32 +179,10 @@ class PPO(Algorithm):
                 optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
 
             # 1. Rollout: num_steps of every copy with the current policy.
-            policy.train()
-            with torch.inference_mode(), autocast(cfg.precision, policy.device):
-                for step in range(cfg.num_steps):
-                    out = policy.model(obs)
-                    dist = action_distribution(out.logits.float())
-                    action = dist.sample()
-                    buffer.store_obs(step, model_inputs(policy.model, obs))
-                    buffer.actions[step], buffer.logprobs[step] = action, dist.log_prob(action)
-                    buffer.values[step] = out.value
-                    buffer.valid[step] = torch.from_numpy(~resetting)
-                    action_np = action.cpu().numpy()
-                    next_obs, reward, terminated, truncated, info = env.step(action_np)
-                    base_reward = np.asarray(info.get("base_reward", reward), np.float64)
-                    ended = np.asarray(terminated) | np.asarray(truncated)
-                    learned = scaler(reward, terminated, truncated) if scaler else reward
-                    buffer.rewards[step] = torch.as_tensor(learned, dtype=torch.float32)
-                    buffer.terminated[step] = torch.as_tensor(terminated)
-                    buffer.truncated[step] = torch.as_tensor(truncated)
-                    decided = np.flatnonzero(~resetting)  # a reset step is no decision
-                    episodes.step(decided, reward[decided], base_reward[decided], action_np[decided])
-                    episodes.end(np.flatnonzero(ended & ~resetting))
-                    resetting = ended
-                    obs = to_tensor(next_obs, policy.device)
-                next_value = policy.model(obs).value.float()
+            next_value = rollout.collect(cfg.num_steps, cfg.precision)
 
             # 2. Advantages (GAE), leaving out the reset steps of next-step autoreset.
+            buffer = rollout.buffer
             advantages, returns = compute_gae(
                 buffer.rewards, buffer.values, next_value, buffer.terminated, buffer.truncated,
                 cfg.gamma, cfg.gae_lambda, cfg.bootstrap_truncated,
@@ -178,56 +191,85 @@ class PPO(Algorithm):
 
             # 3. Update: clipped surrogate, clipped value loss, entropy bonus; an update that moved
             #    the policy further than max_kl is undone (TRPO's rule).
-            before = snapshot(policy.model, optimizer) if cfg.max_kl is not None else None
-            losses = self._update(policy.model, optimizer, samples)
-            if before is not None:
-                losses["update_kl"] = self._batch_kl(policy.model, samples)
-                losses["rejected"] = float(losses["update_kl"] > cfg.max_kl)
-                if losses["rejected"]:
-                    restore(policy.model, optimizer, before)
-            losses["explained_variance"] = explained_variance(samples)
-            if scaler is not None:
-                losses["return_std"] = float(np.sqrt(scaler.returns.var))
+            losses = self._improve(policy.model, optimizer, samples, scaler)
             global_step = (iteration + 1) * batch_size
             bar.update(batch_size)
 
             # 4. Record the iteration; every log_freq, report it, validate and save. A callback
             #    may end training here (after the save).
-            window = episodes.read()
+            window = rollout.episodes.read()
             window["steps_per_second"] = batch_size / max(time.time() - iteration_start, 1e-9)
             metrics = {f"train/{k}": v for k, v in {**window, **losses}.items()}
             run.log_metrics(global_step, metrics)
             stop = notify(callbacks, "on_iteration", global_step, metrics)
             done = iteration + 1 == num_iterations
             if (iteration + 1) % cfg.log_freq == 0 or done:
-                bar.set_postfix(
-                    reward=f"{window['episode_reward']:.2f}",
-                    expert=f"{window['action_1_fraction']:.2f}",
-                )
-                logger.info(
-                    "iteration %d/%d, step %d: train reward %.3f over %d episodes, action 1 fraction %.2f, "
-                    "%.0f steps/s",
-                    iteration + 1, num_iterations, global_step, window["episode_reward"], window["episodes"],
-                    window["action_1_fraction"], window["steps_per_second"],
-                )  # fmt: skip
+                self._report(bar, window, iteration + 1, num_iterations, global_step)
                 validation(policy, global_step)
             stop |= validation.stop_requested
             if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done or stop:
-                state = {
-                    "iteration": iteration + 1,
-                    "global_step": global_step,
-                    "optimizer": optimizer.state_dict(),
-                    "rng": capture_rng(),
-                    "best": validation.best,
-                    "reward_scaler": scaler.state_dict() if scaler else None,
-                    "elapsed_seconds": run.elapsed(),
-                }
-                save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
-                validation.commit()
+                self._save_resume_point(
+                    run, policy, env, optimizer, validation, scaler, iteration + 1, global_step
+                )
             if stop:
                 logger.info("a callback stopped training at step %d", global_step)
                 break
         bar.close()
+
+    def _improve(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        samples: dict[str, Any],
+        scaler: RewardScaler | None,
+    ) -> dict[str, float]:
+        """One update on the batch (undone if it moved the policy past ``max_kl``), with its statistics."""
+        before = snapshot(model, optimizer) if self.config.max_kl is not None else None
+        losses = self._update(model, optimizer, samples)
+        if before is not None:
+            losses["update_kl"] = self._batch_kl(model, samples)
+            losses["rejected"] = float(losses["update_kl"] > self.config.max_kl)
+            if losses["rejected"]:
+                restore(model, optimizer, before)
+        losses["explained_variance"] = explained_variance(samples)
+        if scaler is not None:
+            losses["return_std"] = float(np.sqrt(scaler.returns.var))
+        return losses
+
+    @staticmethod
+    def _report(
+        bar: Any, window: dict[str, float], iteration: int, num_iterations: int, global_step: int
+    ) -> None:
+        bar.set_postfix(reward=f"{window['episode_reward']:.2f}", expert=f"{window['action_1_fraction']:.2f}")
+        logger.info(
+            "iteration %d/%d, step %d: train reward %.3f over %d episodes, action 1 fraction %.2f, %.0f steps/s",
+            iteration, num_iterations, global_step, window["episode_reward"], window["episodes"],
+            window["action_1_fraction"], window["steps_per_second"],
+        )  # fmt: skip
+
+    @staticmethod
+    def _save_resume_point(
+        run: Run,
+        policy: PPOPolicy,
+        env: VectorEnv,
+        optimizer: torch.optim.Optimizer,
+        validation: Validation,
+        scaler: RewardScaler | None,
+        iteration: int,
+        global_step: int,
+    ) -> None:
+        """``last.ckpt`` with everything ``resume=1`` needs; then the bests it records become final."""
+        state = {
+            "iteration": iteration,
+            "global_step": global_step,
+            "optimizer": optimizer.state_dict(),
+            "rng": capture_rng(),
+            "best": validation.best,
+            "reward_scaler": scaler.state_dict() if scaler else None,
+            "elapsed_seconds": run.elapsed(),
+        }
+        save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
+        validation.commit()
 
     def _update(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, samples: dict[str, Any]

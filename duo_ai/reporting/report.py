@@ -281,6 +281,40 @@ def share_table(areas: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def area_lines(areas: list[dict[str, Any]]) -> list[str]:
+    """The table of areas over the α grid, with each row's share of the gain."""
+    if not areas:
+        return []
+    lines = [
+        "",
+        "Area under test reward vs α (trapezoid): 95% bootstrap interval over episodes, mean ± 95% "
+        "Student's t interval over seeds (each seed's own area), what the exact optimum's area "
+        "exceeds it by, and its share of the available gain: its area above the better fixed agent "
+        "at each α over the optimum's (the best skyline's where no optimum was computed, marked "
+        "'of skyline'), from the pooled means, and the mean ± 95% t interval of the seeds' own "
+        "shares with their count:",
+        "",
+        "| task | method | α grid | AUC [episodes] | AUC over seeds | below the optimum | share of the gain |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    optima = {
+        (a["task"], tuple(a["alphas"])): a["auc"][0] for a in areas if a["method"].startswith("optimum")
+    }
+    for area in areas:
+        point, low, high = area["auc"]
+        grid = ", ".join(f"{a:g}" for a in area["alphas"])
+        seeds = area["auc_seeds"]
+        over_seeds = f"{seeds[0]:.3f} ± {seeds[1]:.3f}" if seeds else "-"
+        optimum = optima.get((area["task"], tuple(area["alphas"])))
+        gap = f"{optimum - point:.3f}" if optimum is not None else "-"
+        flag = " (oracle)" if area["oracle"] else ""
+        lines.append(
+            f"| {area['task']} | {area['method']}{flag} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] | "
+            f"{over_seeds} | {gap} | {format_share(area.get('share'))} |"
+        )
+    return lines
+
+
 def markdown(
     rows: list[dict[str, Any]], areas: list[dict[str, Any]], aggregates: list[dict[str, Any]]
 ) -> str:
@@ -298,34 +332,7 @@ def markdown(
             f"{row['expert_fraction']:.3f} | "
             f"{row['runs']} | {row['episodes']} |"
         )
-    if areas:
-        lines += [
-            "",
-            "Area under test reward vs α (trapezoid): 95% bootstrap interval over episodes, mean ± 95% "
-            "Student's t interval over seeds (each seed's own area), what the exact optimum's area "
-            "exceeds it by, and its share of the available gain: its area above the better fixed agent "
-            "at each α over the optimum's (the best skyline's where no optimum was computed, marked "
-            "'of skyline'), from the pooled means, and the mean ± 95% t interval of the seeds' own "
-            "shares with their count:",
-            "",
-            "| task | method | α grid | AUC [episodes] | AUC over seeds | below the optimum | share of the gain |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        optima = {
-            (a["task"], tuple(a["alphas"])): a["auc"][0] for a in areas if a["method"].startswith("optimum")
-        }
-        for area in areas:
-            point, low, high = area["auc"]
-            grid = ", ".join(f"{a:g}" for a in area["alphas"])
-            seeds = area["auc_seeds"]
-            over_seeds = f"{seeds[0]:.3f} ± {seeds[1]:.3f}" if seeds else "-"
-            optimum = optima.get((area["task"], tuple(area["alphas"])))
-            gap = f"{optimum - point:.3f}" if optimum is not None else "-"
-            flag = " (oracle)" if area["oracle"] else ""
-            lines.append(
-                f"| {area['task']} | {area['method']}{flag} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] | "
-                f"{over_seeds} | {gap} | {format_share(area.get('share'))} |"
-            )
+    lines += area_lines(areas)
     if aggregates:
         lines += [
             "",

@@ -1,6 +1,7 @@
 """PPO learns small tasks, is deterministic for a seed, and resumes after a hard kill."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -164,7 +165,7 @@ def test_ppo_bad_inputs(tmp_path, capsys):
     )
     assert main(["train", *agent_args(tmp_path, "z", 100, "algorithm.gamma=1.5")]) == 2
     assert "algorithm.gamma: must be <= 1, got 1.5" in capsys.readouterr().err
-    assert torch.get_num_threads() >= 1
+    assert not any((tmp_path / name).exists() for name in "xyz")  # refused before any folder is made
 
 
 def test_tracking_writes_tensorboard_and_wandb_offline(tmp_path, monkeypatch):
@@ -192,7 +193,7 @@ def test_bf16_forward_passes_train_and_save_a_float32_policy(tmp_path):
     assert main(["train", "--type", "agent", *args]) == 0
     rows = [json.loads(line) for line in (tmp_path / "bf16" / "metrics.jsonl").read_text().splitlines()]
     losses = [row["train/value_loss"] for row in rows if "train/value_loss" in row]
-    assert losses and all(loss is not None and loss >= 0 for loss in losses)
+    assert len(losses) >= 2 and all(loss is not None and math.isfinite(loss) for loss in losses)
     params = read_checkpoint(tmp_path / "bf16" / "last.ckpt")["params"]
     assert all(tensor.dtype == torch.float32 for tensor in params.values())  # autocast leaves weights alone
 
