@@ -36,7 +36,7 @@ from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import param
 from duo_ai.coordination.coord_env import EXPERT, CoordEnv
 from duo_ai.coordination.guidance import follow, optimum_advantages
-from duo_ai.coordination.oracle import Layout, action_probabilities
+from duo_ai.coordination.oracle import Layout, action_probabilities, combine
 from duo_ai.coordination.planner import check_excludes, family_layouts, planner_probabilities
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
@@ -63,13 +63,20 @@ class OptimumImitationConfig(AlgorithmConfig):
 
 
 @dataclass
-class _Problem:
-    """The family's layouts with everything a round needs, computed once."""
+class _Group:
+    """Layouts of one step limit, combined into one state space, with what a round needs of them."""
 
-    layouts: list[Layout]
-    probs: list[tuple[np.ndarray, np.ndarray]]  # per layout: novice's and planner's distributions
-    advantages: list[np.ndarray | None]  # per layout: the optimum's [T, S] advantage of asking
-    view_of_state: list[np.ndarray]  # per layout: each state's index among the distinct views
+    layout: Layout
+    starts: np.ndarray  # each combined layout's start state
+    weights: np.ndarray  # each one's share of all the problem's listed layouts
+    probs: tuple[np.ndarray, np.ndarray]  # the novice's and the planner's distributions per state
+    advantages: np.ndarray | None  # the optimum's [T, S] advantage of asking
+    views: np.ndarray  # each state's index among the problem's distinct views
+
+
+@dataclass
+class _Problem:
+    groups: list[_Group]
     views: dict[str, Any]  # the coordinator's observation of each distinct view
 
 
@@ -193,42 +200,46 @@ class OptimumImitation(Algorithm):
         policy: Policy,
         cost: float | None,
     ) -> _Problem:
-        layouts = family_layouts(family, per_task, first_seed)
-        observations = np.concatenate([layout.observations for layout in layouts])
+        listed = family_layouts(family, per_task, first_seed)
+        combined = []
+        for steps in sorted({layout.max_steps for layout in listed}):
+            layout, starts, weights = combine([layout for layout in listed if layout.max_steps == steps])
+            share = sum(layout.max_steps == steps for layout in listed) / len(listed)
+            combined.append((layout, starts, weights * share))
+        observations = np.concatenate([layout.observations for layout, _, _ in combined])
         distinct, index = np.unique(observations.reshape(len(observations), -1), axis=0, return_inverse=True)
-        distinct = distinct.reshape(-1, *observations.shape[1:])
-        offsets = np.cumsum([0] + [len(layout.observations) for layout in layouts])
-        probs = [
-            (
+        offsets = np.cumsum([0] + [len(layout.observations) for layout, _, _ in combined])
+        groups = []
+        for i, (layout, starts, weights) in enumerate(combined):
+            probs = (
                 action_probabilities(env.novice, layout.observations, env.temperature),
                 planner_probabilities(layout),
             )
-            for layout in layouts
-        ]
-        return _Problem(
-            layouts=layouts,
-            probs=probs,
-            advantages=[
-                None if cost is None else optimum_advantages(layout, p, cost)
-                for layout, p in zip(layouts, probs, strict=True)
-            ],
-            view_of_state=[index.reshape(-1)[offsets[i] : offsets[i + 1]] for i in range(len(layouts))],
-            views=coordinator_observations(env, policy, distinct),
-        )
+            advantages = None if cost is None else optimum_advantages(layout, probs, cost)
+            views = index.reshape(-1)[offsets[i] : offsets[i + 1]]
+            groups.append(_Group(layout, starts, weights, probs, advantages, views))
+        views = coordinator_observations(env, policy, distinct.reshape(-1, *observations.shape[1:]))
+        return _Problem(groups, views)
 
     def _follow(self, policy: Policy, problem: _Problem, cost: float) -> tuple[float, np.ndarray]:
         """The coordinator's mean exact reward over the problem's layouts, and the visit-weighted
         advantage of asking summed per distinct view."""
         asks = ask_probabilities(policy, problem.views)
-        rewards, weighted = [], np.zeros(len(asks))
-        for layout, probs, advantages, views in zip(
-            problem.layouts, problem.probs, problem.advantages, problem.view_of_state, strict=True
-        ):
-            reward, per_state = follow(layout, probs, asks[views], cost, advantages)
-            rewards.append(reward)
+        reward, weighted = 0.0, np.zeros(len(asks))
+        for group in problem.groups:
+            group_reward, per_state = follow(
+                group.layout,
+                group.probs,
+                asks[group.views],
+                cost,
+                group.advantages,
+                group.starts,
+                group.weights,
+            )
+            reward += group_reward
             if per_state is not None:
-                np.add.at(weighted, views, per_state / len(problem.layouts))
-        return float(np.mean(rewards)), weighted
+                np.add.at(weighted, group.views, per_state)
+        return reward, weighted
 
     def _update(
         self, policy: Policy, optimizer: torch.optim.Optimizer, views: dict[str, Any], signal: np.ndarray

@@ -52,23 +52,29 @@ def follow(
     asks: np.ndarray,
     expert_cost: float,
     advantages: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray | None]:
     """The expected episode reward of the coordinator that asks with probability ``asks[s]``, and
     (given the optimum's ``advantages``) each state's advantage weighted by how often the
-    coordinator reaches it, summed over steps."""
+    coordinator reaches it, summed over steps. Episodes start in state 0, or in ``starts`` with
+    probabilities ``weights`` (layouts combined by ``oracle.combine``)."""
+    starts = np.zeros(1, int) if starts is None else starts
+    weights = np.ones(1) if weights is None else weights
     values = np.zeros(len(asks))
     for t in reversed(range(layout.max_steps)):
         q = _acting_values(layout, probs, values, t, expert_cost)
         values = (1 - asks) * q[NOVICE] + asks * q[EXPERT]
+    reward = float(values[starts] @ weights)
     if advantages is None:
-        return float(values[0]), None
+        return reward, None
     acting = (1 - asks)[:, None] * probs[NOVICE] + asks[:, None] * probs[EXPERT]
     moves = layout.next_state >= 0
     mass = np.zeros(len(asks))
-    mass[0] = 1.0
+    np.add.at(mass, starts, weights)
     weighted = np.zeros(len(asks))
     for t in range(layout.max_steps):
         weighted += mass * advantages[t]
         flow = mass[:, None] * acting
         mass = np.bincount(layout.next_state[moves], flow[moves], minlength=len(asks))
-    return float(values[0]), weighted
+    return reward, weighted

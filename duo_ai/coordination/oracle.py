@@ -171,6 +171,30 @@ def solve(
     )
 
 
+def combine(layouts: list[Layout]) -> tuple[Layout, np.ndarray, np.ndarray]:
+    """The distinct layouts of one step limit side by side as one (no action crosses between
+    them), each one's start state, and each one's share of the listed layouts."""
+    unique = list({id(layout): layout for layout in layouts}.values())
+    if len({layout.max_steps for layout in unique}) != 1:
+        raise ValueError("combined layouts must share one step limit")
+    sizes = np.array([len(layout.observations) for layout in unique])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    next_state = np.concatenate(
+        [
+            np.where(layout.next_state < 0, -1, layout.next_state + start)
+            for layout, start in zip(unique, starts, strict=True)
+        ]
+    )
+    combined = Layout(
+        np.concatenate([layout.observations for layout in unique]),
+        next_state,
+        np.concatenate([layout.success for layout in unique]),
+        unique[0].max_steps,
+    )
+    counts = np.array([sum(listed is layout for listed in layouts) for layout in unique])
+    return combined, starts, counts / len(layouts)
+
+
 def task_layouts(
     task_id: str, num_layouts: int, first_seed: int = 0, kwargs: dict[str, Any] | None = None
 ) -> list[Layout]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from duo_ai.coordination.guidance import follow, optimum_advantages
-from duo_ai.coordination.oracle import NOVICE, solve
+from duo_ai.coordination.oracle import NOVICE, combine, solve
 from tests.coordination.test_view_policy import two_step_layout
 
 # the novice always plays a0, the expert a1: the optimum lets the novice step, then asks
@@ -42,3 +42,21 @@ def test_the_visit_weighted_advantage_counts_only_the_states_the_coordinator_rea
     _, weighted = follow(layout, PROBS, np.array([0.0, 1.0]), COST, advantages)
     assert weighted == pytest.approx([advantages[0, 0], advantages[1, 1]])
     assert NOVICE == 0
+
+
+def test_combined_layouts_give_the_mean_of_their_rewards_and_signals():
+    """Layouts side by side (oracle.combine) are followed as one, each weighted by how often it is
+    listed: the same numbers as following each alone."""
+    apart, alike = two_step_layout(False), two_step_layout(True, second_view=0)
+    combined, starts, weights = combine([apart, alike, apart])
+    assert starts.tolist() == [0, 2] and weights == pytest.approx([2 / 3, 1 / 3])
+    asks = np.array([0.3, 0.8, 0.6, 0.1])
+    probs = (np.concatenate([PROBS[0]] * 2), np.concatenate([PROBS[1]] * 2))
+    advantages = optimum_advantages(combined, probs, COST)
+    reward, weighted = follow(combined, probs, asks, COST, advantages, starts, weights)
+    alone = [
+        follow(apart, PROBS, asks[:2], COST, advantages[:, :2]),
+        follow(alike, PROBS, asks[2:], COST, advantages[:, 2:]),
+    ]
+    assert reward == pytest.approx(2 / 3 * alone[0][0] + 1 / 3 * alone[1][0])
+    assert weighted == pytest.approx(np.concatenate([2 / 3 * alone[0][1], 1 / 3 * alone[1][1]]))
