@@ -64,6 +64,7 @@ def method_overrides(pair: str) -> list[str]:
         "algorithm.name=optimum_imitation",
         f"algorithm.family={json.dumps(family(pair))}",
         "validation_splits=[val_sim]",
+        "torch_threads=1",
     ]
 
 

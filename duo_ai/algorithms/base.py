@@ -34,6 +34,12 @@ class Algorithm(ABC):
     def __init__(self, config: Any):
         self.config = config
 
+    @classmethod
+    def report_label(cls, policy_label: str) -> str:
+        """A result's method name, given the trained policy's: the policy's own unless the
+        algorithm makes it another method."""
+        return policy_label
+
     @abstractmethod
     def train(
         self,

@@ -52,12 +52,12 @@ class OptimumImitationConfig(AlgorithmConfig):
     family: list[Any] = param(
         [], "simulated tasks, [{task: <MiniGrid id>, kwargs: {...}}, ...]; never the test task"
     )
-    layouts: int = param(16, "layouts (reset seeds 0, 1, ...) of each family task to learn on", min=1)
+    layouts: int = param(8, "layouts (reset seeds 0, 1, ...) of each family task to learn on", min=1)
     val_family: list[Any] = param(
         [], "simulated tasks to select on (val_sim) instead of the family's own; never the test task"
     )
-    val_layouts: int = param(8, "layouts of each selection task (after the family's seeds)", min=1)
-    iterations: int = param(20, "rounds of follow, aggregate, update, select", min=1)
+    val_layouts: int = param(4, "layouts of each selection task (after the family's seeds)", min=1)
+    iterations: int = param(10, "rounds of follow, aggregate, update, select", min=1)
     update_steps: int = param(100, "Adam steps on the aggregated signal per iteration", min=1)
     learning_rate: float = param(1e-3, "Adam's step size", above=0.0)
 
@@ -113,6 +113,10 @@ def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any, key: st
 @registry.register_algorithm("optimum_imitation")
 class OptimumImitation(Algorithm):
     config_class = OptimumImitationConfig
+
+    @classmethod
+    def report_label(cls, policy_label: str) -> str:
+        return f"optimum_imitation on {policy_label}"
 
     def __init__(self, config: OptimumImitationConfig):
         super().__init__(config)

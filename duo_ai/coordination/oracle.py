@@ -199,21 +199,25 @@ def task_layouts(
     task_id: str, num_layouts: int, first_seed: int = 0, kwargs: dict[str, Any] | None = None
 ) -> list[Layout]:
     """The layouts of ``num_layouts`` reference resets (seeds ``first_seed``, ``first_seed`` + 1,
-    ...), each explored once: a layout drawn twice appears twice (the list is a sample of the
-    task's layout distribution). ``kwargs`` are the task's constructor options (``strip2_row``)."""
+    ...), each explored once per process: a layout drawn twice appears twice (the list is a sample
+    of the task's layout distribution). ``kwargs`` are the task's constructor options
+    (``strip2_row``)."""
     import gymnasium as gym
     import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
 
     env = gym.make(task_id, **(kwargs or {})).unwrapped
-    explored: dict[tuple, Layout] = {}
     layouts = []
     for seed in range(first_seed, first_seed + num_layouts):
         env.reset(seed=seed)
-        start = state_key(env)
-        if start not in explored:
-            explored[start] = explore(env)
-        layouts.append(explored[start])
+        start = (type(env).__name__, env.max_steps, state_key(env))
+        if start not in _EXPLORED:
+            _EXPLORED[start] = explore(env)
+        layouts.append(_EXPLORED[start])
     return layouts
+
+
+# Explored layouts by start state, task class and step limit: a layout is searched once per process.
+_EXPLORED: dict[tuple, Layout] = {}
 
 
 def coordination_optimum(

@@ -25,13 +25,13 @@ PAIRING_LABELS = {"weak_novice": "", "shifted_tasks": " (shifted tasks)", "skyli
 
 
 def method_label(config: Any) -> str:
-    """The method's row name: the policy's own label (with the algorithm that trained it where
-    that is not the policy's own), marked with its pairing where that is not YRC-0's weak novice."""
+    """The method's row name: the policy's own label (as the algorithm that trained it words it),
+    marked with its pairing where that is not YRC-0's weak novice."""
     policy_class = registry.lookup("policy", config.policy.name, key="policy.name")
     label = policy_class.report_label(config.policy)
     algorithm = config.get("algorithm", {}).get("name")
-    if algorithm and algorithm not in (config.policy.name, "always"):
-        label = f"{algorithm} on {label}"
+    if algorithm:
+        label = registry.lookup("algorithm", algorithm, key="algorithm.name").report_label(label)
     return label + PAIRING_LABELS[pairing_name(config)]
 
 
