@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from duo_ai import zoo
 from duo_ai.errors import ExperimentError
 from duo_ai.progress import ConsoleHandler
-from duo_ai.run_folder import check_train_folder, claim_train_folder
+from duo_ai.run_folder import CONFIG_FILE, LOG_FILE, METRICS_FILE, check_train_folder, claim_train_folder
 
 logger = logging.getLogger("duo_ai")
 EVALUATION_FILES = (".log", ".json", ".mp4", ".gif", ".png")  # what an evaluation writes (a name's claim)
@@ -60,7 +60,7 @@ class Run:
         self._opened = False
         self.start = time.time()
         self.log_path = folder / log_name
-        self.metrics_path = folder / "metrics.jsonl"
+        self.metrics_path = folder / METRICS_FILE
         self.resuming = mode == "train" and bool(config.get("resume", False))
         self._tensorboard: Any = None
         self._purge_step: int | None = None
@@ -81,7 +81,7 @@ class Run:
             return
         if self.mode == "train":
             self._lock = claim_train_folder(self._folder, self.config)
-            (self._folder / "config.yaml").write_text(OmegaConf.to_yaml(self.config))
+            (self._folder / CONFIG_FILE).write_text(OmegaConf.to_yaml(self.config))
         else:
             self._open_eval_folder()
         self._opened = True
@@ -185,7 +185,7 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
         _current.close()
     if mode == "train":
         folder = Path(config.experiment_dir) / config.name
-        _current = Run(config, mode, folder, "train.log")
+        _current = Run(config, mode, folder, LOG_FILE)
     elif mode == "eval":
         load_path = config.policy.get("load_path")
         beside_policy = load_path and not str(load_path).startswith(zoo.PREFIX)

@@ -21,6 +21,19 @@ from omegaconf import DictConfig, OmegaConf
 from duo_ai.errors import ExperimentError
 
 MARKER = ".duo_run"
+# The files of a run folder.
+CONFIG_FILE = "config.yaml"
+LOG_FILE = "train.log"
+METRICS_FILE = "metrics.jsonl"
+LAST_CHECKPOINT = "last.ckpt"
+RESULT_FILE = "test_result.json"
+
+
+def best_checkpoint(split: str) -> str:
+    """The file of the checkpoint selected on ``split``."""
+    return f"best_{split}.ckpt"
+
+
 # Settings a resumed run may change: they do not change what is learned from which data.
 RESUMABLE_CHANGES = (
     "resume", "overwrite", "device", "torch_threads", "experiment_dir", "name", "use_wandb",
@@ -55,7 +68,7 @@ def check_train_folder(folder: Path, config: DictConfig) -> None:
 
 def check_resumable(folder: Path, config: DictConfig) -> None:
     """A resumed run must be the run that was saved: only RESUMABLE_CHANGES may differ."""
-    saved_file = folder / "config.yaml"
+    saved_file = folder / CONFIG_FILE
     if not saved_file.exists():
         return
     try:
@@ -79,7 +92,7 @@ def check_resumable(folder: Path, config: DictConfig) -> None:
 def run_settings(folder: Path) -> dict[str, Any]:
     """What makes a run the configuration it is: its saved config less the seed and the settings a
     resumed run may change (so seeds of one configuration compare equal)."""
-    saved = folder / "config.yaml"
+    saved = folder / CONFIG_FILE
     config = OmegaConf.to_container(OmegaConf.load(saved)) if saved.exists() else {}
     return {
         key: value for key, value in flatten(config).items() if key != "seed" and key not in RESUMABLE_CHANGES

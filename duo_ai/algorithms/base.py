@@ -19,6 +19,7 @@ from duo_ai.errors import ExperimentError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy
 from duo_ai.run import Run, current_run
+from duo_ai.run_folder import best_checkpoint
 
 logger = logging.getLogger("duo_ai")
 
@@ -126,7 +127,7 @@ class Validation:
             leftover.unlink()
 
     def _best_path(self, split: str) -> Path:
-        return self.run.folder / f"best_{split}.ckpt"
+        return self.run.folder / best_checkpoint(split)
 
     def _pending_path(self, split: str, step: int) -> Path:
         return self.run.folder / f".best_{split}.ckpt.at-{step}"

@@ -42,6 +42,7 @@ from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy
 from duo_ai.run import Run
+from duo_ai.run_folder import LAST_CHECKPOINT, best_checkpoint
 
 logger = logging.getLogger("duo_ai")
 SELECTION_SPLIT = "val_sim"
@@ -173,14 +174,14 @@ class OptimumImitation(Algorithm):
             )
             if val_reward > best:
                 best = val_reward
-                save_checkpoint(run.folder / f"best_{SELECTION_SPLIT}.ckpt", policy, env)
+                save_checkpoint(run.folder / best_checkpoint(SELECTION_SPLIT), policy, env)
             stop = notify(callbacks, "on_iteration", iteration, metrics)
             if others.validators:
                 others(policy, step=iteration)
             if stop or others.stop_requested:
                 break
         logger.info("BEST %s: exact reward %.4f on the family's held-out layouts", SELECTION_SPLIT, best)
-        save_checkpoint(run.folder / "last.ckpt", policy, env)
+        save_checkpoint(run.folder / LAST_CHECKPOINT, policy, env)
 
     def _check(self, policy: Policy, env: VectorEnv, run: Run) -> None:
         if not isinstance(env, CoordEnv) or not hasattr(policy, "model"):

@@ -35,6 +35,7 @@ from duo_ai.policies.base import action_distribution
 from duo_ai.policies.ppo import PPOPolicy
 from duo_ai.progress import progress
 from duo_ai.run import Run, capture_rng, restore_rng
+from duo_ai.run_folder import LAST_CHECKPOINT
 
 logger = logging.getLogger("duo_ai")
 PRECISIONS = ("float32", "bf16")
@@ -268,7 +269,7 @@ class PPO(Algorithm):
             "reward_scaler": scaler.state_dict() if scaler else None,
             "elapsed_seconds": run.elapsed(),
         }
-        save_checkpoint(run.folder / "last.ckpt", policy, env, training_state=state)
+        save_checkpoint(run.folder / LAST_CHECKPOINT, policy, env, training_state=state)
         validation.commit()
 
     def _update(
@@ -356,7 +357,7 @@ class PPO(Algorithm):
     ) -> int:
         """Restore everything ``last.ckpt`` saved and drop what came after it (metrics, bests,
         partial files); returns the iteration to continue from."""
-        path = Path(run.folder) / "last.ckpt"
+        path = Path(run.folder) / LAST_CHECKPOINT
         remove_partial_saves(run.folder)
         if not path.exists():
             logger.warning("resume=1 but %s has no last.ckpt yet: starting from the beginning", run.folder)

@@ -19,6 +19,7 @@ from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy, ThresholdPolicy
 from duo_ai.run import Run
+from duo_ai.run_folder import LAST_CHECKPOINT
 
 logger = logging.getLogger("duo_ai")
 
@@ -39,7 +40,7 @@ class AlwaysAlgorithm(Algorithm):
     ) -> None:
         run = require_run(run)
         Validation(validators, run, callbacks=callbacks)(policy, step=0)
-        save_checkpoint(run.folder / "last.ckpt", policy, env)
+        save_checkpoint(run.folder / LAST_CHECKPOINT, policy, env)
 
 
 @dataclass
@@ -76,7 +77,7 @@ class RandomSweep(Algorithm):
             validation(policy, step=index)
             if validation.stop_requested:
                 break
-        save_checkpoint(run.folder / "last.ckpt", policy, env)
+        save_checkpoint(run.folder / LAST_CHECKPOINT, policy, env)
 
 
 @dataclass
@@ -135,7 +136,7 @@ class ThresholdSweep(Algorithm):
             validation(policy, step=index)
             if validation.stop_requested:
                 break
-        save_checkpoint(run.folder / "last.ckpt", policy, env)
+        save_checkpoint(run.folder / LAST_CHECKPOINT, policy, env)
 
 
 # The reference's names: each baseline's policy and algorithm share a name.

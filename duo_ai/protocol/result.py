@@ -17,9 +17,9 @@ from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.protocol.pairing import pairing_name
 from duo_ai.protocol.transfer import calibrate_to_test_novice
 from duo_ai.run import seed_everything
+from duo_ai.run_folder import CONFIG_FILE, RESULT_FILE, best_checkpoint
 
 logger = logging.getLogger("duo_ai")
-RESULT_FILE = "test_result.json"
 RESULT_VERSION = 2
 PAIRING_LABELS = {"weak_novice": "", "shifted_tasks": " (shifted tasks)", "skyline": " (skyline)"}
 
@@ -81,7 +81,7 @@ def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dic
             "this run %s: an upper reference, not a YRC-0 result",
             "trains on the test distribution (skyline)" if config.skyline else "selects on the test split",
         )
-    chosen = load_policy(folder / f"best_{config.selection_split}.ckpt", envs["test"])
+    chosen = load_policy(folder / best_checkpoint(config.selection_split), envs["test"])
     calibration = calibrate_to_test_novice(chosen, config, envs["test"])
     seed_everything(config.seed)  # as `duo eval` does: reloading the checkpoint gives these numbers
     summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
@@ -98,7 +98,7 @@ def read_result(folder: Path) -> dict[str, Any]:
     if not isinstance(result, dict) or not isinstance(result.get("test"), dict):
         raise ValueError(f"{RESULT_FILE} holds no test summary")
     if "version" not in result:
-        result = {**described(OmegaConf.load(folder / "config.yaml"), result), **result}
+        result = {**described(OmegaConf.load(folder / CONFIG_FILE), result), **result}
     test = result["test"]
     if not isinstance(test.get("episode_rewards"), list) or not test["episode_rewards"]:
         raise ValueError(f"{RESULT_FILE} has no episode rewards")

@@ -12,7 +12,7 @@ import numpy as np
 from duo_ai.envs.base import SPLITS
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_t_interval
-from duo_ai.run_folder import configuration_key, describe_difference, run_settings
+from duo_ai.run_folder import METRICS_FILE, configuration_key, describe_difference, run_settings
 
 # (panel title, training window key, evaluation key)
 PANELS = (
@@ -29,7 +29,7 @@ def find_training_runs(paths: list[str | Path]) -> list[Path]:
     for path in map(Path, paths):
         if not path.exists():
             raise DuoError(f"plot: no such folder {path}")
-        folders += sorted(metrics.parent for metrics in path.rglob("metrics.jsonl"))
+        folders += sorted(metrics.parent for metrics in path.rglob(METRICS_FILE))
     if not folders:
         raise DuoError(f"plot: no run (metrics.jsonl) under {', '.join(map(str, paths))}")
     return folders
@@ -38,7 +38,7 @@ def find_training_runs(paths: list[str | Path]) -> list[Path]:
 def read_series(folder: Path) -> dict[str, dict[int, float]]:
     """Each logged metric of a run as {step: value} (steps without a value left out)."""
     series: dict[str, dict[int, float]] = defaultdict(dict)
-    for line in (folder / "metrics.jsonl").read_text().splitlines():
+    for line in (folder / METRICS_FILE).read_text().splitlines():
         row = json.loads(line) if line.strip() else {}
         for key, value in row.items():
             if key not in ("step", "time") and isinstance(value, (int, float)):

@@ -21,7 +21,7 @@ from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import read_result
 from duo_ai.reporting.gain import FIXED_METHODS, Share, envelope_area, method_share
-from duo_ai.run_folder import configuration_key, describe_difference, run_settings
+from duo_ai.run_folder import RESULT_FILE, configuration_key, describe_difference, run_settings
 
 BOOTSTRAP_SAMPLES = 1000
 ALPHA_KEY = "coordination.expert_query_cost_weight"
@@ -57,7 +57,7 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
     for path in map(Path, paths):
         if not path.exists():
             raise DuoError(f"report: no such folder {path}")
-        for result_file in sorted(path.rglob("test_result.json")):
+        for result_file in sorted(path.rglob(RESULT_FILE)):
             try:
                 runs.append(read_run(result_file.parent))
             except Exception as error:  # noqa: BLE001 - one bad run must not hide the others

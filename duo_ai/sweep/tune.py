@@ -17,6 +17,7 @@ from typing import Any
 
 from duo_ai.algorithms.callbacks import Callback
 from duo_ai.errors import DuoError
+from duo_ai.run_folder import LAST_CHECKPOINT, METRICS_FILE, RESULT_FILE
 from duo_ai.sweep.spec import SELECTION_METRIC, Sweep
 
 logger = logging.getLogger("duo_ai")
@@ -47,12 +48,12 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     done = folder / TRIAL_DONE
     if done.exists():
         return json.loads(done.read_text())  # finished by an earlier invocation of this sweep
-    if sweep.kind == "coord" and (folder / "test_result.json").exists():
+    if sweep.kind == "coord" and (folder / RESULT_FILE).exists():
         return _finished(folder, sweep)  # a finished coordinator run made outside a sweep
     overrides = sweep.trial_overrides(params, name)
     # cut off earlier: continue from its resume point (algorithms that save one: PPO), or start
     # again in the folder duo made
-    again = "resume=1" if _resumable(folder / "last.ckpt") else "overwrite=1"
+    again = "resume=1" if _resumable(folder / LAST_CHECKPOINT) else "overwrite=1"
     config = load_config(sweep.base, [*overrides, again])
     started = time.perf_counter()
     try:
@@ -74,9 +75,9 @@ def _resumable(last: Path) -> bool:
 def _finished(folder: Path, sweep: Sweep) -> dict[str, Any]:
     summary: dict[str, Any] = {"folder": str(folder)}
     if sweep.kind == "coord":
-        test = json.loads((folder / "test_result.json").read_text())["test"]
+        test = json.loads((folder / RESULT_FILE).read_text())["test"]
         summary["test/reward_mean"] = test["reward_mean"]
-    metrics = folder / "metrics.jsonl"
+    metrics = folder / METRICS_FILE
     if metrics.exists():
         rows = [json.loads(line) for line in metrics.read_text().splitlines() if SELECTION_METRIC in line]
         if rows:
