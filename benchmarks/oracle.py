@@ -22,11 +22,10 @@ import numpy as np
 from doc_block import publish
 
 import duo_ai
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import Layout, coordination_optimum, task_layouts
 from duo_ai.envs.minigrid import PAIRS
 from duo_ai.evaluation.stats import mean_std_ci
-from duo_ai.policies.base import AgentPolicy
+from duo_ai.policies.base import EXPERT, NOVICE, AgentPolicy
 from duo_ai.protocol.costs import run_base_penalty
 from duo_ai.reporting import gain
 

@@ -37,12 +37,11 @@ from doc_block import publish
 from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain, test_problem
 
 import duo_ai
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import task_layouts
 from duo_ai.coordination.view_policy import best_view_policy, evaluate_view_map
 from duo_ai.envs.minigrid import PAIRS
 from duo_ai.evaluation.stats import mean_std_ci
-from duo_ai.policies.base import AgentPolicy, Policy
+from duo_ai.policies.base import EXPERT, NOVICE, AgentPolicy, Policy
 from duo_ai.protocol import make_base_envs, make_coord_envs
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,7 +31,7 @@ from doc_block import write_block
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
 from skyline import RECIPE
 
-from duo_ai.protocol import PAIRINGS
+from duo_ai.protocol import SIMULATED_PAIRINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "yrc"
@@ -123,7 +123,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--pairs", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
-    parser.add_argument("--pairings", nargs="+", default=list(PAIRINGS), choices=PAIRINGS)
+    parser.add_argument("--pairings", nargs="+", default=list(SIMULATED_PAIRINGS), choices=SIMULATED_PAIRINGS)
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])

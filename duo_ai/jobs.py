@@ -35,7 +35,7 @@ from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, current_run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
-KINDS = ("agent", "coord")
+POLICY_TYPES = ("agent", "coord")  # what --type names: an agent or a coordinator
 
 
 def check_splits(key: str, splits: list[str], valid: Sequence[str] = SPLITS) -> None:
@@ -47,8 +47,8 @@ def check_splits(key: str, splits: list[str], valid: Sequence[str] = SPLITS) -> 
 
 def make_envs(config: DictConfig, kind: str) -> dict[str, VectorEnv]:
     """Base envs for agents; CoordEnvs around them for coordinators."""
-    if kind not in KINDS:
-        raise ConfigError(f"unknown --type '{kind}'; valid choices: {', '.join(KINDS)}")
+    if kind not in POLICY_TYPES:
+        raise ConfigError(f"unknown --type '{kind}'; valid choices: {', '.join(POLICY_TYPES)}")
     base_envs = make_base_envs(config)
     return base_envs if kind == "agent" else make_coord_envs(config, base_envs)
 

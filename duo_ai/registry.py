@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from duo_ai.errors import ConfigError
 
-KINDS = ("environment", "policy", "algorithm", "model")
-_TABLES: dict[str, dict[str, type]] = {kind: {} for kind in KINDS}
+COMPONENT_KINDS = ("environment", "policy", "algorithm", "model")
+_TABLES: dict[str, dict[str, type]] = {kind: {} for kind in COMPONENT_KINDS}
 
 T = TypeVar("T", bound=type)
 

@@ -34,13 +34,13 @@ from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, requi
 from duo_ai.algorithms.callbacks import Callback, notify
 from duo_ai.checkpoint import save_checkpoint
 from duo_ai.config import param
-from duo_ai.coordination.coord_env import EXPERT, CoordEnv
+from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.coordination.guidance import follow, optimum_advantages
 from duo_ai.coordination.oracle import Layout, action_probabilities, combine
 from duo_ai.coordination.planner import check_excludes, family_layouts, planner_probabilities
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
-from duo_ai.policies.base import Policy
+from duo_ai.policies.base import EXPERT, Policy
 from duo_ai.run import Run
 from duo_ai.run_folder import LAST_CHECKPOINT, best_checkpoint
 

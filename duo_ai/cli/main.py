@@ -34,7 +34,7 @@ EXIT_USAGE = 2
 def add_run_arguments(parser: argparse.ArgumentParser, with_type: bool = True) -> None:
     parser.add_argument("--config", default=None, help="YAML config file")
     if with_type:
-        parser.add_argument("--type", default="coord", choices=jobs.KINDS, help="agent or coordinator")
+        parser.add_argument("--type", default="coord", choices=jobs.POLICY_TYPES, help="agent or coordinator")
     parser.add_argument("overrides", nargs="*", help="key=value config overrides")
 
 

@@ -24,7 +24,7 @@ from gymnasium.vector.utils import batch_space
 from duo_ai.envs.copies import copies_mask, copy_batch, put, reset_copies, step_copies, take
 from duo_ai.policies.base import EXPERT, NOVICE, AgentOutput, AgentPolicy, sample_actions
 
-__all__ = ["EXPERT", "NOVICE", "CoordEnv", "novice_observations"]
+__all__ = ["CoordEnv", "novice_observations"]
 NO_AGENT = -1  # no previous decision in this episode
 
 

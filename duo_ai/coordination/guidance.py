@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import Layout
+from duo_ai.policies.base import EXPERT, NOVICE
 
 
 def _acting_values(

@@ -20,8 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
-from duo_ai.policies.base import AgentPolicy
+from duo_ai.policies.base import EXPERT, NOVICE, AgentPolicy
 
 NOBODY = 2  # the index of "nobody acted yet" among the previous-agent values
 

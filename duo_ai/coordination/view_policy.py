@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import Layout, action_probabilities
-from duo_ai.policies.base import AgentPolicy
+from duo_ai.policies.base import EXPERT, NOVICE, AgentPolicy
 
 
 @dataclass

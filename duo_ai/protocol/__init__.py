@@ -3,13 +3,13 @@ pairing), the base penalty, carrying a fitted coordinator to the test novice, an
 self-describing result of a run (``test_result.json``) that ``duo report`` reads.
 """
 
-from duo_ai.config.schema import SIMULATED_PAIRINGS as PAIRINGS
+from duo_ai.config.schema import SIMULATED_PAIRINGS
 from duo_ai.protocol.pairing import make_base_envs, make_coord_envs, pairing_name
 from duo_ai.protocol.result import read_result, selected_result, write_result
 from duo_ai.protocol.transfer import calibrate_to_test_novice
 
 __all__ = [
-    "PAIRINGS",
+    "SIMULATED_PAIRINGS",
     "calibrate_to_test_novice",
     "make_base_envs",
     "make_coord_envs",

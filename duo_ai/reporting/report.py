@@ -29,7 +29,7 @@ REPORT_MARKER = ".duo_report"  # in every folder duo report writes: it rewrites 
 
 
 @dataclass
-class Run:
+class FinishedRun:
     folder: Path
     method: str
     task: str
@@ -52,7 +52,7 @@ class Cell:
     oracle: bool = False
 
 
-def find_runs(paths: list[str | Path]) -> list[Run]:
+def find_runs(paths: list[str | Path]) -> list[FinishedRun]:
     runs = []
     for path in map(Path, paths):
         if not path.exists():
@@ -71,7 +71,7 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
     return label_configurations(runs)
 
 
-def label_configurations(runs: list[Run]) -> list[Run]:
+def label_configurations(runs: list[FinishedRun]) -> list[FinishedRun]:
     """Runs of one method on one task pool only when their configurations match (cost weight and
     seed aside): other configurations of a method get the settings that differ in their label."""
     settings = {run.folder: comparable_settings(run.folder) for run in runs}
@@ -90,9 +90,9 @@ def comparable_settings(folder: Path) -> dict[str, Any]:
     return {key: value for key, value in run_settings(folder).items() if key != ALPHA_KEY}
 
 
-def read_run(folder: Path) -> Run:
+def read_run(folder: Path) -> FinishedRun:
     result = read_result(folder)
-    return Run(
+    return FinishedRun(
         folder=folder,
         method=result["method"],
         task=result["task"],
@@ -103,7 +103,7 @@ def read_run(folder: Path) -> Run:
     )
 
 
-def pool(runs: list[Run]) -> dict[tuple[str, str, float], Cell]:
+def pool(runs: list[FinishedRun]) -> dict[tuple[str, str, float], Cell]:
     cells: dict[tuple[str, str, float], Cell] = defaultdict(Cell)
     for run in runs:
         cell = cells[(run.method, run.task, run.alpha)]

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from duo_ai.coordination.guidance import follow, optimum_advantages
-from duo_ai.coordination.oracle import NOVICE, combine, solve
+from duo_ai.coordination.oracle import combine, solve
+from duo_ai.policies.base import NOVICE
 from tests.coordination.test_view_policy import two_step_layout
 
 # the novice always plays a0, the expert a1: the optimum lets the novice step, then asks

@@ -9,9 +9,9 @@ from minigrid.core.world_object import Goal
 from minigrid.minigrid_env import MiniGridEnv
 
 import duo_ai
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import action_probabilities, explore, solve
 from duo_ai.evaluation import Evaluator
+from duo_ai.policies.base import EXPERT, NOVICE
 
 LEFT, FORWARD = 0, 2
 

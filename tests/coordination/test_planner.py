@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from duo_ai.coordination.coord_env import EXPERT
 from duo_ai.coordination.oracle import explore, solve, task_layouts
 from duo_ai.coordination.planner import check_excludes, family_layouts, planner_probabilities
 from duo_ai.errors import ConfigError
+from duo_ai.policies.base import EXPERT
 from tests.coordination.test_oracle import FORWARD, Corridor
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from duo_ai.coordination.coord_env import EXPERT, NOVICE
 from duo_ai.coordination.oracle import Layout, explore, solve
 from duo_ai.coordination.view_policy import best_view_policy, evaluate_view_map
+from duo_ai.policies.base import EXPERT, NOVICE
 from tests.coordination.test_oracle import FORWARD, LEFT, Corridor
 
 
