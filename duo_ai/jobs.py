@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium.vector import VectorEnv
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from duo_ai import registry
 from duo_ai.algorithms.callbacks import Callback
@@ -225,7 +225,7 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
     base_penalty = run_base_penalty(config, env, expert)
     task = split_task(config.env, "test")
     logger.info("searching the states of %d %s layouts", num_layouts, task)
-    layouts = task_layouts(task, num_layouts)
+    layouts = task_layouts(task, num_layouts, 0, OmegaConf.to_container(config.env.test.kwargs))
     optima = coordination_optimum(
         layouts, novice, expert, coordination.temperature,
         coordination.expert_query_cost_weight * base_penalty, coordination.switch_agent_cost_weight * base_penalty,

@@ -30,6 +30,12 @@ class EnvironmentSuite(ABC):
         """Settings the config leaves unset and the suite fills in (``duo config`` shows them)."""
         return []
 
+    @classmethod
+    def label(cls, config: Any) -> str:
+        """What results call the task: ``<suite>/<pair or task>``."""
+        detail = config.get("pair") or config.get("task") or ""
+        return f"{config.name}/{detail}" if detail else str(config.name)
+
 
 def tag_identity(env: VectorEnv, **identity: Any) -> VectorEnv:
     """Record what this env is, so checkpoints can say what they were trained on."""

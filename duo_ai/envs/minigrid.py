@@ -22,6 +22,7 @@ PAIRS = {
     "lavagap": ("MiniGrid-LavaGapS5-v0", "MiniGrid-LavaGapS7-v0"),
     "doorkey": ("MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0"),
 }
+CUSTOM = "custom"  # a pair of the user's own: every split names its task
 NOVICE_SPLITS = ("train", "val_sim")
 
 
@@ -33,7 +34,11 @@ class MiniGridSplitConfig:
 
 @dataclass
 class MiniGridConfig(ComponentConfig):
-    pair: str = param("distshift", "task pair: novice task -> shifted task", choices=tuple(PAIRS))
+    pair: str = param(
+        "distshift",
+        "task pair: novice task -> shifted task (custom: name env.<split>.task)",
+        choices=(*PAIRS, CUSTOM),
+    )
     num_envs: int = param(16, "parallel copies", min=1)
     train: MiniGridSplitConfig = section(MiniGridSplitConfig)
     val_sim: MiniGridSplitConfig = section(MiniGridSplitConfig)
@@ -42,8 +47,14 @@ class MiniGridConfig(ComponentConfig):
 
 
 def split_task(config: MiniGridConfig, split: str) -> str:
+    if config[split].task:
+        return config[split].task
+    if config.pair == CUSTOM:
+        raise ConfigError(
+            f"env.{split}.task: env.pair=custom needs the task of every split, e.g. MiniGrid-LavaGapS6-v0"
+        )
     novice_task, expert_task = PAIRS[config.pair]
-    return config[split].task or (novice_task if split in NOVICE_SPLITS else expert_task)
+    return novice_task if split in NOVICE_SPLITS else expert_task
 
 
 @registry.register_environment("minigrid")
@@ -51,7 +62,16 @@ class MiniGridSuite(EnvironmentSuite):
     config_class = MiniGridConfig
 
     @classmethod
+    def label(cls, config: MiniGridConfig) -> str:
+        """A shipped pair's name, or a custom pair's novice and test tasks."""
+        if config.pair != CUSTOM:
+            return f"minigrid/{config.pair}"
+        return f"minigrid/{split_task(config, 'train')}->{split_task(config, 'test')}"
+
+    @classmethod
     def implied(cls, config: MiniGridConfig) -> list[str]:
+        if config.pair == CUSTOM:
+            return []
         return [f"env.{split}.task: {split_task(config, split)} (from env.pair={config.pair})"
                 for split in SPLITS if not config[split].task]  # fmt: skip
 

@@ -36,9 +36,7 @@ def method_label(config: Any) -> str:
 
 
 def task_label(config: Any) -> str:
-    env = config.env
-    detail = env.get("pair") or env.get("task") or ""
-    return f"{env.name}/{detail}" if detail else str(env.name)
+    return registry.lookup("environment", config.env.name, key="env.name").label(config.env)
 
 
 def is_oracle(config: Any) -> bool:
