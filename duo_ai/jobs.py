@@ -31,6 +31,7 @@ from duo_ai.protocol import (
     write_result,
 )
 from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
+from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, current_run, seed_everything, start_run
 
@@ -248,6 +249,6 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
         summary["action_1_fraction"],
     )
     return write_result(
-        run.folder, config, summary, base_penalty, method="optimum (exact)", exact_optimum=True,
+        run.folder, config, summary, base_penalty, method=EXACT_OPTIMUM, exact_optimum=True,
         oracle=True, pairing=None, selection_split=None, layouts=num_layouts,
     )  # fmt: skip

@@ -31,6 +31,7 @@ class AlgorithmConfig(ComponentConfig):
 
 class Algorithm(ABC):
     config_class: type = AlgorithmConfig
+    learns_from_episodes = True  # False: needs no episodes of train/val_sim (simulated_pairing=task_family)
 
     def __init__(self, config: Any):
         self.config = config

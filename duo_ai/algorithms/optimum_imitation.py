@@ -114,6 +114,7 @@ def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any, key: st
 @registry.register_algorithm("optimum_imitation")
 class OptimumImitation(Algorithm):
     config_class = OptimumImitationConfig
+    learns_from_episodes = False  # it learns on the family's exact layouts
 
     @classmethod
     def report_label(cls, policy_label: str) -> str:

@@ -29,6 +29,7 @@ class AlwaysAlgorithm(Algorithm):
     """Nothing to fit: validates once and saves, so ``always`` runs through the same pipeline."""
 
     config_class = AlgorithmConfig
+    learns_from_episodes = False
 
     def train(
         self,

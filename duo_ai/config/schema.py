@@ -39,7 +39,7 @@ class CoordinationConfig:
     )
 
 
-SIMULATED_PAIRINGS = ("weak_novice", "shifted_tasks")  # see duo_ai/protocol/pairing.py
+SIMULATED_PAIRINGS = ("weak_novice", "shifted_tasks", "task_family")  # see duo_ai/protocol/pairing.py
 
 
 @dataclass
@@ -87,7 +87,8 @@ class DuoConfig:
     simulated_pairing: str = param(
         "weak_novice",
         "what train and val_sim show a coordinator: weak_novice (YRC-0: weaker novice, novice as expert, "
-        "novice's task) or shifted_tasks (the novice, held-out task variants and their expert)",
+        "novice's task), shifted_tasks (the novice, held-out task variants and their expert) or task_family "
+        "(the novice, generated task variants and a planner expert: algorithm.name=optimum_imitation)",
         choices=SIMULATED_PAIRINGS,
     )
     shifted_tasks: ShiftedTasksConfig = section(ShiftedTasksConfig)

@@ -8,6 +8,11 @@ sees while it is trained and selected (train, val_sim) is the protocol's choice:
 - ``shifted_tasks``: the real novice (``test_novice``) on held-out variants of its own task that
   are not the test task (``shifted_tasks.env``), with an expert of those variants
   (``shifted_tasks.expert``); the novice fails there as it does under the test shift.
+- ``task_family``: the real novice on a family of generated variants of its task, with a
+  shortest-path planner as the expert of every variant (``duo_ai/coordination/planner.py``).
+  Only algorithms that learn on the family's exact layouts use it (``optimum_imitation``); the
+  train and val_sim envs are then the novice's own task with the novice alone, for the
+  coordinator's observations and costs.
 - ``skyline=1``: an upper reference that trains on the test task with the test agents.
 
 Neither simulated pairing sees the test task or the test expert.
@@ -37,7 +42,7 @@ def pairing_name(config: Any) -> str:
 def split_env_source(config: Any, split: str) -> tuple[Any, str]:
     """The env settings and the split section of them that ``split``'s base env is built from."""
     pairing = pairing_name(config)
-    if split not in TRAINING_SPLITS or pairing == "weak_novice":
+    if split not in TRAINING_SPLITS or pairing in ("weak_novice", "task_family"):
         return config.env, split
     if pairing == "skyline":
         return config.env, "test"
@@ -63,6 +68,8 @@ def split_agent_keys(config: Any, split: str) -> tuple[str, str]:
         return "test_novice", "test_expert"
     if pairing == "shifted_tasks":
         return "test_novice", "shifted_tasks.expert"
+    if pairing == "task_family":
+        return "test_novice", "test_novice"  # the planner is the expert, on the family's layouts
     return "train_novice", "train_expert"
 
 
@@ -76,6 +83,21 @@ def make_base_envs(config: Any, splits: tuple[str, ...] = SPLITS) -> dict[str, V
     if pairing_name(config) == "shifted_tasks":
         check_held_out(config, envs)
     return envs
+
+
+def check_family_learner(config: Any) -> None:
+    """task_family has no expert in its envs: only an algorithm that needs no episodes there
+    (one that learns on the family's exact layouts, or fits nothing) may use it."""
+    algorithm = config.get("algorithm", {}).get("name")
+    if (
+        pairing_name(config) == "task_family"
+        and algorithm
+        and registry.lookup("algorithm", algorithm, key="algorithm.name").learns_from_episodes
+    ):
+        raise ConfigError(
+            f"simulated_pairing: task_family trains only algorithms that learn on its exact layouts "
+            f"(optimum_imitation), not '{algorithm}'; use weak_novice or shifted_tasks"
+        )
 
 
 def check_held_out(config: Any, envs: dict[str, VectorEnv]) -> None:
@@ -110,6 +132,7 @@ def checkpoint_path(config: Any, key: str) -> str:
 def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, CoordEnv]:
     """Wrap each split's base env with the novice and expert the protocol gives it, and charge
     every split the test task's costs (the base penalty of the test expert's task)."""
+    check_family_learner(config)
     needed = dict.fromkeys(key for split in base_envs for key in split_agent_keys(config, split))
     test_env = base_envs.get("test") or next(iter(base_envs.values()))
     agents = {key: load_policy(checkpoint_path(config, key), test_env) for key in needed}

@@ -21,7 +21,13 @@ from duo_ai.run_folder import CONFIG_FILE, RESULT_FILE, best_checkpoint
 
 logger = logging.getLogger("duo_ai")
 RESULT_VERSION = 2
-PAIRING_LABELS = {"weak_novice": "", "shifted_tasks": " (shifted tasks)", "skyline": " (skyline)"}
+EXACT_OPTIMUM = "optimum (exact)"  # the method label of duo oracle's results
+PAIRING_LABELS = {
+    "weak_novice": "",
+    "shifted_tasks": " (shifted tasks)",
+    "task_family": " (task family)",
+    "skyline": " (skyline)",
+}
 
 
 def method_label(config: Any) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
-from duo_ai.protocol.result import read_result
+from duo_ai.protocol.result import EXACT_OPTIMUM, read_result
 from duo_ai.reporting.gain import FIXED_METHODS, Share, envelope_area, method_share
 from duo_ai.run_folder import RESULT_FILE, configuration_key, describe_difference, run_settings
 
@@ -237,18 +237,26 @@ def cell_means(cells: dict[tuple[str, str, float], Cell], method: str, task: str
     return None if None in found else np.array([np.mean(cell.rewards) for cell in found])
 
 
+def is_method(label: str, method: str) -> bool:
+    """Whether a row's label is ``method``, under any pairing mark (fixed agents fit nothing)."""
+    return label == method or label.startswith(f"{method} (")
+
+
 def gain_share(area: dict[str, Any], cells: dict[tuple[str, str, float], Cell]) -> Share | None:
     """A row's share of the available gain on its task and α grid: above the better fixed agent
     (always novice, always expert), over the exact optimum's area, else the best skyline's
     (labelled so). None where a reference is missing or the gain is too small to divide by."""
     task, alphas = area["task"], area["alphas"]
-    fixed = [cell_means(cells, method, task, alphas) for method in FIXED_METHODS]
+    methods = sorted({method for method, t, _ in cells if t == task})
+    fixed = [
+        next((means for m in methods if is_method(m, fixed) and (means := cell_means(cells, m, task, alphas)) is not None), None)
+        for fixed in FIXED_METHODS
+    ]  # fmt: skip
     if any(means is None for means in fixed):
         return None
     envelope = envelope_area(np.array(alphas), *fixed)
-    methods = sorted({method for method, t, _ in cells if t == task})
     for reference, candidates in (
-        ("optimum", [m for m in methods if m.startswith("optimum (exact)")]),
+        ("optimum", [m for m in methods if m.startswith(EXACT_OPTIMUM)]),
         ("skyline", [m for m in methods if m.endswith("(skyline)")]),
     ):
         best = [
@@ -298,7 +306,7 @@ def area_lines(areas: list[dict[str, Any]]) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     optima = {
-        (a["task"], tuple(a["alphas"])): a["auc"][0] for a in areas if a["method"].startswith("optimum")
+        (a["task"], tuple(a["alphas"])): a["auc"][0] for a in areas if a["method"].startswith(EXACT_OPTIMUM)
     }
     for area in areas:
         point, low, high = area["auc"]
