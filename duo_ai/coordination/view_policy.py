@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from duo_ai.coordination.oracle import Layout, action_probabilities
+from duo_ai.coordination.oracle import Layout, action_probabilities, combine
 from duo_ai.policies.base import EXPERT, NOVICE, AgentPolicy
 
 
@@ -58,33 +58,24 @@ class _Union:
 
 def _union(layouts: list[Layout]) -> tuple[_Union, np.ndarray]:
     """The union of the distinct layouts, and the observations of its states."""
+    combined, starts, weights = combine(layouts)
     unique = list({id(layout): layout for layout in layouts}.values())
     distinct = {id(layout): index for index, layout in enumerate(unique)}
-    if len({layout.max_steps for layout in unique}) != 1:
-        raise ValueError("the layouts must share one step limit")
     sizes = np.array([len(layout.observations) for layout in unique])
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    next_state = np.concatenate(
-        [
-            np.where(layout.next_state < 0, -1, layout.next_state + offset)
-            for layout, offset in zip(unique, offsets, strict=True)
-        ]
-    )
-    observations = np.concatenate([layout.observations for layout in unique])
+    observations = combined.observations
     distinct_views, views = np.unique(
         observations.reshape(len(observations), -1), axis=0, return_inverse=True
     )
-    listed = np.array([distinct[id(layout)] for layout in layouts])
     union = _Union(
-        next_state=next_state,
-        success=np.concatenate([layout.success for layout in unique]),
-        starts=offsets,
+        next_state=combined.next_state,
+        success=combined.success,
+        starts=starts,
         owner=np.repeat(np.arange(len(unique)), sizes),
-        weights=np.bincount(listed, minlength=len(unique)) / len(layouts),
-        listed=listed,
+        weights=weights,
+        listed=np.array([distinct[id(layout)] for layout in layouts]),
         views=views.reshape(-1),
         distinct_views=distinct_views.reshape(-1, *observations.shape[1:]),
-        horizon=unique[0].max_steps,
+        horizon=combined.max_steps,
     )
     return union, observations
 
