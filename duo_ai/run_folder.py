@@ -40,6 +40,9 @@ RESUMABLE_CHANGES = (
     "algorithm.total_timesteps", "algorithm.log_freq", "algorithm.save_freq", "env.num_threads",
     "eval_name", "eval_splits",
 )  # fmt: skip
+# Settings that cannot change a run's results (names, folders, logging cadence, where it ran):
+# runs that differ only in these are one configuration in a report. A budget is not among them.
+RESULT_NEUTRAL = tuple(key for key in RESUMABLE_CHANGES if key != "algorithm.total_timesteps")
 # Settings added to duo after runs were saved without them, with the value those runs had.
 ADDED_SETTINGS = {"algorithm.normalize_reward": False, "algorithm.bootstrap_truncated": True}
 
@@ -90,12 +93,12 @@ def check_resumable(folder: Path, config: DictConfig) -> None:
 
 
 def run_settings(folder: Path) -> dict[str, Any]:
-    """What makes a run the configuration it is: its saved config less the seed and the settings a
-    resumed run may change (so seeds of one configuration compare equal)."""
+    """What makes a run the configuration it is: its saved config less the seed and the settings
+    that cannot change results (so seeds of one configuration compare equal; budgets differ)."""
     saved = folder / CONFIG_FILE
     config = OmegaConf.to_container(OmegaConf.load(saved)) if saved.exists() else {}
     return {
-        key: value for key, value in flatten(config).items() if key != "seed" and key not in RESUMABLE_CHANGES
+        key: value for key, value in flatten(config).items() if key != "seed" and key not in RESULT_NEUTRAL
     }
 
 

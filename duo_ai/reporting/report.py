@@ -75,10 +75,13 @@ def label_configurations(runs: list[FinishedRun]) -> list[FinishedRun]:
     """Runs of one method on one task pool only when their configurations match (cost weight and
     seed aside): other configurations of a method get the settings that differ in their label."""
     settings = {run.folder: comparable_settings(run.folder) for run in runs}
-    for method, task in {(run.method, run.task) for run in runs}:
+    for method, task in sorted({(run.method, run.task) for run in runs}):
         members = [run for run in runs if (run.method, run.task) == (method, task)]
         variants = {configuration_key(settings[run.folder]): settings[run.folder] for run in members}
         if len(variants) > 1:
+            print(
+                f"{task} {method}: {len(variants)} configurations, reported apart (their settings in the label)"
+            )
             for run in members:
                 difference = describe_difference(settings[run.folder], list(variants.values()))
                 run.method = f"{method} [{difference}]"
@@ -104,9 +107,18 @@ def read_run(folder: Path) -> FinishedRun:
 
 
 def pool(runs: list[FinishedRun]) -> dict[tuple[str, str, float], Cell]:
+    """Each row's runs, one per seed: a run that repeats a seed of its row (a copy, or a rerun in
+    another folder) is left out with a warning, so a row's seeds are distinct seeds."""
     cells: dict[tuple[str, str, float], Cell] = defaultdict(Cell)
     for run in runs:
         cell = cells[(run.method, run.task, run.alpha)]
+        if run.seed in cell.seed_means:
+            print(
+                f"duo: warning: report: leaving out {run.folder}: it repeats seed {run.seed} of "
+                f"{run.method} at α={run.alpha:g} (another folder of that row has it)",
+                file=sys.stderr,
+            )
+            continue
         cell.rewards.extend(run.test["episode_rewards"])
         cell.base_means.append((run.test["base_reward_mean"], run.test["num_episodes"]))
         cell.expert_fractions.append(run.test["action_1_fraction"])

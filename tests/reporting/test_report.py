@@ -195,3 +195,25 @@ def test_without_an_optimum_the_share_is_of_the_best_skyline(tmp_path, capsys):
         write_run(tmp_path / f"runs/m{alpha}", "learned", alpha, 0, [0.2])
     assert main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "report")]) == 0
     assert "toy  learned            25% of skyline" in capsys.readouterr().out
+
+
+def test_runs_of_other_budgets_are_other_rows_and_a_repeated_seed_counts_once(tmp_path, capsys):
+    """Two budgets of one method are two configurations; a copy of a run (same configuration, same
+    seed, another folder) is one seed, not two."""
+    for name, budget, seed in (
+        ("short", 5000, 0),
+        ("long", 20000, 0),
+        ("long_copy", 20000, 0),
+        ("long1", 20000, 1),
+    ):
+        write_run(tmp_path / "runs" / name, "ppo obs", 0.4, seed, [0.5 + seed * 0.1])
+        (tmp_path / "runs" / name / "config.yaml").write_text(
+            f"seed: {seed}\nname: {name}\nalgorithm:\n  total_timesteps: {budget}\n  log_freq: {seed + 1}\n"
+        )
+    report = build_report([tmp_path / "runs"], tmp_path / "report")
+    rows = {row["method"]: (row["runs"], row["episodes"]) for row in report["rows"]}
+    assert rows == {
+        "ppo obs [algorithm.total_timesteps=5000]": (1, 1),
+        "ppo obs [algorithm.total_timesteps=20000]": (2, 2),  # seeds 0 and 1; the copy of seed 0 left out
+    }
+    assert "leaving out" in capsys.readouterr().err
