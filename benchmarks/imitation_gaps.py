@@ -1,0 +1,115 @@
+"""Where ``optimum_imitation`` loses the gain: in the family it learns on, or on the way to the test.
+
+    python benchmarks/imitation_gaps.py                  # alpha 0.4, seeds 0-4, the three pairs
+    python benchmarks/imitation_gaps.py --alphas 0.2 0.8
+
+For each selected coordinator of ``benchmarks/imitation.py`` (read from its run folder), every
+number is exact (no episodes sampled), and each pair is read as a share of the gain:
+
+- *family*: on the held-out family layouts it was selected on (planner as expert), the
+  coordinator's reward against the optimum of those layouts and the better fixed agent: how much
+  of the family's gain the learner captures (the proposer's loss);
+- *test layouts*: on the pair's test layouts with the test agents (the optimum's layouts, as in
+  docs/RESULTS.md), the same three numbers: what is left after the shift to the test task.
+
+This is an explanation, never a selection: it reads test layouts after the runs are fixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from doc_block import publish
+from oracle import RANDOM_LAYOUTS, test_problem
+
+import duo_ai
+from duo_ai.algorithms.optimum_imitation import ask_probabilities, coordinator_observations, family_settings
+from duo_ai.coordination.guidance import follow
+from duo_ai.coordination.oracle import Layout, action_probabilities, solve
+from duo_ai.coordination.planner import family_layouts, planner_probabilities
+from duo_ai.policies.base import EXPERT, NOVICE
+from duo_ai.reporting.gain import share_of_gain
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "experiments" / "imitation"
+
+
+def exact_share(
+    layouts: list[Layout], agents: tuple, policy, env, cost: float
+) -> tuple[float, float, float, float]:
+    """Mean over ``layouts`` of the optimum, the better fixed agent and the coordinator; and the
+    coordinator's share of the gain (nan where there is no gain to share)."""
+    optimum, best_fixed, coordinator = [], [], []
+    for layout in layouts:
+        probs = tuple(agent(layout) for agent in agents)
+        optimum.append(solve(layout, probs, cost).reward)
+        best_fixed.append(
+            max(solve(layout, probs, cost, allowed=(agent,)).reward for agent in (NOVICE, EXPERT))
+        )
+        asks = ask_probabilities(policy, coordinator_observations(env, policy, layout.observations))
+        coordinator.append(follow(layout, probs, asks, cost)[0])
+    means = [float(np.mean(values)) for values in (optimum, best_fixed, coordinator)]
+    share = share_of_gain(means[2], means[1], means[0])
+    return *means, float("nan") if share is None else share
+
+
+def gaps(pair: str, alpha: float, seed: int, test: tuple) -> str:
+    folder = RUNS / pair / f"alpha{alpha:g}" / f"seed{seed}"
+    config = duo_ai.load_config(folder / "config.yaml", ["env.num_envs=2"])
+    env = duo_ai.make_coord_envs(config, duo_ai.make_base_envs(config, ("test",)))["test"]
+    policy = duo_ai.load_policy(folder / "best_val_sim.ckpt", env)
+    cost = env.expert_query_cost
+    settings = config.algorithm
+    held_out = family_layouts(family_settings(settings.family), settings.val_layouts, settings.layouts)
+    novice = lambda layout: action_probabilities(env.novice, layout.observations, env.temperature)  # noqa: E731
+    family = exact_share(held_out, (novice, planner_probabilities), policy, env, cost)
+    test_novice, test_expert, _, layouts = test
+    test_agents = tuple(
+        (lambda layout, agent=agent: action_probabilities(agent, layout.observations, env.temperature))
+        for agent in (test_novice, test_expert)
+    )
+    on_test = exact_share(layouts, test_agents, policy, env, cost)
+    cells = " | ".join(f"{value:.3f}" for value in family[:3])
+    test_cells = " | ".join(f"{value:.3f}" for value in on_test[:3])
+    return f"| {pair} | {alpha:g} | {seed} | {cells} | {family[3]:.0%} | {test_cells} | {on_test[3]:.0%} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pairs", nargs="+", default=["distshift", "lavagap", "doorkey"])
+    parser.add_argument("--alphas", nargs="+", type=float, default=[0.4])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--no-doc", action="store_true", help="print the block, do not write it")
+    args = parser.parse_args()
+    lines = [
+        "| pair | α | seed | family: optimum | best fixed | coordinator | share | test layouts: optimum | "
+        "best fixed | coordinator | share |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for pair in args.pairs:
+        test = test_problem(pair, RANDOM_LAYOUTS[pair])
+        lines += [gaps(pair, alpha, seed, test) for alpha in args.alphas for seed in args.seeds]
+        print(lines[-1], flush=True)
+    measured = (
+        f"Measured by `python benchmarks/imitation_gaps.py --alphas {' '.join(f'{a:g}' for a in args.alphas)}` "
+        "(exact; test layouts: "
+        + ", ".join(f"{pair} {RANDOM_LAYOUTS[pair]}" for pair in args.pairs)
+        + ").\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    publish(
+        ROOT / "docs" / "RESULTS.md",
+        "Results on MiniGrid",
+        "benchmarks/imitation_gaps.py",
+        measured,
+        not args.no_doc,
+    )
+
+
+if __name__ == "__main__":
+    main()
