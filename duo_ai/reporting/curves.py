@@ -4,6 +4,7 @@ steps, one line per configuration, its seeds as a 95% band (Student's t over see
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,24 +25,46 @@ MAKER = "duo plot"  # the PNG's Software field: duo replaces only figures it wro
 
 
 def find_training_runs(paths: list[str | Path]) -> list[Path]:
-    """Run folders (with ``metrics.jsonl``) at or under ``paths``."""
+    """Run folders (with a readable ``metrics.jsonl``) at or under ``paths``; an unreadable one is
+    left out with a one-line warning, as ``duo report`` does."""
     folders = []
     for path in map(Path, paths):
         if not path.exists():
             raise DuoError(f"plot: no such folder {path}")
-        folders += sorted(metrics.parent for metrics in path.rglob(METRICS_FILE))
+        for folder in sorted(metrics.parent for metrics in path.rglob(METRICS_FILE)):
+            try:
+                read_series(folder)
+            except ValueError as error:
+                print(f"duo: warning: plot: skipping {folder}: {error}", file=sys.stderr)
+                continue
+            folders.append(folder)
     if not folders:
-        raise DuoError(f"plot: no run (metrics.jsonl) under {', '.join(map(str, paths))}")
+        raise DuoError(f"plot: no readable run (metrics.jsonl) under {', '.join(map(str, paths))}")
     return folders
 
 
 def read_series(folder: Path) -> dict[str, dict[int, float]]:
-    """Each logged metric of a run as {step: value} (steps without a value left out)."""
+    """Each logged metric of a run as {step: value} (steps without a value left out). A torn last
+    line (what a killed run leaves) is skipped; any other bad line is a ValueError naming it."""
     series: dict[str, dict[int, float]] = defaultdict(dict)
-    for line in (folder / METRICS_FILE).read_text().splitlines():
-        row = json.loads(line) if line.strip() else {}
+    lines = (folder / METRICS_FILE).read_bytes().decode("utf-8", errors="replace").splitlines()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            if number == len(lines):
+                continue  # torn by a kill mid-write
+            raise ValueError(f"{METRICS_FILE} line {number} is not a JSON row") from None
+        if (
+            not isinstance(row, dict)
+            or isinstance(row.get("step"), bool)
+            or not isinstance(row.get("step"), int | float)
+        ):
+            raise ValueError(f"{METRICS_FILE} line {number} has no step")
         for key, value in row.items():
-            if key not in ("step", "time") and isinstance(value, (int, float)):
+            if key not in ("step", "time") and isinstance(value, int | float) and not isinstance(value, bool):
                 series[key][int(row["step"])] = float(value)
     return dict(series)
 

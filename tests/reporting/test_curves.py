@@ -65,3 +65,23 @@ def test_plot_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
     only_val_sim = train(tmp_path, "val_sim_only", "validation_splits=[val_sim]")
     assert main(["plot", str(only_val_sim), "--out", out, "--splits", "val_true"]) == 2
     assert "logged none of the splits val_true" in capsys.readouterr().err
+
+
+def test_a_torn_last_line_is_read_past_and_a_broken_run_is_skipped_with_a_warning(tmp_path, capsys):
+    """What a kill leaves (half a row at the end) still plots; garbage or a row without a step is a
+    one-line warning naming the run, and the other runs are drawn."""
+    good = train(tmp_path, "good")
+    with (good / "metrics.jsonl").open("a") as file:
+        file.write('{"step": 2048, "train/episode_rew')  # torn mid-write
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "metrics.jsonl").write_bytes(b'{"step": 1}\n\xff\xfe garbage\n{"step": 2}\n')
+    no_step = tmp_path / "no_step"
+    no_step.mkdir()
+    (no_step / "metrics.jsonl").write_text('{"train/episode_reward": 1.0}\n{"step": 2}\n')
+    out = tmp_path / "curves.png"
+    assert main(["plot", str(tmp_path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"skipping {bad}: metrics.jsonl line 2 is not a JSON row" in err
+    assert f"skipping {no_step}: metrics.jsonl line 1 has no step" in err
+    assert out.exists()
