@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from omegaconf import OmegaConf
 
 from duo_ai import registry
@@ -104,14 +105,29 @@ def read_result(folder: Path) -> dict[str, Any]:
     if "version" not in result:
         result = {**described(OmegaConf.load(folder / CONFIG_FILE), result), **result}
     test = result["test"]
-    if not isinstance(test.get("episode_rewards"), list) or not test["episode_rewards"]:
-        raise ValueError(f"{RESULT_FILE} has no episode rewards")
+    rewards = test.get("episode_rewards")
+    if not isinstance(rewards, list) or not rewards or not all(_is_number(reward) for reward in rewards):
+        raise ValueError(f"{RESULT_FILE}: test.episode_rewards must be a non-empty list of numbers")
     for key in ("base_reward_mean", "num_episodes", "action_1_fraction"):
-        float(test[key])  # present and a number
-    for key in ("method", "task", "alpha", "seed", "oracle"):
+        if not _is_number(test.get(key)):
+            raise ValueError(f"{RESULT_FILE}: test.{key} must be a number, got {test.get(key)!r}")
+    for key, kind in (("method", str), ("task", str), ("alpha", float), ("seed", int), ("oracle", bool)):
         if key not in result:
             raise ValueError(f"{RESULT_FILE} has no '{key}'")
+        value = result[key]
+        valid = (
+            _is_number(value) and (kind is float or float(value).is_integer())
+            if kind in (float, int)
+            else isinstance(value, kind)
+        )
+        if not valid:
+            raise ValueError(f"{RESULT_FILE}: '{key}' must be a {kind.__name__}, got {value!r}")
     return result
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (a bool is not a number here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def described(config: Any, result: dict[str, Any]) -> dict[str, Any]:

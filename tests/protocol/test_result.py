@@ -29,5 +29,5 @@ def test_a_result_written_before_it_described_itself_reads_from_its_config(tmp_p
 
 def test_a_result_without_episodes_is_refused_by_name(tmp_path):
     (tmp_path / "test_result.json").write_text(json.dumps({"version": 2, "test": {"reward_mean": 1.0}}))
-    with pytest.raises(ValueError, match="has no episode rewards"):
+    with pytest.raises(ValueError, match="test.episode_rewards must be a non-empty list of numbers"):
         read_result(tmp_path)

@@ -217,3 +217,27 @@ def test_runs_of_other_budgets_are_other_rows_and_a_repeated_seed_counts_once(tm
         "ppo obs [algorithm.total_timesteps=20000]": (2, 2),  # seeds 0 and 1; the copy of seed 0 left out
     }
     assert "leaving out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("episode_rewards", ["a", 1.0], "test.episode_rewards must be a non-empty list of numbers"),
+        ("base_reward_mean", "0.5", "test.base_reward_mean must be a number"),
+        ("action_1_fraction", True, "test.action_1_fraction must be a number"),
+        ("alpha", "0.4", "'alpha' must be a float"),
+        ("seed", 0.5, "'seed' must be a int"),
+        ("method", 3, "'method' must be a str"),
+    ],
+)
+def test_a_result_with_a_field_of_the_wrong_type_is_skipped_naming_it(
+    tmp_path, capsys, field, value, message
+):
+    write_run(tmp_path / "runs" / "good", "learned", 0.4, 0, [0.5])
+    write_run(tmp_path / "runs" / "bad", "learned", 0.4, 1, [0.5])
+    result = json.loads((tmp_path / "runs" / "bad" / "test_result.json").read_text())
+    (result["test"] if field in result["test"] else result)[field] = value
+    (tmp_path / "runs" / "bad" / "test_result.json").write_text(json.dumps(result))
+    report = build_report([tmp_path / "runs"], tmp_path / "report")
+    assert [row["runs"] for row in report["rows"]] == [1]
+    assert message in capsys.readouterr().err
