@@ -102,9 +102,23 @@ def converted_policy(payload: dict[str, Any]) -> tuple[str, list[str], dict[str,
     """What the reference checkpoint becomes in duo: ``agent`` or ``coord``, the policy's config
     overrides, and its parameters."""
     config, params = payload["policy_config"], payload["model_state_dict"]
+    if not isinstance(config, dict) or not isinstance(params, dict):
+        raise CheckpointError(
+            f"a {REFERENCE} checkpoint holds its policy_config and model_state_dict as mappings; this one "
+            f"holds a {type(config).__name__} and a {type(params).__name__}"
+        )
     name = config.get("name")
     if name == "ppo":
         model = config.get("model") or {}
+        if not isinstance(model, dict):
+            raise CheckpointError(
+                f"policy_config.model is a {type(model).__name__}, not a mapping of settings"
+            )
+        not_weights = [key for key, value in params.items() if not isinstance(value, torch.Tensor)]
+        if not_weights or not all(isinstance(key, str) for key in params):
+            raise CheckpointError(
+                f"model_state_dict holds something other than named weights: {not_weights[:3]}"
+            )
         model_name = model.get("name")
         if model_name in AGENT_MODELS:
             return (
@@ -128,14 +142,21 @@ def converted_policy(payload: dict[str, Any]) -> tuple[str, list[str], dict[str,
             raise CheckpointError(
                 "this logit checkpoint has no threshold: it was saved before its sweep chose one"
             )
+        _check_number("threshold", threshold)
+        if params.get("temperature") is not None:
+            _check_number("temperature", params["temperature"], low=0.0, low_open=True)
         overrides = ["policy.name=logit", f"policy.metric={config.get('metric', 'max_logit')}",
                      f"policy.score_temperature={params.get('temperature') or 1.0}",
                      "policy.recalibrate=false"]  # the reference kept no percentile to carry  # fmt: skip
         return "coord", overrides, {"threshold": float(threshold), "percentile": None, "rollout": {}}
     if name == "random":
+        _check_number("prob", params.get("prob"), low=0.0, high=1.0)
         return "coord", ["policy.name=random"], {"prob": float(params["prob"])}
     if name == "always":
-        return "coord", ["policy.name=always", f"policy.agent={config.get('agent', 'novice')}"], {}
+        agent = config.get("agent", "novice")
+        if agent not in ("novice", "expert"):
+            raise CheckpointError(f"policy_config.agent is '{agent}'; valid: novice, expert")
+        return "coord", ["policy.name=always", f"policy.agent={agent}"], {}
     if name == "pyod":
         raise CheckpointError(
             "a pyod checkpoint holds a fitted detector object: refit it with policy.name=ood"
@@ -143,6 +164,23 @@ def converted_policy(payload: dict[str, Any]) -> tuple[str, list[str], dict[str,
     raise CheckpointError(
         f"reference policy '{name}' has no duo counterpart; valid: ppo, logit, random, always"
     )
+
+
+def _check_number(
+    key: str, value: Any, low: float | None = None, high: float | None = None, low_open: bool = False
+) -> None:
+    """A converted number must be finite and in range: a checkpoint never converts to a policy
+    that could not have been trained."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not np.isfinite(number):
+        raise CheckpointError(f"model_state_dict.{key} must be a finite number, got {value!r}")
+    if (low is not None and (number <= low if low_open else number < low)) or (
+        high is not None and number > high
+    ):
+        bounds = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}]"
+        raise CheckpointError(f"model_state_dict.{key} is {number}, outside {bounds}")
 
 
 def _renamed(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

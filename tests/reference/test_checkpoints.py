@@ -88,3 +88,37 @@ def test_convert_never_overwrites(tmp_path, capsys):
     before = out.read_bytes()
     assert main(["convert", str(DATA / "logit.ckpt"), "--out", str(out), *CONFIG]) == 2
     assert "exists" in capsys.readouterr().err and out.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"policy_config": [1, 2], "model_state_dict": {}}, "holds a list and a dict"),
+        (
+            {"policy_config": {"name": "ppo", "model": "impala"}, "model_state_dict": {}},
+            "policy_config.model is a str",
+        ),
+        (
+            {"policy_config": {"name": "ppo", "model": {"name": "impala_ppo"}}, "model_state_dict": {"w": 1}},
+            "something other than named weights",
+        ),
+        (
+            {"policy_config": {"name": "random"}, "model_state_dict": {"prob": 1.5}},
+            "prob is 1.5, outside [0.0, 1.0]",
+        ),
+        (
+            {"policy_config": {"name": "logit"}, "model_state_dict": {"threshold": float("nan")}},
+            "threshold must be a finite number",
+        ),
+        ({"policy_config": {"name": "always", "agent": "boss"}, "model_state_dict": {}}, "agent is 'boss'"),
+    ],
+)
+def test_a_malformed_reference_checkpoint_is_one_line_and_nothing_is_written(
+    tmp_path, capsys, payload, message
+):
+    path = tmp_path / "malformed.ckpt"
+    torch.save(payload, path)
+    assert main(["convert", str(path), "--out", str(tmp_path / "out.ckpt"), *CONFIG]) == 2
+    error = capsys.readouterr().err
+    assert message in error and error.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["malformed.ckpt"]
