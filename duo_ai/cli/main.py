@@ -116,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="report", help="folder for results.md, results.csv, pareto.png")
     plot = commands.add_parser("plot", help="learning curves: reward, base reward, expert share")
     plot.add_argument("runs", nargs="+", help="run folders, or folders searched for runs")
-    plot.add_argument("--out", default="learning_curves.png", help="the PNG to write")
+    plot.add_argument(
+        "--out",
+        default=None,
+        help="the PNG to write (default: learning_curves.png in the first folder given)",
+    )
     plot.add_argument(
         "--splits", nargs="+", default=["train", "val_sim"], help="train and/or validation splits"
     )

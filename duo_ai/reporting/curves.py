@@ -96,9 +96,10 @@ def band(runs: list[dict[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.array(steps), np.array(means), np.array(half_widths)
 
 
-def plot_curves(paths: list[str | Path], out: str | Path, splits: list[str]) -> Path:
-    """Draw the learning curves of the runs under ``paths`` into the PNG ``out``."""
-    out = Path(out)
+def plot_curves(paths: list[str | Path], out: str | Path | None, splits: list[str]) -> Path:
+    """Draw the learning curves of the runs under ``paths`` into the PNG ``out`` (by default
+    ``learning_curves.png`` in the first folder given, beside the runs it draws)."""
+    out = Path(out) if out is not None else Path(paths[0]) / "learning_curves.png"
     unknown = [split for split in splits if split not in SPLITS]
     if unknown:
         raise DuoError(f"plot: unknown split {', '.join(unknown)}; valid choices: {', '.join(SPLITS)}")

@@ -85,3 +85,10 @@ def test_a_torn_last_line_is_read_past_and_a_broken_run_is_skipped_with_a_warnin
     assert f"skipping {bad}: metrics.jsonl line 2 is not a JSON row" in err
     assert f"skipping {no_step}: metrics.jsonl line 1 has no step" in err
     assert out.exists()
+
+
+def test_by_default_the_figure_goes_beside_the_runs_not_into_the_working_folder(tmp_path, monkeypatch):
+    folder = train(tmp_path, "run")
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", str(folder)]) == 0
+    assert (folder / "learning_curves.png").exists() and not (tmp_path / "learning_curves.png").exists()
