@@ -284,9 +284,9 @@ def gain_share(area: dict[str, Any], cells: dict[tuple[str, str, float], Cell]) 
 def format_share(share: Share | None) -> str:
     if share is None:
         return "-"
-    text = f"{share.point:.0%}"
+    text = f"{round(share.point, 2) + 0:.0%}"  # + 0: no "-0%"
     if share.seeds_mean is not None:
-        text += f" (seeds: {share.seeds_mean:.0%} ± {share.seeds_ci:.0%}, {share.seeds})"
+        text += f" (seeds: {round(share.seeds_mean, 2) + 0:.0%} ± {share.seeds_ci:.0%}, {share.seeds})"
     return text + (" of skyline" if share.reference == "skyline" else "")
 
 
@@ -375,7 +375,8 @@ def markdown(
 
 
 def pareto_plot(rows: list[dict[str, Any]], path: Path) -> None:
-    """Test reward against expert-query fraction, one curve per method (points: cost weights)."""
+    """Test reward against expert-query fraction: one marker per method and cost weight, each
+    labelled with its α."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -394,13 +395,28 @@ def pareto_plot(rows: list[dict[str, Any]], path: Path) -> None:
                 for row in rows
                 if row["task"] == task and row["method"] == method
             )
-            _, x, y, err = zip(*points, strict=True)
-            axis.errorbar(x, y, yerr=err, marker="o", capsize=2, label=method, color=colors.get(method))
+            alphas, x, y, err = zip(*points, strict=True)
+            # points, not a line: neighbouring cost weights are other problems, nothing lies between
+            axis.errorbar(
+                x,
+                y,
+                yerr=err,
+                marker="o",
+                linestyle="none",
+                capsize=2,
+                label=method,
+                color=colors.get(method),
+            )
+            for alpha, x_point, y_point in zip(alphas, x, y, strict=True):
+                axis.annotate(
+                    f"α={alpha:g}", (x_point, y_point), textcoords="offset points", xytext=(3, 3), fontsize=6
+                )
         axis.set_title(task)
         axis.set_xlabel("expert-query fraction")
         axis.set_ylabel("test reward")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8)
-    figure.tight_layout(rect=(0, 0.06 * (1 + len(labels) // 6), 1, 1))
+    columns = max(1, min(len(labels), 2 * len(tasks)))  # as many as the figure's width holds
+    figure.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8)
+    figure.tight_layout(rect=(0, 0.06 * (1 + (len(labels) - 1) // columns), 1, 1))
     figure.savefig(path, dpi=120)
     plt.close(figure)
