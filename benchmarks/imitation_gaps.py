@@ -9,8 +9,10 @@ number is exact (no episodes sampled), and each pair is read as a share of the g
 - *family*: on the held-out family layouts it was selected on (planner as expert), the
   coordinator's reward against the optimum of those layouts and the better fixed agent: how much
   of the family's gain the learner captures (the proposer's loss);
-- *test layouts*: on the pair's test layouts with the test agents (the optimum's layouts, as in
-  docs/RESULTS.md), the same three numbers: what is left after the shift to the test task.
+- *test layouts, planner expert*: the test task's layouts with the test novice and the planner
+  in the expert's place: what is left after the shift of task alone;
+- *test layouts, test expert*: the real test problem (the optimum's layouts, as in
+  docs/RESULTS.md): what is left after the shift of expert too.
 
 This is an explanation, never a selection: it reads test layouts after the runs are fixed.
 """
@@ -70,10 +72,14 @@ def gaps(pair: str, alpha: float, seed: int, test: tuple) -> str:
         (lambda layout, agent=agent: action_probabilities(agent, layout.observations, env.temperature))
         for agent in (test_novice, test_expert)
     )
+    with_planner = exact_share(layouts, (test_agents[0], planner_probabilities), policy, env, cost)
     on_test = exact_share(layouts, test_agents, policy, env, cost)
-    cells = " | ".join(f"{value:.3f}" for value in family[:3])
-    test_cells = " | ".join(f"{value:.3f}" for value in on_test[:3])
-    return f"| {pair} | {alpha:g} | {seed} | {cells} | {family[3]:.0%} | {test_cells} | {on_test[3]:.0%} |"
+    cells = [f"{family[2]:.3f} of {family[0]:.3f} | {family[3]:.0%}"]
+    cells += [
+        f"{shares[2]:.3f} of {shares[0]:.3f} (fixed {shares[1]:.3f}) | {shares[3]:.0%}"
+        for shares in (with_planner, on_test)
+    ]
+    return f"| {pair} | {alpha:g} | {seed} | " + " | ".join(cells) + " |"
 
 
 def main() -> None:
@@ -86,9 +92,9 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true", help="print the block, do not write it")
     args = parser.parse_args()
     lines = [
-        "| pair | α | seed | family: optimum | best fixed | coordinator | share | test layouts: optimum | "
-        "best fixed | coordinator | share |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| pair | α | seed | family's held-out layouts, planner expert: coordinator of optimum | share | "
+        "test layouts, planner expert | share | test layouts, test expert (the real test) | share |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for pair in args.pairs:
         test = test_problem(pair, RANDOM_LAYOUTS[pair])
