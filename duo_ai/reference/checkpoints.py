@@ -109,33 +109,7 @@ def converted_policy(payload: dict[str, Any]) -> tuple[str, list[str], dict[str,
         )
     name = config.get("name")
     if name == "ppo":
-        model = config.get("model") or {}
-        if not isinstance(model, dict):
-            raise CheckpointError(
-                f"policy_config.model is a {type(model).__name__}, not a mapping of settings"
-            )
-        not_weights = [key for key, value in params.items() if not isinstance(value, torch.Tensor)]
-        if not_weights or not all(isinstance(key, str) for key in params):
-            raise CheckpointError(
-                f"model_state_dict holds something other than named weights: {not_weights[:3]}"
-            )
-        model_name = model.get("name")
-        if model_name in AGENT_MODELS:
-            return (
-                "agent",
-                ["policy.name=ppo", f"policy.model.name={AGENT_MODELS[model_name]}"],
-                _renamed(params),
-            )
-        if model_name in COORDINATOR_MODELS:
-            feature_type = model.get("feature_type", "obs")
-            overrides = ["policy.name=ppo", f"policy.model.name={COORDINATOR_MODELS[model_name]}",
-                         f"policy.model.feature_type={feature_type}", "policy.model.head_sizes=[]"]  # fmt: skip
-            weights = _renamed(params)
-            if "obs" not in feature_type.split("_"):  # the reference builds an unused IMPALA trunk
-                weights = {key: value for key, value in weights.items() if not key.startswith("trunk.")}
-            return "coord", overrides, weights
-        valid = ", ".join([*AGENT_MODELS, *COORDINATOR_MODELS])
-        raise CheckpointError(f"reference model '{model_name}' has no duo counterpart; duo converts {valid}")
+        return _ppo_policy(config, params)
     if name == "logit":
         threshold = params.get("threshold")
         if threshold is None:
@@ -164,6 +138,33 @@ def converted_policy(payload: dict[str, Any]) -> tuple[str, list[str], dict[str,
     raise CheckpointError(
         f"reference policy '{name}' has no duo counterpart; valid: ppo, logit, random, always"
     )
+
+
+def _ppo_policy(config: dict[str, Any], params: dict[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
+    """A reference PPO agent or coordinator: its duo model and renamed weights."""
+    model = config.get("model") or {}
+    if not isinstance(model, dict):
+        raise CheckpointError(f"policy_config.model is a {type(model).__name__}, not a mapping of settings")
+    not_weights = [key for key, value in params.items() if not isinstance(value, torch.Tensor)]
+    if not_weights or not all(isinstance(key, str) for key in params):
+        raise CheckpointError(f"model_state_dict holds something other than named weights: {not_weights[:3]}")
+    model_name = model.get("name")
+    if model_name in AGENT_MODELS:
+        return (
+            "agent",
+            ["policy.name=ppo", f"policy.model.name={AGENT_MODELS[model_name]}"],
+            _renamed(params),
+        )
+    if model_name in COORDINATOR_MODELS:
+        feature_type = model.get("feature_type", "obs")
+        overrides = ["policy.name=ppo", f"policy.model.name={COORDINATOR_MODELS[model_name]}",
+                     f"policy.model.feature_type={feature_type}", "policy.model.head_sizes=[]"]  # fmt: skip
+        weights = _renamed(params)
+        if "obs" not in feature_type.split("_"):  # the reference builds an unused IMPALA trunk
+            weights = {key: value for key, value in weights.items() if not key.startswith("trunk.")}
+        return "coord", overrides, weights
+    valid = ", ".join([*AGENT_MODELS, *COORDINATOR_MODELS])
+    raise CheckpointError(f"reference model '{model_name}' has no duo counterpart; duo converts {valid}")
 
 
 def _check_number(
