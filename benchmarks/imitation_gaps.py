@@ -98,7 +98,12 @@ def main() -> None:
     ]
     for pair in args.pairs:
         test = test_problem(pair, RANDOM_LAYOUTS[pair])
-        lines += [gaps(pair, alpha, seed, test) for alpha in args.alphas for seed in args.seeds]
+        lines += [
+            gaps(pair, alpha, seed, test)
+            for alpha in args.alphas
+            for seed in args.seeds
+            if (RUNS / pair / f"alpha{alpha:g}" / f"seed{seed}" / "best_val_sim.ckpt").exists()  # seeds run
+        ]
         print(lines[-1], flush=True)
     measured = (
         f"Measured by `python benchmarks/imitation_gaps.py --alphas {' '.join(f'{a:g}' for a in args.alphas)}` "
