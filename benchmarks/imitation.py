@@ -23,7 +23,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import yaml
@@ -116,7 +115,6 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
     args = parser.parse_args()
     cpus = max(1, (os.cpu_count() or 1) // args.jobs)
-    started = time.time()
     folders = []
     for pair in args.pairs:
         base = YRC_RUNS / pair / "weak_novice"
@@ -136,8 +134,8 @@ def main() -> None:
     shares = report.stdout.split("report of")[0].strip()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     measured = (
-        f"Measured on 2 CPU cores by `python benchmarks/imitation.py` at commit {commit.stdout.strip()} "
-        f"({(time.time() - started) / 60:.0f} min in the last invocation); the full table is "
+        f"Measured on 2 CPU cores by `python benchmarks/imitation.py` (the runs' commits and invocations "
+        f"are listed below the block); reported at commit {commit.stdout.strip()}; the full table is "
         f"`{out.relative_to(ROOT)}/results.md`.\n\n```\n{shares}\n```\n"
     )
     write_block(ROOT / "docs" / "RESULTS.md", "Results on MiniGrid", "benchmarks/imitation.py", measured)
