@@ -135,8 +135,9 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     measured = (
         f"Measured on 2 CPU cores by `python benchmarks/imitation.py` (the runs' commits and invocations "
-        f"are listed below the block); reported at commit {commit.stdout.strip()}; the full table is "
-        f"`{out.relative_to(ROOT)}/results.md`.\n\n```\n{shares}\n```\n"
+        f"are listed below the block); reported at commit {commit.stdout.strip()}; the full table, "
+        f"`{out.relative_to(ROOT)}/results.md`, is copied here below the shares.\n\n```\n{shares}\n```\n\n"
+        f"{(out / 'results.md').read_text()}"
     )
     write_block(ROOT / "docs" / "RESULTS.md", "Results on MiniGrid", "benchmarks/imitation.py", measured)
     print(measured)
