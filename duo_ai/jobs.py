@@ -219,6 +219,8 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
             raise ConfigError(
                 f"{key}: the optimum is over coordinations of the test agents: name its checkpoint"
             )
+    if isinstance(num_layouts, bool) or not isinstance(num_layouts, int) or num_layouts < 1:
+        raise ConfigError(f"--layouts: the optimum averages at least 1 layout, got {num_layouts}")
     run = start_run(config, "train")
     env = make_env(config.env, "test", config.seed)
     novice, expert = load_policy(config.test_novice, env), load_policy(config.test_expert, env)
@@ -232,6 +234,8 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
         coordination.expert_query_cost_weight * base_penalty, coordination.switch_agent_cost_weight * base_penalty,
     )  # fmt: skip
     rewards = np.array([optimum.reward for optimum in optima])
+    if not np.isfinite(rewards).all():
+        raise ConfigError("the optimum came out non-finite (check the costs and agents); no result written")
     mean, std, ci = mean_std_ci(rewards)
     summary = {
         "num_episodes": len(optima),  # one exact expectation per layout

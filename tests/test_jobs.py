@@ -169,3 +169,16 @@ def test_the_exact_optimum_is_a_flagged_row_of_the_report(tmp_path):
 def test_the_optimum_is_for_minigrid_only(tmp_path, capsys):
     assert main(["oracle", "env.name=toy", f"experiment_dir={tmp_path}"]) == 2
     assert "the exact optimum is computed for minigrid tasks, not 'toy'" in capsys.readouterr().err
+
+
+def test_an_optimum_over_no_layout_is_refused_before_anything_is_written(tmp_path, capsys):
+    args = [
+        "oracle",
+        "--config",
+        "configs/minigrid_distshift.yaml",
+        f"experiment_dir={tmp_path}",
+        "name=none",
+    ]
+    assert main([*args, "--layouts", "0"]) == 2
+    assert "--layouts: the optimum averages at least 1 layout, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
