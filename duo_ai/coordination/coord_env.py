@@ -35,7 +35,16 @@ def feature_space(dim: int) -> spaces.Box:
 class CoordEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
 
-    def __init__(self, config: Any, base_env: VectorEnv, novice: AgentPolicy, expert: AgentPolicy):
+    def __init__(
+        self,
+        config: Any,
+        base_env: VectorEnv,
+        novice: AgentPolicy,
+        expert: AgentPolicy,
+        base_penalty: float | None = None,
+    ):
+        """A CoordEnv charges its costs once it knows the base penalty: give it here (or later
+        with ``set_costs``, as the tutorial does)."""
         self.config, self.base_env, self.novice, self.expert = config, base_env, novice, expert
         self.num_envs = base_env.num_envs
         self.open_novice = bool(config.open_novice)
@@ -59,6 +68,8 @@ class CoordEnv(VectorEnv):
         }
         self.expert_query_cost: float | None = None
         self.switch_cost: float | None = None
+        if base_penalty is not None:
+            self.set_costs(base_penalty)
         self._prev_agent = np.full(self.num_envs, NO_AGENT)
         self._resetting = np.zeros(self.num_envs, bool)
         # What a step needs of every copy's latest observation (set by _observe).

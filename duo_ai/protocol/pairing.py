@@ -136,12 +136,14 @@ def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, C
     needed = dict.fromkeys(key for split in base_envs for key in split_agent_keys(config, split))
     test_env = base_envs.get("test") or next(iter(base_envs.values()))
     agents = {key: load_policy(checkpoint_path(config, key), test_env) for key in needed}
-    envs = {}
-    for split, base_env in base_envs.items():
-        novice, expert = (agents[key] for key in split_agent_keys(config, split))
-        envs[split] = CoordEnv(config.coordination, base_env, novice, expert)
     test_expert = agents.get("test_expert") or load_policy(checkpoint_path(config, "test_expert"), test_env)
     base_penalty = run_base_penalty(config, test_env, test_expert)
-    for env in envs.values():
-        env.set_costs(base_penalty)
-    return envs
+    return {
+        split: CoordEnv(
+            config.coordination,
+            base_env,
+            *(agents[key] for key in split_agent_keys(config, split)),
+            base_penalty,
+        )
+        for split, base_env in base_envs.items()
+    }

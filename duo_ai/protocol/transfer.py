@@ -31,9 +31,12 @@ def calibrate_to_test_novice(policy: Policy, config: DictConfig, test_env: Coord
     before = float(policy.config.threshold)
     seed_everything(config.seed)
     train_env = CoordEnv(
-        config.coordination, make_env(config.env, "train", config.seed), test_env.novice, test_env.expert
+        config.coordination,
+        make_env(config.env, "train", config.seed),
+        test_env.novice,
+        test_env.expert,
+        test_env.base_penalty,
     )
-    train_env.set_costs(test_env.base_penalty)
     steps, temperatures = policy.rollout["steps"], policy.rollout["temperatures"]
     after = policy.calibrate(novice_observations(train_env, steps, temperatures))
     train_env.close()

@@ -186,3 +186,9 @@ def test_greedy_temperature_gives_the_argmax_action(chain):
     env.reset()
     _, _, _, _, info = env.step(np.full(3, EXPERT))
     np.testing.assert_array_equal(info["base_action"], [1, 1, 1])
+
+
+def test_a_coord_env_given_its_base_penalty_charges_costs_at_once(chain):
+    env = CoordEnv(coord_config(expert_query_cost_weight=0.4, switch_agent_cost_weight=0.1), chain,
+                   scripted(chain, 0), scripted(chain, 1), base_penalty=0.5)  # fmt: skip
+    assert (env.expert_query_cost, env.switch_cost) == pytest.approx((0.2, 0.05))
