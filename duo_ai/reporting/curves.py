@@ -24,23 +24,21 @@ PANELS = (
 MAKER = "duo plot"  # the PNG's Software field: duo replaces only figures it wrote
 
 
-def find_training_runs(paths: list[str | Path]) -> list[Path]:
-    """Run folders (with a readable ``metrics.jsonl``) at or under ``paths``; an unreadable one is
-    left out with a one-line warning, as ``duo report`` does."""
-    folders = []
+def find_training_runs(paths: list[str | Path]) -> dict[Path, dict[str, dict[int, float]]]:
+    """The metrics of the run folders (with a readable ``metrics.jsonl``) at or under ``paths``,
+    read once; an unreadable one is left out with a one-line warning, as ``duo report`` does."""
+    runs = {}
     for path in map(Path, paths):
         if not path.exists():
             raise DuoError(f"plot: no such folder {path}")
         for folder in sorted(metrics.parent for metrics in path.rglob(METRICS_FILE)):
             try:
-                read_series(folder)
+                runs[folder] = read_series(folder)
             except ValueError as error:
                 print(f"duo: warning: plot: skipping {folder}: {error}", file=sys.stderr)
-                continue
-            folders.append(folder)
-    if not folders:
+    if not runs:
         raise DuoError(f"plot: no readable run (metrics.jsonl) under {', '.join(map(str, paths))}")
-    return folders
+    return runs
 
 
 def read_series(folder: Path) -> dict[str, dict[int, float]]:
@@ -104,7 +102,8 @@ def plot_curves(paths: list[str | Path], out: str | Path | None, splits: list[st
     if unknown:
         raise DuoError(f"plot: unknown split {', '.join(unknown)}; valid choices: {', '.join(SPLITS)}")
     check_replaceable(out)
-    groups = group_runs(find_training_runs(paths))
+    series = find_training_runs(paths)
+    groups = group_runs(list(series))
     import matplotlib
 
     matplotlib.use("Agg")
@@ -118,7 +117,7 @@ def plot_curves(paths: list[str | Path], out: str | Path | None, splits: list[st
         axis.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter())
     drawn = 0
     for colour, (label, members) in enumerate(groups.items()):
-        runs = [read_series(folder) for folder in members]
+        runs = [series[folder] for folder in members]
         for split, style in zip(splits, ("-", "--", ":", "-."), strict=False):
             for axis, (_, window_key, eval_key) in zip(axes[0], PANELS, strict=True):
                 key = f"train/{window_key}" if split == "train" else f"{split}/{eval_key}"
