@@ -12,24 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from duo_ai.coordination.oracle import Layout
+from duo_ai.coordination.oracle import Backup, Layout
 from duo_ai.policies.base import EXPERT, NOVICE
-
-
-def _acting_values(
-    layout: Layout, probs: tuple[np.ndarray, np.ndarray], values: np.ndarray, t: int, expert_cost: float
-) -> np.ndarray:
-    """[2, S]: the expected reward of letting the novice or the expert act at step ``t``, with
-    ``values`` the expected reward from step ``t`` + 1 on."""
-    ends = layout.next_state < 0
-    outcome = np.where(
-        ends,
-        layout.success * (1 - 0.9 * (t + 1) / layout.max_steps),
-        values[np.where(ends, 0, layout.next_state)],
-    )
-    q = np.stack([(probs[agent] * outcome).sum(1) for agent in (NOVICE, EXPERT)])
-    q[EXPERT] -= expert_cost
-    return q
 
 
 def optimum_advantages(
@@ -37,10 +21,11 @@ def optimum_advantages(
 ) -> np.ndarray:
     """[T, S]: the optimum's value of asking the expert over letting the novice act, per step and
     state (no switch cost)."""
+    backup = Backup.of(layout.next_state, layout.success, layout.max_steps)
     values = np.zeros(len(layout.observations))
     advantages = np.empty((layout.max_steps, len(values)))
     for t in reversed(range(layout.max_steps)):
-        q = _acting_values(layout, probs, values, t, expert_cost)
+        q = backup(probs, values, t, expert_cost)
         advantages[t] = q[EXPERT] - q[NOVICE]
         values = q.max(0)
     return advantages
@@ -61,20 +46,21 @@ def follow(
     probabilities ``weights`` (layouts combined by ``oracle.combine``)."""
     starts = np.zeros(1, int) if starts is None else starts
     weights = np.ones(1) if weights is None else weights
+    backup = Backup.of(layout.next_state, layout.success, layout.max_steps)
     values = np.zeros(len(asks))
     for t in reversed(range(layout.max_steps)):
-        q = _acting_values(layout, probs, values, t, expert_cost)
+        q = backup(probs, values, t, expert_cost)
         values = (1 - asks) * q[NOVICE] + asks * q[EXPERT]
     reward = float(values[starts] @ weights)
     if advantages is None:
         return reward, None
     acting = (1 - asks)[:, None] * probs[NOVICE] + asks[:, None] * probs[EXPERT]
-    moves = layout.next_state >= 0
+    moves = ~backup.ends
     mass = np.zeros(len(asks))
     np.add.at(mass, starts, weights)
     weighted = np.zeros(len(asks))
     for t in range(layout.max_steps):
         weighted += mass * advantages[t]
         flow = mass[:, None] * acting
-        mass = np.bincount(layout.next_state[moves], flow[moves], minlength=len(asks))
+        mass = np.bincount(backup.following[moves], flow[moves], minlength=len(asks))
     return reward, weighted

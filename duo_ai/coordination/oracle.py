@@ -14,6 +14,7 @@ a MiniGrid layout: the search and the dynamic program are this module.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,34 @@ def _restore(env: Any, state: tuple) -> None:
     env.agent_pos, env.agent_dir = position, direction
 
 
+@dataclass
+class Backup:
+    """One step of backward induction over a layout's transitions, set up once: what letting the
+    novice or the expert act at step ``t`` is worth, given the values from ``t`` + 1 on (no
+    switch cost). Shared by the coordinators that are followed exactly (guidance, view maps)."""
+
+    ends: np.ndarray  # [S, A]: the action ends the episode
+    following: np.ndarray  # [S, A]: the next state (0 where the episode ends)
+    success: np.ndarray  # [S, A]
+    horizon: int
+
+    @classmethod
+    def of(cls, next_state: np.ndarray, success: np.ndarray, horizon: int) -> Backup:
+        ends = next_state < 0
+        return cls(ends, np.where(ends, 0, next_state), success, horizon)
+
+    def __call__(
+        self, probs: tuple[np.ndarray, np.ndarray], values: np.ndarray, t: int, expert_cost: float
+    ) -> np.ndarray:
+        """[2, S]: the expected reward of the novice or the expert acting at step ``t``."""
+        outcome = np.where(
+            self.ends, self.success * (1 - 0.9 * (t + 1) / self.horizon), values[self.following]
+        )
+        q = np.stack([(probs[agent] * outcome).sum(1) for agent in (NOVICE, EXPERT)])
+        q[EXPERT] -= expert_cost
+        return q
+
+
 def action_probabilities(agent: AgentPolicy, observations: np.ndarray, temperature: float) -> np.ndarray:
     """The agent's action distribution in each state, as CoordEnv samples it."""
     with torch.inference_mode():
@@ -194,6 +223,18 @@ def combine(layouts: list[Layout]) -> tuple[Layout, np.ndarray, np.ndarray]:
     return combined, starts, counts / len(layouts)
 
 
+def resets(task_id: str, seeds: Iterable[int], kwargs: dict[str, Any] | None = None) -> Iterator[Any]:
+    """The reference ``minigrid`` task, reset with each of ``seeds`` in turn (one env, yielded
+    after each reset)."""
+    import gymnasium as gym
+    import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
+
+    env = gym.make(task_id, **(kwargs or {})).unwrapped
+    for seed in seeds:
+        env.reset(seed=seed)
+        yield env
+
+
 def task_layouts(
     task_id: str, num_layouts: int, first_seed: int = 0, kwargs: dict[str, Any] | None = None
 ) -> list[Layout]:
@@ -201,13 +242,8 @@ def task_layouts(
     ...), each explored once per process: a layout drawn twice appears twice (the list is a sample
     of the task's layout distribution). ``kwargs`` are the task's constructor options
     (``strip2_row``)."""
-    import gymnasium as gym
-    import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
-
-    env = gym.make(task_id, **(kwargs or {})).unwrapped
     layouts = []
-    for seed in range(first_seed, first_seed + num_layouts):
-        env.reset(seed=seed)
+    for env in resets(task_id, range(first_seed, first_seed + num_layouts), kwargs):
         start = (type(env).__name__, env.max_steps, state_key(env))
         if start not in _EXPLORED:
             _EXPLORED[start] = explore(env)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from duo_ai.coordination.oracle import Layout, start_identity, state_key, task_layouts
+from duo_ai.coordination.oracle import Layout, resets, start_identity, state_key, task_layouts
 from duo_ai.errors import ConfigError
 
 SAME_TASK_SEEDS = 8  # resets compared to decide whether two task settings are the same task
@@ -68,12 +68,4 @@ def check_excludes(
 
 def start_states(task_id: str, kwargs: dict[str, Any]) -> list[bytes]:
     """The start states (grid, position, direction) of the task's first resets."""
-    import gymnasium as gym
-    import minigrid  # noqa: F401 - registers the MiniGrid tasks with Gymnasium
-
-    env = gym.make(task_id, **kwargs).unwrapped
-    starts = []
-    for seed in range(SAME_TASK_SEEDS):
-        env.reset(seed=seed)
-        starts.append(start_identity(state_key(env)))
-    return starts
+    return [start_identity(state_key(env)) for env in resets(task_id, range(SAME_TASK_SEEDS), kwargs)]

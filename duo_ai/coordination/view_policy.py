@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from duo_ai.coordination.oracle import Layout, action_probabilities, combine
+from duo_ai.coordination.oracle import Backup, Layout, action_probabilities, combine
 from duo_ai.policies.base import EXPERT, NOVICE, AgentPolicy
 
 
@@ -88,27 +88,24 @@ def _evaluate(
     choice alone (visits times the flip's advantage, summed over steps)."""
     choice = asks[union.views].astype(int)
     num_states, rows = len(choice), np.arange(len(choice))
-    ends = union.next_state < 0
-    following = np.where(ends, 0, union.next_state)
+    backup = Backup.of(union.next_state, union.success, union.horizon)
     acting = np.where((choice == EXPERT)[:, None], probs[EXPERT], probs[NOVICE])
     values = np.zeros(num_states)
     flip_advantage = np.empty((union.horizon, num_states))
     for t in reversed(range(union.horizon)):
-        outcome = np.where(ends, union.success * (1 - 0.9 * (t + 1) / union.horizon), values[following])
-        q = np.stack([(probs[agent] * outcome).sum(1) for agent in (NOVICE, EXPERT)])
-        q[EXPERT] -= expert_cost
+        q = backup(probs, values, t, expert_cost)
         values = q[choice, rows]
         flip_advantage[t] = q[1 - choice, rows] - values
 
     mass = np.zeros(num_states)
     mass[union.starts] = 1.0
     occupancy, gain = np.zeros(num_states), np.zeros(num_states)
-    moves = ~ends
+    moves = ~backup.ends
     for t in range(union.horizon):
         occupancy += mass
         gain += mass * flip_advantage[t]
         flow = mass[:, None] * acting
-        mass = np.bincount(following[moves], flow[moves], minlength=num_states)
+        mass = np.bincount(backup.following[moves], flow[moves], minlength=num_states)
     return values[union.starts], occupancy, gain
 
 
