@@ -65,7 +65,7 @@ class MiniGridSuite(EnvironmentSuite):
     def label(cls, config: MiniGridConfig) -> str:
         """A shipped pair's name, or a custom pair's novice and test tasks."""
         if config.pair != CUSTOM:
-            return f"minigrid/{config.pair}"
+            return super().label(config)
         return f"minigrid/{split_task(config, 'train')}->{split_task(config, 'test')}"
 
     @classmethod
