@@ -36,13 +36,13 @@ EXTRA_SIZE = 3  # the family's sizes run from the novice's to this much more, pe
 SEEDS = (0, 1, 2, 3, 4)
 
 
-def family(pair: str) -> list[dict]:
+def family(pair: str, extra_size: int = EXTRA_SIZE) -> list[dict]:
     """The pair's family by the rule above (the test's own setting left out)."""
     if pair == "distshift":  # DistShift1: 9 x 7, lava strip on row 2; the test has it on row 5
         return [
             {"task": "MiniGrid-DistShift1-v0", "kwargs": {"width": w, "height": h, "strip2_row": row}}
-            for w in range(9, 9 + EXTRA_SIZE + 1)
-            for h in range(7, 7 + EXTRA_SIZE + 1)
+            for w in range(9, 9 + extra_size + 1)
+            for h in range(7, 7 + extra_size + 1)
             for row in range(2, h - 1)
             if (w, h, row) != (9, 7, 5)
         ]
@@ -52,7 +52,7 @@ def family(pair: str) -> list[dict]:
     }[pair]
     return [
         {"task": novice_task, "kwargs": {"size": size}}
-        for size in range(novice_size, novice_size + EXTRA_SIZE + 1)
+        for size in range(novice_size, novice_size + extra_size + 1)
         if size != test_size
     ]
 

@@ -31,6 +31,7 @@ from duo_ai.protocol import (
     write_result,
 )
 from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
+from duo_ai.protocol.pairing import test_side_reasons
 from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, current_run, seed_everything, start_run
@@ -78,6 +79,13 @@ def train(
     algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
     start_run(config, "train")
     envs = make_envs(config, kind)
+    test_side = test_side_reasons(config, envs) if kind == "coord" else []
+    if test_side:
+        logger.warning(
+            "this run trains on the test pairing, so its result is recorded as a skyline (an upper "
+            "reference, not an honest result): %s",
+            "; ".join(test_side),
+        )
     policy = make_policy(config.policy, envs["train"])
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     algorithm.train(policy, envs["train"], validators, callbacks=callbacks)

@@ -115,7 +115,31 @@ def check_held_out(config: Any, envs: dict[str, VectorEnv]) -> None:
 
 
 def task_setting(env: VectorEnv) -> dict[str, Any]:
-    return {key: value for key, value in env_identity(env).items() if key != "split"}
+    """What task an env (a base env or a CoordEnv around one) draws its episodes from."""
+    identity = env_identity(env)
+    identity = identity.get("coord", identity)
+    return {key: value for key, value in identity.items() if key != "split"}
+
+
+def test_side_reasons(config: Any, envs: dict[str, VectorEnv]) -> list[str]:
+    """Why a run counts as trained on the test pairing whatever its ``simulated_pairing`` says:
+    training or selection used the test expert's checkpoint, the test task's settings, or a split
+    made of both. Empty for an honest run (and for a declared skyline, already labelled)."""
+    pairing = pairing_name(config)
+    if pairing == "skyline":
+        return []
+    reasons = []
+    if config.get("selection_split") == "val_true":
+        reasons.append("it selects on val_true (the test task with the test agents)")
+    for split in TRAINING_SPLITS:
+        if split not in envs:
+            continue
+        expert_key = split_agent_keys(config, split)[1]
+        if pairing != "task_family" and OmegaConf.select(config, expert_key) == config.test_expert:
+            reasons.append(f"its {split} expert ({expert_key}) is the test expert {config.test_expert}")
+        if "test" in envs and task_setting(envs[split]) == task_setting(envs["test"]):
+            reasons.append(f"its {split} split is the test task ({task_setting(envs['test'])})")
+    return reasons
 
 
 def checkpoint_path(config: Any, key: str) -> str:

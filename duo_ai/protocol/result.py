@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from duo_ai import registry
 from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.evaluation import Evaluator, format_summary
-from duo_ai.protocol.pairing import pairing_name
+from duo_ai.protocol.pairing import pairing_name, test_side_reasons
 from duo_ai.protocol.transfer import calibrate_to_test_novice
 from duo_ai.run import seed_everything
 from duo_ai.run_folder import CONFIG_FILE, RESULT_FILE, best_checkpoint
@@ -31,15 +32,15 @@ PAIRING_LABELS = {
 }
 
 
-def method_label(config: Any) -> str:
+def method_label(config: Any, pairing: str | None = None) -> str:
     """The method's row name: the policy's own label (as the algorithm that trained it words it),
-    marked with its pairing where that is not YRC-0's weak novice."""
+    marked with its pairing (the config's unless given) where that is not YRC-0's weak novice."""
     policy_class = registry.lookup("policy", config.policy.name, key="policy.name")
     label = policy_class.report_label(config.policy)
     algorithm = config.get("algorithm", {}).get("name")
     if algorithm:
         label = registry.lookup("algorithm", algorithm, key="algorithm.name").report_label(label)
-    return label + PAIRING_LABELS[pairing_name(config)]
+    return label + PAIRING_LABELS[pairing or pairing_name(config)]
 
 
 def task_label(config: Any) -> str:
@@ -52,14 +53,27 @@ def is_oracle(config: Any) -> bool:
 
 
 def write_result(
-    folder: Path, config: Any, test: dict[str, Any], base_penalty: float, **extra: Any
+    folder: Path,
+    config: Any,
+    test: dict[str, Any],
+    base_penalty: float,
+    test_side: Sequence[str] = (),
+    **extra: Any,
 ) -> dict[str, Any]:
     """Write ``test_result.json``: the test summary with everything needed to place it in a table.
-    ``extra`` may override the method label (an exact optimum is no policy) and add details."""
-    pairing = pairing_name(config)
+    A run with ``test_side`` reasons (``pairing.test_side_reasons``) is recorded as a skyline, the
+    reasons beside it, whatever pairing its config names. ``extra`` may override the method label
+    (an exact optimum is no policy) and add details."""
+    pairing = "skyline" if test_side else pairing_name(config)
+    if test_side:
+        extra = {
+            "declared_pairing": pairing_name(config),
+            "trained_on_test_because": list(test_side),
+            **extra,
+        }
     result = {
         "version": RESULT_VERSION,
-        "method": method_label(config),
+        "method": method_label(config, pairing),
         "task": task_label(config),
         "alpha": float(config.coordination.expert_query_cost_weight),
         "beta": float(config.coordination.switch_agent_cost_weight),
@@ -69,7 +83,7 @@ def write_result(
         "selection_split": config.get("selection_split"),
         "selected_on_test": config.get("selection_split") == "test",
         "skyline": pairing == "skyline",
-        "oracle": is_oracle(config),
+        "oracle": is_oracle(config) or bool(test_side),
         **extra,
         "test": test,
     }
@@ -90,10 +104,13 @@ def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dic
     calibration = calibrate_to_test_novice(chosen, config, envs["test"])
     seed_everything(config.seed)  # as `duo eval` does: reloading the checkpoint gives these numbers
     summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
-    logger.info("TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle else "")
+    test_side = test_side_reasons(config, envs)
+    logger.info(
+        "TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle or test_side else ""
+    )
     logger.info(format_summary(summary))
     extra = {"calibration": calibration} if calibration else {}
-    return write_result(folder, config, summary, envs["test"].base_penalty, **extra)
+    return write_result(folder, config, summary, envs["test"].base_penalty, test_side, **extra)
 
 
 def read_result(folder: Path) -> dict[str, Any]:

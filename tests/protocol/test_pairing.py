@@ -93,3 +93,51 @@ def test_shifted_tasks_needs_its_variants(tmp_path, agent_checkpoints, variant_e
     )  # fmt: skip
     assert main(["train", "--type", "coord", *args]) == 2
     assert "shifted_tasks.env: name the held-out variants" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reasons"),
+    [
+        (
+            ("train_expert=TEST_EXPERT", "env.train.shift=1", "env.val_sim.shift=1"),
+            [
+                "its train expert (train_expert) is the test expert TEST_EXPERT",
+                "its train split is the test task ({'suite': 'toy', 'task': 'chain', 'shift': 1})",
+                "its val_sim expert (train_expert) is the test expert TEST_EXPERT",
+                "its val_sim split is the test task ({'suite': 'toy', 'task': 'chain', 'shift': 1})",
+            ],
+        ),
+        (
+            ("env.val_sim.shift=1",),
+            ["its val_sim split is the test task ({'suite': 'toy', 'task': 'chain', 'shift': 1})"],
+        ),
+        (
+            ("selection_split=val_true", "validation_splits=[val_sim,val_true]"),
+            ["it selects on val_true (the test task with the test agents)"],
+        ),
+    ],
+)
+def test_a_run_that_trains_or_selects_on_the_test_pairing_is_recorded_as_a_skyline(
+    tmp_path, agent_checkpoints, overrides, reasons
+):
+    expert = str(agent_checkpoints["expert"])
+    args = coord_args(
+        tmp_path, agent_checkpoints, *RANDOM_SWEEP, *(o.replace("TEST_EXPERT", expert) for o in overrides)
+    )
+    assert main(["train", "--type", "coord", *args]) == 0
+    result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
+    assert result["trained_on_test_because"] == [reason.replace("TEST_EXPERT", expert) for reason in reasons]
+    assert (result["pairing"], result["declared_pairing"], result["method"]) == (
+        "skyline",
+        "weak_novice",
+        "random (skyline)",
+    )
+    assert result["skyline"] and result["oracle"]
+    log = (tmp_path / "exp" / "run" / "train.log").read_text()
+    assert log.count("trains on the test pairing") == 1  # said once, at the start
+
+
+def test_an_honest_run_has_no_test_side_reasons(tmp_path, agent_checkpoints):
+    assert main(["train", "--type", "coord", *coord_args(tmp_path, agent_checkpoints, *RANDOM_SWEEP)]) == 0
+    result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
+    assert "trained_on_test_because" not in result and not result["oracle"]
