@@ -77,7 +77,7 @@ def train(
             "continue a run with resume=1, or evaluate the checkpoint with duo eval"
         )
     algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
-    start_run(config, "train")
+    run = start_run(config, "train")
     envs = make_envs(config, kind)
     test_side = test_side_reasons(config, envs) if kind == "coord" else []
     if test_side:
@@ -88,6 +88,7 @@ def train(
         )
     policy = make_policy(config.policy, envs["train"])
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
+    run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
     algorithm.train(policy, envs["train"], validators, callbacks=callbacks)
     if kind == "coord":
         selected_result(config, envs, current_folder())

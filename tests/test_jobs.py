@@ -182,3 +182,28 @@ def test_an_optimum_over_no_layout_is_refused_before_anything_is_written(tmp_pat
     assert main([*args, "--layouts", "0"]) == 2
     assert "--layouts: the optimum averages at least 1 layout, got 0" in capsys.readouterr().err
     assert not (tmp_path / "none").exists()
+
+
+def test_the_run_folder_and_its_log_exist_before_training_starts(tmp_path, agent_checkpoints, monkeypatch):
+    from duo_ai.algorithms.simple import RandomSweep
+
+    folder, seen = tmp_path / "exp" / "run", {}
+    original = RandomSweep.train
+
+    def watched(self, *args, **kwargs):
+        seen["files"] = sorted(path.name for path in folder.iterdir())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RandomSweep, "train", watched)
+    assert (
+        main(
+            [
+                "train",
+                "--type",
+                "coord",
+                *coord_args(tmp_path, agent_checkpoints, "policy.name=random", "algorithm.name=random"),
+            ]
+        )
+        == 0
+    )
+    assert {"config.yaml", "train.log"} <= set(seen["files"])  # a user can follow it from the first step

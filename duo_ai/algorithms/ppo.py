@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,8 +124,11 @@ class Rollout:
         self.obs = to_tensor(env.reset()[0], policy.device)
         self.resetting = np.zeros(env.num_envs, bool)
 
-    def collect(self, num_steps: int, precision: str) -> torch.Tensor:
-        """Fill the buffer with ``num_steps`` of every copy; the value of the observation after."""
+    def collect(
+        self, num_steps: int, precision: str, on_step: Callable[[int], object] | None = None
+    ) -> torch.Tensor:
+        """Fill the buffer with ``num_steps`` of every copy; the value of the observation after.
+        ``on_step`` hears of every step's samples (a progress bar moves during long rollouts)."""
         policy, buffer = self.policy, self.buffer
         policy.train()
         with torch.inference_mode(), autocast(precision, policy.device):
@@ -150,6 +153,8 @@ class Rollout:
                 self.episodes.end(np.flatnonzero(ended & ~self.resetting))
                 self.resetting = ended
                 self.obs = to_tensor(next_obs, policy.device)
+                if on_step is not None:
+                    on_step(self.env.num_envs)
             return policy.model(self.obs).value.float()
 
 
@@ -180,7 +185,7 @@ class PPO(Algorithm):
                 optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
 
             # 1. Rollout: num_steps of every copy with the current policy.
-            next_value = rollout.collect(cfg.num_steps, cfg.precision)
+            next_value = rollout.collect(cfg.num_steps, cfg.precision, bar.update)
 
             # 2. Advantages (GAE), leaving out the reset steps of next-step autoreset.
             buffer = rollout.buffer
@@ -194,7 +199,6 @@ class PPO(Algorithm):
             #    the policy further than max_kl is undone (TRPO's rule).
             losses = self._improve(policy.model, optimizer, samples, scaler)
             global_step = (iteration + 1) * batch_size
-            bar.update(batch_size)
 
             # 4. Record the iteration; every log_freq, report it, validate and save. A callback
             #    may end training here (after the save).

@@ -12,6 +12,8 @@ import pytest
 import torch
 
 import duo_ai
+from duo_ai.algorithms.ppo import Rollout
+from duo_ai.algorithms.rollout import RolloutBuffer
 from duo_ai.checkpoint import read_checkpoint
 from duo_ai.cli.main import main
 from duo_ai.envs.toy import ChainEnv
@@ -210,3 +212,13 @@ def test_an_update_past_max_kl_is_undone(tmp_path):
     assert [row["train/rejected"] for row in rows if "train/rejected" in row] == [1.0, 1.0, 1.0]
     free = weights("free", 768, "algorithm.max_kl=10")
     assert not all(torch.equal(one[key], free[key]) for key in one)
+
+
+def test_progress_moves_during_a_rollout_not_only_after_it():
+    config = duo_ai.load_config(None, ["env.name=toy", "policy.name=ppo", "policy.model.name=mlp_ppo"])
+    env = ChainEnv(4)
+    policy = duo_ai.make_policy(config.policy, env)
+    rollout = Rollout(env, policy, RolloutBuffer(6, env.num_envs, policy.device), None)
+    heard = []
+    rollout.collect(6, "float32", heard.append)
+    assert heard == [4] * 6  # every step's samples, as they are taken
