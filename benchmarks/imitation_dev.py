@@ -54,7 +54,9 @@ def held_out_split(pair: str, extra_size: int) -> tuple[list[dict], list[dict]]:
     return [m for m in members if size(m) != held], [m for m in members if size(m) == held]
 
 
-def run_variant(pair: str, variant: str, alpha: float, seed: int, folder: Path, extra_size: int) -> tuple[float, float, float]:
+def run_variant(
+    pair: str, variant: str, alpha: float, seed: int, folder: Path, extra_size: int
+) -> tuple[float, float, float]:
     """(optimum, better fixed, selected coordinator) exact mean rewards on the held-out size."""
     train, held_out = held_out_split(pair, extra_size)
     overrides = [
@@ -78,7 +80,10 @@ def run_variant(pair: str, variant: str, alpha: float, seed: int, folder: Path, 
     cost = env.expert_query_cost
     rewards = []
     for layout in family_layouts(held_out, VAL_LAYOUTS, config.algorithm.layouts):
-        probs = (action_probabilities(env.novice, layout.observations, env.temperature), planner_probabilities(layout))
+        probs = (
+            action_probabilities(env.novice, layout.observations, env.temperature),
+            planner_probabilities(layout),
+        )
         asks = ask_probabilities(policy, coordinator_observations(env, policy, layout.observations))
         rewards.append((
             solve(layout, probs, cost).reward,
@@ -92,12 +97,16 @@ def run_variant(pair: str, variant: str, alpha: float, seed: int, folder: Path, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pairs", nargs="+", default=["lavagap", "distshift", "doorkey"])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--alphas", nargs="+", type=float, default=[0.2, 0.4, 0.8])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    parser.add_argument("--extra-size", type=int, default=5, help="the family's sizes: the novice's to this much more")
+    parser.add_argument(
+        "--extra-size", type=int, default=5, help="the family's sizes: the novice's to this much more"
+    )
     parser.add_argument("--no-doc", action="store_true", help="print the block, do not write it")
     args = parser.parse_args()
     lines = [
@@ -108,7 +117,10 @@ def main() -> None:
         for pair in args.pairs:
             for variant in args.variants:
                 results = {
-                    seed: [run_variant(pair, variant, alpha, seed, Path(folder), args.extra_size) for alpha in args.alphas]
+                    seed: [
+                        run_variant(pair, variant, alpha, seed, Path(folder), args.extra_size)
+                        for alpha in args.alphas
+                    ]
                     for seed in args.seeds
                 }
                 per_seed = [np.sum(results[seed], axis=0) for seed in args.seeds]
@@ -129,7 +141,13 @@ def main() -> None:
         + "\n".join(lines)
         + "\n"
     )
-    publish(ROOT / "docs" / "RESULTS.md", "Results on MiniGrid", "benchmarks/imitation_dev.py", measured, not args.no_doc)
+    publish(
+        ROOT / "docs" / "RESULTS.md",
+        "Results on MiniGrid",
+        "benchmarks/imitation_dev.py",
+        measured,
+        not args.no_doc,
+    )
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def train(
             "continue a run with resume=1, or evaluate the checkpoint with duo eval"
         )
     algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
-    run = start_run(config, "train")
+    run = start_run(config, "train", own_process=True)
     envs = make_envs(config, kind)
     test_side = test_side_reasons(config, envs) if kind == "coord" else []
     if test_side:
@@ -140,7 +140,7 @@ def open_evaluation(config: DictConfig, kind: str) -> tuple[Run, Policy, dict[st
             f"policy.load_path: a '{config.policy.name}' policy is learned; name the checkpoint to "
             "evaluate, e.g. policy.load_path=experiments/<name>/best_val_sim.ckpt"
         )
-    run = start_run(config, "eval")
+    run = start_run(config, "eval", own_process=True)
     envs = make_envs(config, kind)
     some_env = envs[config.eval_splits[0]]
     policy = load_policy(load_path, some_env) if load_path else make_policy(config.policy, some_env)
@@ -197,7 +197,7 @@ def calibrate_costs(config: DictConfig) -> dict[str, Any]:
     calibration file: ``coordination.calibration_file``, or ``calibration.json`` in the run folder."""
     if not config.test_expert:
         raise ConfigError("test_expert: calibration needs the test expert's checkpoint")
-    run = start_run(config, "eval")
+    run = start_run(config, "eval", own_process=True)
     env = make_env(config.env, "test", config.seed)
     expert = load_policy(config.test_expert, env)
     target = config.coordination.calibration_file
@@ -230,7 +230,7 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
             )
     if isinstance(num_layouts, bool) or not isinstance(num_layouts, int) or num_layouts < 1:
         raise ConfigError(f"--layouts: the optimum averages at least 1 layout, got {num_layouts}")
-    run = start_run(config, "train")
+    run = start_run(config, "train", own_process=True)
     env = make_env(config.env, "test", config.seed)
     novice, expert = load_policy(config.test_novice, env), load_policy(config.test_expert, env)
     coordination = config.coordination

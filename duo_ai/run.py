@@ -175,12 +175,17 @@ def _step_of(row: str) -> float:
 _current: Run | None = None
 
 
-def start_run(config: DictConfig, mode: str = "train") -> Run:
-    """Seed everything, prepare the folder (refusing to clobber one) and start logging."""
+def start_run(config: DictConfig, mode: str = "train", own_process: bool = False) -> Run:
+    """Seed everything, prepare the folder (refusing to clobber one) and start logging.
+
+    torch's thread count is the process's, so it is set only where the user asks (``torch_threads``)
+    or the process is duo's own (``own_process``: a ``duo`` command or a sweep trial, which then
+    picks from the cores that are free); a user's script keeps its own setting."""
     global _current
     seed_everything(config.seed)
-    threads = config.torch_threads or default_torch_threads()
-    torch.set_num_threads(threads)
+    threads = config.torch_threads or (default_torch_threads() if own_process else None)
+    if threads:
+        torch.set_num_threads(threads)
     if _current is not None:
         _current.close()
     if mode == "train":
@@ -194,9 +199,13 @@ def start_run(config: DictConfig, mode: str = "train") -> Run:
     else:
         raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
     logger.info("%s run, folder %s", mode, folder)
-    chosen = "set" if config.torch_threads else "the default: cores not busy at the start"
-    logger.info("torch threads: %d of %d cores (%s); torch_threads=%d repeats this run's numbers",
-                threads, os.cpu_count() or 1, chosen, threads)  # fmt: skip
+    if threads:
+        chosen = "set" if config.torch_threads else "the default: cores not busy at the start"
+        logger.info("torch threads: %d of %d cores (%s); torch_threads=%d repeats this run's numbers",
+                    threads, os.cpu_count() or 1, chosen, threads)  # fmt: skip
+    else:
+        logger.info("torch threads: %d, left as this process had them (torch_threads=N sets them)",
+                    torch.get_num_threads())  # fmt: skip
     return _current
 
 

@@ -14,6 +14,7 @@ LAYERS = [
     {"policies"},
     {"coordination", "checkpoint"},
     {"evaluation"},
+    {"adapters"},
     {"algorithms"},
     {"factory"},
     {"protocol"},

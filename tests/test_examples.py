@@ -15,7 +15,7 @@ from duo_ai.config import load_config
 from duo_ai.coordination import CoordEnv
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.evaluation import Evaluator
-from tests.conftest import coord_config, scripted
+from tests.conftest import coord_args, coord_config, scripted
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "examples" / "procgen_yrc.py"
@@ -126,3 +126,18 @@ def test_ask_every_k_example_trains_selects_and_reports(tmp_path):
     assert result.returncode == 0, result.stderr
     test_result = json.loads((tmp_path / "ask_every_k" / "test_result.json").read_text())
     assert test_result["method"] == "ask_every_k" and test_result["selection_split"] == "val_sim"
+
+
+def test_a_single_file_ppo_of_ones_own_learns_on_duos_env(tmp_path, agent_checkpoints, capsys):
+    spec = importlib.util.spec_from_file_location("cleanrl_ppo", ROOT / "examples" / "cleanrl_ppo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = duo_ai.load_config(
+        None, coord_args(tmp_path, agent_checkpoints, "coordination.open_novice=true")
+    )
+    env = duo_ai.make_coord_envs(config, duo_ai.make_base_envs(config, ("test",)))["test"]
+    agent = module.train(env, 6144, num_steps=32)
+    summary = Evaluator(config.evaluation, env).evaluate(module.AsDuoPolicy(agent))
+    # on the toy test split only the expert moves: always asking earns 5 x (1 - 0.4), the best
+    assert summary["reward_mean"] == pytest.approx(3.0)
+    assert "iteration 48: mean reward per step" in capsys.readouterr().out

@@ -22,3 +22,19 @@ def test_cores_held_by_cpu_bound_processes_are_left_to_them():
         for process in load:
             process.kill()
             process.wait()
+
+
+def test_a_user_script_keeps_its_torch_threads_unless_it_asks(tmp_path):
+    import torch
+
+    import duo_ai
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)
+        duo_ai.make_config(None, [f"experiment_dir={tmp_path}", "env.name=toy"])
+        assert torch.get_num_threads() == 3  # another library's speed is left alone
+        duo_ai.make_config(None, [f"experiment_dir={tmp_path}", "env.name=toy", "torch_threads=1"])
+        assert torch.get_num_threads() == 1  # asked for
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,1 @@
+"""Bridges from duo's environments to other learning libraries (optional extras)."""
