@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	@echo "duo: installing duo_ai and its dependencies into $(VENV): a few minutes on a fresh machine"
+	$(PY) -m pip install --progress-bar off -e ".[dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)
