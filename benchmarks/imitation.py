@@ -19,6 +19,7 @@ docs/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -30,31 +31,49 @@ from doc_block import write_block
 from yrc0 import ALPHAS, optimum
 from yrc0 import RUNS as YRC_RUNS
 
+from duo_ai.coordination.oracle import TooManyStates, explore, resets
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "imitation"
 EXTRA_SIZE = 3  # the family's sizes run from the novice's to this much more, per dimension
 SEEDS = (0, 1, 2, 3, 4)
 
 
-def family(pair: str, extra_size: int = EXTRA_SIZE) -> list[dict]:
-    """The pair's family by the rule above (the test's own setting left out)."""
+def family(pair: str, extra_size: int = EXTRA_SIZE, max_states: int | None = None) -> list[dict]:
+    """The pair's family by the rule above (the test's own setting left out); with ``max_states``,
+    without the settings whose first layout has more states than that (a compute budget)."""
     if pair == "distshift":  # DistShift1: 9 x 7, lava strip on row 2; the test has it on row 5
-        return [
+        members = [
             {"task": "MiniGrid-DistShift1-v0", "kwargs": {"width": w, "height": h, "strip2_row": row}}
             for w in range(9, 9 + extra_size + 1)
             for h in range(7, 7 + extra_size + 1)
             for row in range(2, h - 1)
             if (w, h, row) != (9, 7, 5)
         ]
-    novice_task, test_size, novice_size = {
-        "lavagap": ("MiniGrid-LavaGapS5-v0", 7, 5),
-        "doorkey": ("MiniGrid-DoorKey-5x5-v0", 8, 5),
-    }[pair]
-    return [
-        {"task": novice_task, "kwargs": {"size": size}}
-        for size in range(novice_size, novice_size + extra_size + 1)
-        if size != test_size
-    ]
+    else:
+        novice_task, test_size, novice_size = {
+            "lavagap": ("MiniGrid-LavaGapS5-v0", 7, 5),
+            "doorkey": ("MiniGrid-DoorKey-5x5-v0", 8, 5),
+        }[pair]
+        members = [
+            {"task": novice_task, "kwargs": {"size": size}}
+            for size in range(novice_size, novice_size + extra_size + 1)
+            if size != test_size
+        ]
+    if max_states is None:
+        return members
+    return [m for m in members if within_budget(m["task"], tuple(sorted(m["kwargs"].items())), max_states)]
+
+
+@functools.cache
+def within_budget(task: str, kwargs: tuple, max_states: int) -> bool:
+    """Whether the setting's first layout has at most ``max_states`` states (searched with a cap,
+    so a large setting costs no more than the budget)."""
+    try:
+        explore(next(resets(task, [0], dict(kwargs))), max_states)
+    except TooManyStates:
+        return False
+    return True
 
 
 def method_overrides(pair: str) -> list[str]:

@@ -45,9 +45,13 @@ class Optimum:
     episode_length: float  # expected steps
 
 
-def explore(env: Any) -> Layout:
+class TooManyStates(ValueError):
+    """A layout has more states than the search was allowed."""
+
+
+def explore(env: Any, max_states: int | None = None) -> Layout:
     """Breadth-first search of the states reachable from ``env``'s current state (a reset
-    ``minigrid.MiniGridEnv``), under every action sequence."""
+    ``minigrid.MiniGridEnv``), under every action sequence; ``TooManyStates`` past ``max_states``."""
     start = state_key(env)
     keys = {start: 0}
     states, observations, next_states, successes = [_copy(env, start)], [], [], []
@@ -70,6 +74,8 @@ def explore(env: Any) -> Layout:
                     if key not in keys:
                         keys[key] = len(states)
                         states.append(_copy(env, key))
+                        if max_states is not None and len(states) > max_states:
+                            raise TooManyStates(f"the layout has more than {max_states} states")
                     row_next.append(keys[key])
                     row_success.append(False)
                     if key[2:] != state[0][2:]:

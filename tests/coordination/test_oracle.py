@@ -9,7 +9,7 @@ from minigrid.core.world_object import Goal
 from minigrid.minigrid_env import MiniGridEnv
 
 import duo_ai
-from duo_ai.coordination.oracle import action_probabilities, explore, solve
+from duo_ai.coordination.oracle import TooManyStates, action_probabilities, explore, solve
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import EXPERT, NOVICE
 
@@ -47,6 +47,14 @@ def test_the_corridor_is_searched_exactly(corridor):
     beside_goal = corridor.next_state[0, FORWARD]
     assert corridor.success[beside_goal, FORWARD] and corridor.next_state[beside_goal, FORWARD] == -1
     assert not corridor.success[0].any()
+
+
+def test_a_search_past_its_budget_stops_and_says_so():
+    env = Corridor()
+    env.reset(seed=0)
+    assert len(explore(env, max_states=8).observations) == 8  # exactly the budget: searched
+    with pytest.raises(TooManyStates, match="more than 7 states"):
+        explore(env, max_states=7)
 
 
 @pytest.mark.parametrize(
