@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "imitation"
 EXTRA_SIZE = 3  # the family's sizes run from the novice's to this much more, per dimension
 SEEDS = (0, 1, 2, 3, 4)
+MAX_STATES = 10_000  # a family setting whose layouts have more states is past this machine's budget
 
 
 def family(pair: str, extra_size: int = EXTRA_SIZE, max_states: int | None = None) -> list[dict]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from doc_block import publish
-from imitation import family, method_overrides
+from imitation import MAX_STATES, family, method_overrides
 
 import duo_ai
 from duo_ai.algorithms.optimum_imitation import ask_probabilities, coordinator_observations
@@ -48,7 +48,7 @@ VAL_LAYOUTS = 16
 
 def held_out_split(pair: str, extra_size: int) -> tuple[list[dict], list[dict]]:
     """The family without its second largest size, and that size."""
-    members = family(pair, extra_size)
+    members = family(pair, extra_size, MAX_STATES)
     size = lambda m: (m["kwargs"].get("width", 0), m["kwargs"].get("height", 0), m["kwargs"].get("size", 0))  # noqa: E731
     held = sorted({size(m) for m in members})[-2]
     return [m for m in members if size(m) != held], [m for m in members if size(m) == held]

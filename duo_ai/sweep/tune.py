@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from duo_ai.algorithms.callbacks import Callback
-from duo_ai.errors import DuoError
-from duo_ai.run_folder import LAST_CHECKPOINT, METRICS_FILE, RESULT_FILE
+from duo_ai.errors import ConfigError, DuoError
+from duo_ai.run_folder import LAST_CHECKPOINT, LOG_FILE, METRICS_FILE, RESULT_FILE
 from duo_ai.sweep.spec import SELECTION_METRIC, Sweep
 
 logger = logging.getLogger("duo_ai")
 TRIAL_DONE = "trial.json"  # written when a trial's run has finished: what Tune was told
+TRIAL_ERROR = "duo_error"  # a trial's one-line refusal, in place of its result
 
 
 class ReportToTune(Callback):
@@ -54,10 +55,16 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     # cut off earlier: continue from its resume point (algorithms that save one: PPO), or start
     # again in the folder duo made
     again = "resume=1" if _resumable(folder / LAST_CHECKPOINT) else "overwrite=1"
-    config = load_config(sweep.base, [*overrides, again])
     started = time.perf_counter()
     try:
-        jobs.train(config, sweep.kind, callbacks=[ReportToTune()])
+        jobs.train(load_config(sweep.base, [*overrides, again]), sweep.kind, callbacks=[ReportToTune()])
+    except DuoError as error:  # a refusal (a held lock, a foreign folder, a missing checkpoint)
+        log = folder / LOG_FILE
+        return {
+            TRIAL_ERROR: str(error),
+            "log": str(log) if log.exists() else None,
+            SELECTION_METRIC: float("nan"),
+        }
     finally:
         end_run()
     result = {**_finished(folder, sweep), "wall_seconds": round(time.perf_counter() - started, 1)}
@@ -120,21 +127,61 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
         ),
         run_config=tune.RunConfig(name="sweep", storage_path=str(storage), verbose=1),
     )
+    check_resources(sweep, ray.nodes())
+    logging.getLogger("ray.tune.tune").addFilter(_without_restore_hint)
     results = tuner.fit()
-    rows, failed = [], []
+    rows, failed, cut = [], [], []
     for result in results:
+        metrics = result.metrics or {}
+        if not result.config:  # never started
+            cut.append("(not started)")
+            continue
+        name = sweep.trial_name(result.config)
         if result.error is not None:
             detail = str(result.error).strip().splitlines()
-            failed.append(f"trial {result.config}: {detail[-1] if detail else type(result.error).__name__}")
+            failed.append(f"trial {name}: {detail[-1] if detail else type(result.error).__name__}")
+        elif TRIAL_ERROR in metrics:
+            where = f" (log: {metrics['log']})" if metrics.get("log") else ""
+            failed.append(f"trial {name}: {metrics[TRIAL_ERROR]}{where}")
+        elif not (sweep.experiment_dir / name / TRIAL_DONE).exists():
+            cut.append(name)
         else:
-            rows.append({**result.config, **(result.metrics or {})})
+            rows.append({**result.config, **metrics})
     for line in failed:
         print(f"duo: error: {line}")
-    print(f"sweep: {len(rows)} trials finished, {len(failed)} failed; runs in {sweep.experiment_dir}")
+    print(
+        f"sweep: {len(rows)} trials finished, {len(failed)} failed, {len(cut)} cut off; runs in {sweep.experiment_dir}"
+    )
+    if cut:
+        raise SweepInterrupted(
+            f"the sweep stopped before {len(cut)} trials finished; run the same duo sweep command again: "
+            "finished trials are kept and cut ones resume from their last save"
+        )
     if failed:
         raise SweepFailed(f"{len(failed)} of {len(rows) + len(failed)} trials failed (listed above)")
     return rows
 
 
+def _without_restore_hint(record: logging.LogRecord) -> bool:
+    """Ray's hint to resume with ``Tuner.restore`` is not how a duo sweep continues (rerun it)."""
+    return "Tuner.restore" not in record.getMessage()
+
+
+def check_resources(sweep: Sweep, nodes: list[dict[str, Any]]) -> None:
+    """Refuse a trial that no node could ever hold (Ray would leave it pending forever)."""
+    alive = [node.get("Resources", {}) for node in nodes if node.get("Alive", True)]
+    for key, asked, unit in (("CPU", sweep.cpus, "cpu"), ("GPU", sweep.gpus, "gpu")):
+        largest = max((float(resources.get(key, 0)) for resources in alive), default=0.0)
+        if asked > largest:
+            raise ConfigError(
+                f"resources.{unit}: each trial asks for {asked:g}, but the largest node offers {largest:g}; "
+                f"valid: 0 to {largest:g}"
+            )
+
+
 class SweepFailed(DuoError):
     """Some trials failed; the others finished and their folders hold their results."""
+
+
+class SweepInterrupted(DuoError):
+    """The sweep stopped (an interrupt) before every trial finished; a rerun continues it."""

@@ -76,6 +76,39 @@ def test_a_failing_trial_is_reported_and_the_others_finish(tmp_path, ray_cluster
     out, err = capsys.readouterr()
     assert "missing.ckpt" in out and "1 of 2 trials failed" in err
     assert len(finished(tmp_path)) == 1
+    (line,) = [line for line in out.splitlines() if line.startswith("duo: error: trial")]
+    assert line.startswith("duo: error: trial train_novice=") and "missing.ckpt" in line  # its own one line
+    assert "Traceback" not in out + err
+
+
+def test_a_trial_no_node_can_hold_is_refused_before_any_starts(tmp_path):
+    from duo_ai.sweep.tune import check_resources
+
+    sweep = read_sweep(sweep_file(tmp_path, {"seed": [0]}, resources={"cpu": 4, "gpu": 1}))
+    nodes = [{"Alive": True, "Resources": {"CPU": 2.0}}, {"Alive": False, "Resources": {"CPU": 8.0}}]
+    with pytest.raises(
+        ConfigError, match="resources.cpu: each trial asks for 4, but the largest node offers 2"
+    ):
+        check_resources(sweep, nodes)
+    sweep = read_sweep(sweep_file(tmp_path, {"seed": [0]}, resources={"cpu": 2, "gpu": 1}))
+    with pytest.raises(
+        ConfigError, match="resources.gpu: each trial asks for 1, but the largest node offers 0"
+    ):
+        check_resources(sweep, nodes)
+
+
+def test_an_interrupted_sweep_says_what_was_cut_and_how_to_continue(tmp_path, ray_cluster):
+    path = sweep_file(tmp_path, {"seed": [0, 1, 2, 3]})
+    driver = subprocess.Popen([sys.executable, "-m", "duo_ai.cli.main", "sweep", str(path), "--address", ray_cluster],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    deadline = time.time() + 300
+    while len(finished(tmp_path)) < 1 and time.time() < deadline and driver.poll() is None:
+        time.sleep(0.2)
+    driver.send_signal(signal.SIGINT)
+    output = driver.communicate(timeout=300)[0]
+    assert driver.returncode == 2, output
+    assert "cut off" in output and "run the same duo sweep command again" in output
+    assert "Tuner.restore" not in output
 
 
 @pytest.mark.parametrize(
