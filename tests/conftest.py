@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -14,6 +16,8 @@ from duo_ai.config import param
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.policies import AgentOutput, AgentPolicy, PolicyConfig
 
+# The tests' explored layouts go to a fresh cache, never the user's (subprocesses inherit it).
+os.environ["DUO_CACHE_DIR"] = tempfile.mkdtemp(prefix="duo-test-cache-")
 CONFIDENT = 50.0  # logit gap that makes sampling at temperature 1 as good as greedy
 
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from duo_ai.coordination import layout_cache
 from duo_ai.policies.base import EXPERT, NOVICE, AgentPolicy
 
 NOBODY = 2  # the index of "nobody acted yet" among the previous-agent values
@@ -261,13 +263,29 @@ def task_layouts(
     for env in resets(task_id, range(first_seed, first_seed + num_layouts), kwargs):
         start = (type(env).__name__, env.max_steps, state_key(env))
         if start not in _EXPLORED:
-            _EXPLORED[start] = explore(env)
+            _EXPLORED[start] = _kept_or_explored(env, start)
         layouts.append(_EXPLORED[start])
     return layouts
 
 
-# Explored layouts by start state, task class and step limit: a layout is searched once per process.
+# Explored layouts by start state, task class and step limit: a layout is searched once per process,
+# and kept on disk for the next processes (``layout_cache``).
 _EXPLORED: dict[tuple, Layout] = {}
+SEARCH_CODE = Path(__file__).read_bytes()  # a change to the search is a new cache entry
+
+
+def _kept_or_explored(env: Any, start: tuple) -> Layout:
+    key = layout_cache.layout_key(start, SEARCH_CODE)
+    kept = layout_cache.load(key)
+    if kept is not None:
+        return Layout(kept["observations"], kept["next_state"], kept["success"], int(kept["max_steps"]),
+                      kept["start"].tobytes())  # fmt: skip
+    layout = explore(env)
+    layout_cache.store(key, {
+        "observations": layout.observations, "next_state": layout.next_state, "success": layout.success,
+        "max_steps": np.array(layout.max_steps), "start": np.frombuffer(layout.start, np.uint8),
+    })  # fmt: skip
+    return layout
 
 
 def coordination_optimum(
