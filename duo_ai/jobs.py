@@ -31,7 +31,7 @@ from duo_ai.protocol import (
     write_result,
 )
 from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
-from duo_ai.protocol.pairing import test_side_reasons
+from duo_ai.protocol.pairing import task_setting, test_side_reasons
 from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, current_run, seed_everything, start_run
@@ -86,6 +86,7 @@ def train(
             "reference, not an honest result): %s",
             "; ".join(test_side),
         )
+    logger.info("tasks: %s; '±' in the blocks below is a 95%% interval over episodes", split_tasks(envs))
     policy = make_policy(config.policy, envs["train"])
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
@@ -93,6 +94,14 @@ def train(
     if kind == "coord":
         selected_result(config, envs, current_folder())
     return policy, envs
+
+
+def split_tasks(envs: dict[str, VectorEnv]) -> str:
+    """Each split's task, as its env says it (e.g. ``train MiniGrid-DistShift1-v0``)."""
+    return ", ".join(
+        f"{split} {' '.join(str(value) for key, value in task_setting(env).items() if key != 'suite')}"
+        for split, env in envs.items()
+    )
 
 
 def evaluate(config: DictConfig, kind: str, videos: int = 0, fps: int = 8) -> dict[str, dict[str, Any]]:
@@ -213,9 +222,11 @@ def calibrate_costs(config: DictConfig) -> dict[str, Any]:
     return entry
 
 
-def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
+def exact_optimum(config: DictConfig, num_layouts: int, named: bool = True) -> dict[str, Any]:
     """The best expected test reward of any coordinator with the test agents and costs
-    (MiniGrid only), written as a finished run that ``duo report`` shows as an oracle row."""
+    (MiniGrid only), written as a finished run that ``duo report`` shows as an oracle row; a run
+    the user did not name goes to ``optimum/<test task>/alpha<α>`` (a config's own name is a
+    coordinator's)."""
     from duo_ai.coordination.oracle import coordination_optimum, task_layouts
     from duo_ai.envs.minigrid import split_task
 
@@ -230,7 +241,10 @@ def exact_optimum(config: DictConfig, num_layouts: int) -> dict[str, Any]:
             )
     if isinstance(num_layouts, bool) or not isinstance(num_layouts, int) or num_layouts < 1:
         raise ConfigError(f"--layouts: the optimum averages at least 1 layout, got {num_layouts}")
-    run = start_run(config, "train", own_process=True)
+    if not named:  # a folder that says what it holds
+        alpha = float(config.coordination.expert_query_cost_weight)
+        config = OmegaConf.merge(config, {"name": f"optimum/{split_task(config.env, 'test')}/alpha{alpha:g}"})
+    run = start_run(config, "train", own_process=True, activity="exact optimum")
     env = make_env(config.env, "test", config.seed)
     novice, expert = load_policy(config.test_novice, env), load_policy(config.test_expert, env)
     coordination = config.coordination

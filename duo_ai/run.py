@@ -175,12 +175,15 @@ def _step_of(row: str) -> float:
 _current: Run | None = None
 
 
-def start_run(config: DictConfig, mode: str = "train", own_process: bool = False) -> Run:
+def start_run(
+    config: DictConfig, mode: str = "train", own_process: bool = False, activity: str | None = None
+) -> Run:
     """Seed everything, prepare the folder (refusing to clobber one) and start logging.
 
     torch's thread count is the process's, so it is set only where the user asks (``torch_threads``)
     or the process is duo's own (``own_process``: a ``duo`` command or a sweep trial, which then
-    picks from the cores that are free); a user's script keeps its own setting."""
+    picks from the cores that are free); a user's script keeps its own setting. ``activity`` names
+    the run in the log where ``mode`` would mislead (an optimum is computed, not trained)."""
     global _current
     seed_everything(config.seed)
     threads = config.torch_threads or (default_torch_threads() if own_process else None)
@@ -198,7 +201,7 @@ def start_run(config: DictConfig, mode: str = "train", own_process: bool = False
         _current = Run(config, mode, folder, f"{config.eval_name}.log")
     else:
         raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
-    logger.info("%s run, folder %s", mode, folder)
+    logger.info("%s run, folder %s", activity or mode, folder)
     if threads:
         chosen = "set" if config.torch_threads else "the default: cores not busy at the start"
         logger.info("torch threads: %d of %d cores (%s); torch_threads=%d repeats this run's numbers",

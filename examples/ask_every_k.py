@@ -10,6 +10,7 @@ run through duo's own pipeline: training, selection on val_sim, the test result,
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from duo_ai.checkpoint import save_checkpoint
 from duo_ai.cli.main import add_run_arguments, guarded, parse_with_overrides, run_job
 from duo_ai.config import param
 from duo_ai.policies.base import Policy, PolicyConfig
+
+logger = logging.getLogger("duo_ai")
 
 
 @dataclass
@@ -70,9 +73,20 @@ class EveryKSweep(Algorithm):
         validation = Validation(validators, run, callbacks=callbacks)
         for index, k in enumerate(self.config.ks):
             policy.set_params({"k": k})
-            validation(policy, step=index)  # logs, and saves best_<split>.ckpt when k is the best yet
+            results = validation(
+                policy, step=index
+            )  # logs, and saves best_<split>.ckpt when k is the best yet
+            logger.info(
+                "k=%d: %s",
+                k,
+                ", ".join(f"{split} reward {r['reward_mean']:.3f}" for split, r in results.items()),
+            )
             if validation.stop_requested:
                 break
+        for split, best in validation.best.items():
+            logger.info(
+                "chose k=%d on %s (reward %.3f)", self.config.ks[best["at_step"]], split, best["reward_mean"]
+            )
         save_checkpoint(run.folder / "last.ckpt", policy, env)
 
 

@@ -166,6 +166,14 @@ def test_the_exact_optimum_is_a_flagged_row_of_the_report(tmp_path):
     assert "| minigrid/distshift | optimum (exact) (oracle) | 0.4 | 0.916 ± 0.000 | - |" in markdown
 
 
+def test_an_unnamed_optimum_gets_a_folder_that_says_what_it_holds(tmp_path):
+    assert main(["oracle", "--config", "configs/minigrid_distshift.yaml", f"experiment_dir={tmp_path}",
+                 "coordination.expert_query_cost_weight=0.2", "--layouts", "1"]) == 0  # fmt: skip
+    folder = tmp_path / "optimum" / "MiniGrid-DistShift2-v0" / "alpha0.2"
+    assert (folder / "test_result.json").exists()
+    assert "exact optimum run, folder" in (folder / "train.log").read_text()
+
+
 def test_the_optimum_is_for_minigrid_only(tmp_path, capsys):
     assert main(["oracle", "env.name=toy", f"experiment_dir={tmp_path}"]) == 2
     assert "the exact optimum is computed for minigrid tasks, not 'toy'" in capsys.readouterr().err

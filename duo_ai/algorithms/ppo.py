@@ -27,6 +27,7 @@ from duo_ai.algorithms.reward_scaling import RewardScaler
 from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
 from duo_ai.checkpoint import read_checkpoint, remove_partial_saves, save_checkpoint
 from duo_ai.config import param
+from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.errors import CheckpointError
 from duo_ai.evaluation import Evaluator
 from duo_ai.evaluation.episodes import EpisodeTracker
@@ -209,7 +210,9 @@ class PPO(Algorithm):
             stop = notify(callbacks, "on_iteration", global_step, metrics)
             done = iteration + 1 == num_iterations
             if (iteration + 1) % cfg.log_freq == 0 or done:
-                self._report(bar, window, iteration + 1, num_iterations, global_step)
+                self._report(
+                    bar, window, iteration + 1, num_iterations, global_step, isinstance(env, CoordEnv)
+                )
                 validation(policy, global_step)
             stop |= validation.stop_requested
             if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done or stop:
@@ -243,13 +246,22 @@ class PPO(Algorithm):
 
     @staticmethod
     def _report(
-        bar: Any, window: dict[str, float], iteration: int, num_iterations: int, global_step: int
+        bar: Any,
+        window: dict[str, float],
+        iteration: int,
+        num_iterations: int,
+        global_step: int,
+        coordinator: bool,
     ) -> None:
-        bar.set_postfix(reward=f"{window['episode_reward']:.2f}", expert=f"{window['action_1_fraction']:.2f}")
+        share = (
+            {"expert": f"{window['action_1_fraction']:.2f}"} if coordinator else {}
+        )  # an agent has no expert
+        bar.set_postfix(reward=f"{window['episode_reward']:.2f}", **share)
         logger.info(
-            "iteration %d/%d, step %d: train reward %.3f over %d episodes, action 1 fraction %.2f, %.0f steps/s",
+            "iteration %d/%d, step %d: train reward %.3f over %d episodes, %s %.2f, %.0f steps/s",
             iteration, num_iterations, global_step, window["episode_reward"], window["episodes"],
-            window["action_1_fraction"], window["steps_per_second"],
+            "expert fraction" if coordinator else "action 1 fraction", window["action_1_fraction"],
+            window["steps_per_second"],
         )  # fmt: skip
 
     @staticmethod

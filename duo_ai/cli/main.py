@@ -163,7 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "config":
         return guarded(lambda: print_config(load_config(args.config, args.overrides)))
     if args.command == "oracle":
-        return guarded(lambda: jobs.exact_optimum(load_config(args.config, args.overrides), args.layouts))
+        named = any(override.startswith("name=") for override in args.overrides)
+        return guarded(
+            lambda: jobs.exact_optimum(load_config(args.config, args.overrides), args.layouts, named=named)
+        )
     if args.command == "convert":
         return guarded(
             lambda: jobs.convert_reference(

@@ -106,8 +106,10 @@ def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dic
     summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
     test_side = test_side_reasons(config, envs)
     logger.info(
-        "TEST result of best_%s.ckpt%s", config.selection_split, " (ORACLE)" if oracle or test_side else ""
-    )
+        "TEST result of best_%s.ckpt%s: its own %d test episodes, the run's result (a 'BEST test so far' "
+        "above is a validation on other episodes, kept for the curves)",
+        config.selection_split, " (ORACLE)" if oracle or test_side else "", config.evaluation.num_episodes,
+    )  # fmt: skip
     logger.info(format_summary(summary))
     extra = {"calibration": calibration} if calibration else {}
     return write_result(folder, config, summary, envs["test"].base_penalty, test_side, **extra)
