@@ -2,7 +2,14 @@
 
 
 class DuoError(Exception):
-    """Base of every error that is the user's input, not a bug in duo."""
+    """Base of every error that is the user's input, not a bug in duo. Its message is one line
+    even where it quotes the user's input: line breaks and other control characters in it are
+    shown escaped (``\\n``)."""
+
+    def __str__(self) -> str:
+        return "".join(
+            character if character.isprintable() else repr(character)[1:-1] for character in super().__str__()
+        )
 
 
 class ConfigError(DuoError):

@@ -122,7 +122,13 @@ def read_result(folder: Path) -> dict[str, Any]:
     if not isinstance(result, dict) or not isinstance(result.get("test"), dict):
         raise ValueError(f"{RESULT_FILE} holds no test summary")
     if "version" not in result:
-        result = {**described(OmegaConf.load(folder / CONFIG_FILE), result), **result}
+        try:
+            result = {**described(OmegaConf.load(folder / CONFIG_FILE), result), **result}
+        except Exception as error:  # noqa: BLE001 - an old result whose config cannot describe it
+            raise ValueError(
+                f"{RESULT_FILE} has no 'version' and {CONFIG_FILE} beside it cannot describe it: "
+                f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+            ) from None
     test = result["test"]
     rewards = test.get("episode_rewards")
     if not isinstance(rewards, list) or not rewards or not all(_is_number(reward) for reward in rewards):

@@ -106,6 +106,12 @@ def read_sweep(path: str | Path) -> Sweep:
     if "base" not in raw:
         raise ConfigError(f"{path}: 'base' (the config every trial starts from) is required")
     here = Path(path).resolve().parent
+    for key in ("base", "experiment_dir", "name", "scheduler"):
+        if key in raw and not isinstance(raw[key], str):
+            raise ConfigError(f"{path}: {key}: expected a string, got {raw[key]!r}")
+    for key in ("grid", "bundles", "search"):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            raise ConfigError(f"{path}: {key}: expected a mapping, got {raw[key]!r}")
     base = _resolve(raw["base"], here)
     kind = raw.get("type", "coord")
     if kind not in ("agent", "coord"):
