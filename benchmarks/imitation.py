@@ -35,7 +35,8 @@ from duo_ai.coordination.oracle import TooManyStates, explore, resets
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "imitation"
-EXTRA_SIZE = 3  # the family's sizes run from the novice's to this much more, per dimension
+EXTRA_SIZE = 5  # the family's sizes run from the novice's to this much more, per dimension
+SETTINGS = ["algorithm.layouts=64"]  # chosen on the held-out size by benchmarks/imitation_dev.py
 SEEDS = (0, 1, 2, 3, 4)
 MAX_STATES = 10_000  # a family setting whose layouts have more states is past this machine's budget
 
@@ -77,11 +78,28 @@ def within_budget(task: str, kwargs: tuple, max_states: int) -> bool:
     return True
 
 
-def method_overrides(pair: str) -> list[str]:
+def held_out_split(pair: str, extra_size: int = EXTRA_SIZE) -> tuple[list[dict], list[dict]]:
+    """The family without its second largest size (to learn on), and that size (to select on)."""
+    members = family(pair, extra_size, MAX_STATES)
+    held = sorted({size_of(m) for m in members})[-2]
+    return [m for m in members if size_of(m) != held], [m for m in members if size_of(m) == held]
+
+
+def size_of(member: dict) -> tuple[int, int, int]:
+    kwargs = member["kwargs"]
+    return kwargs.get("width", 0), kwargs.get("height", 0), kwargs.get("size", 0)
+
+
+def method_overrides(pair: str, extra_size: int = EXTRA_SIZE, settings: list[str] = SETTINGS) -> list[str]:
+    """The method on ``pair``: learn on the family, select on its held-out size."""
+    learn, select = held_out_split(pair, extra_size)
     return [
         "simulated_pairing=shifted_tasks",
         "algorithm.name=optimum_imitation",
-        f"algorithm.family={json.dumps(family(pair))}",
+        f"algorithm.family={json.dumps(learn)}",
+        f"algorithm.val_family={json.dumps(select)}",
+        "algorithm.val_layouts=16",
+        *settings,
         "validation_splits=[val_sim]",
         "torch_threads=1",
     ]

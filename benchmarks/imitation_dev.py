@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from doc_block import publish
-from imitation import MAX_STATES, family, method_overrides
+from imitation import held_out_split, method_overrides
 
 import duo_ai
 from duo_ai.algorithms.optimum_imitation import ask_probabilities, coordinator_observations
@@ -43,28 +43,16 @@ VARIANTS = {  # name: the settings it changes (algorithm.* and policy.model.*)
     "layouts32_iter20": ["algorithm.layouts=32", "algorithm.iterations=20"],
     "layouts64": ["algorithm.layouts=64"],
 }
-VAL_LAYOUTS = 16
-
-
-def held_out_split(pair: str, extra_size: int) -> tuple[list[dict], list[dict]]:
-    """The family without its second largest size, and that size."""
-    members = family(pair, extra_size, MAX_STATES)
-    size = lambda m: (m["kwargs"].get("width", 0), m["kwargs"].get("height", 0), m["kwargs"].get("size", 0))  # noqa: E731
-    held = sorted({size(m) for m in members})[-2]
-    return [m for m in members if size(m) != held], [m for m in members if size(m) == held]
+VAL_LAYOUTS = 16  # as the method's algorithm.val_layouts
 
 
 def run_variant(
     pair: str, variant: str, alpha: float, seed: int, folder: Path, extra_size: int
 ) -> tuple[float, float, float]:
     """(optimum, better fixed, selected coordinator) exact mean rewards on the held-out size."""
-    train, held_out = held_out_split(pair, extra_size)
+    _, held_out = held_out_split(pair, extra_size)
     overrides = [
-        *method_overrides(pair),
-        f"algorithm.family={json.dumps(train)}",
-        f"algorithm.val_family={json.dumps(held_out)}",
-        f"algorithm.val_layouts={VAL_LAYOUTS}",
-        *VARIANTS[variant],
+        *method_overrides(pair, extra_size, VARIANTS[variant]),
         f"coordination.expert_query_cost_weight={alpha}",
         f"seed={seed}",
         f"experiment_dir={folder}",

@@ -55,12 +55,13 @@ def follow(
     if advantages is None:
         return reward, None
     acting = (1 - asks)[:, None] * probs[NOVICE] + asks[:, None] * probs[EXPERT]
-    moves = ~backup.ends
+    moving = np.flatnonzero(~backup.ends)  # the (state, action) pairs that lead to another state
+    targets, acting = backup.following.ravel()[moving], acting.ravel()[moving]
+    sources = moving // backup.ends.shape[1]
     mass = np.zeros(len(asks))
     np.add.at(mass, starts, weights)
     weighted = np.zeros(len(asks))
     for t in range(layout.max_steps):
         weighted += mass * advantages[t]
-        flow = mass[:, None] * acting
-        mass = np.bincount(backup.following[moves], flow[moves], minlength=len(asks))
+        mass = np.bincount(targets, mass[sources] * acting, minlength=len(asks))
     return reward, weighted

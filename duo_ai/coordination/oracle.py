@@ -134,6 +134,12 @@ class Backup:
     success: np.ndarray  # [S, A]
     horizon: int
 
+    def __post_init__(self) -> None:
+        # An ended action leads to a last, extra state of value 0: one gather, no masking per step.
+        self._next = np.where(self.ends, len(self.ends), self.following)
+        self._success = self.success.astype(np.float64)
+        self._extended = np.zeros(len(self.ends) + 1)
+
     @classmethod
     def of(cls, next_state: np.ndarray, success: np.ndarray, horizon: int) -> Backup:
         ends = next_state < 0
@@ -143,10 +149,10 @@ class Backup:
         self, probs: tuple[np.ndarray, np.ndarray], values: np.ndarray, t: int, expert_cost: float
     ) -> np.ndarray:
         """[2, S]: the expected reward of the novice or the expert acting at step ``t``."""
-        outcome = np.where(
-            self.ends, self.success * (1 - 0.9 * (t + 1) / self.horizon), values[self.following]
-        )
-        q = np.stack([(probs[agent] * outcome).sum(1) for agent in (NOVICE, EXPERT)])
+        self._extended[:-1] = values
+        outcome = self._extended[self._next]
+        outcome += self._success * (1 - 0.9 * (t + 1) / self.horizon)
+        q = np.stack([np.einsum("sa,sa->s", probs[agent], outcome) for agent in (NOVICE, EXPERT)])
         q[EXPERT] -= expert_cost
         return q
 
