@@ -59,6 +59,7 @@ def main() -> None:
 
     wandb.init(mode="disabled")
 
+    print("1/4: one PPO iteration of an IMPALA agent with the reference (minutes on a CPU)", flush=True)
     base_env = OldGymVectorEnv(TASK, 2, 0, None, True, num_levels=0, start_level=0)
     agent = PPOPolicy(PPOPolicyConfig(model={"name": "impala_ppo"}), base_env)
     train_ppo(agent, base_env, "agent", work)
@@ -69,8 +70,10 @@ def main() -> None:
     coordinator = PPOPolicy(
         PPOPolicyConfig(model={"name": "impala_coord_ppo", "feature_type": "hidden_dist"}), env
     )
+    print("2/4: one PPO iteration of a coordinator reading hidden_dist (minutes on a CPU)", flush=True)
     train_ppo(coordinator, env, "coordinator", work)
 
+    print("3/4: the logit coordinator's threshold sweep", flush=True)
     logit = LogitPolicy(LogitPolicyConfig(metric="max_logit", temperature=1.0), env)
     sweep = LogitAlgorithm(LogitAlgorithmConfig(num_rollouts=8, percentiles=[0, 50, 100]))
     test_env = CoordEnv(
@@ -82,6 +85,7 @@ def main() -> None:
     for name, saved in (("agent", "agent"), ("coordinator", "coordinator"), ("logit", "best_test")):
         shutil.copy(f"{work}/{saved}.ckpt", out / f"{name}.ckpt")
 
+    print("4/4: the reference's outputs on fixed inputs (outputs.npz)", flush=True)
     generator = torch.Generator().manual_seed(1)
     images = torch.rand(16, 3, 64, 64, generator=generator)
     with torch.no_grad():
