@@ -1,7 +1,7 @@
 """Episode videos of a coordinator: where does it ask, and was it right to?
 
 Each frame is the game's own picture of the state where a decision was made, framed in the
-colour of the agent that acted (novice blue, expert orange) under a banner with the step, the
+colour of the agent that acted (novice blue, expert magenta) under a banner with the step, the
 step's cost and the running reward and base reward. On MiniGrid a second picture colours each
 cell of the grid by how often the coordinator asked there. One copy of the env plays; the others
 are left alone (``duo_ai.envs.copies``).
@@ -23,7 +23,8 @@ from duo_ai.errors import EnvError
 from duo_ai.evaluation.episodes import Episode, EpisodeTracker
 from duo_ai.policies.base import EXPERT, NOVICE, Policy, act_on_copies
 
-AGENT_COLOURS = {NOVICE: (52, 120, 246), EXPERT: (245, 130, 32)}  # novice blue, expert orange
+# novice blue, expert magenta: neither is a colour of MiniGrid's objects (lava is orange) or floor
+AGENT_COLOURS = {NOVICE: (52, 120, 246), EXPERT: (230, 40, 200)}
 END_COLOUR = (128, 128, 128)  # the last frame: the episode is over, nobody acts
 BORDER, BANNER, MIN_SIDE = 8, 40, 256  # pixels
 MINIGRID_TILE = 32  # envpool draws a MiniGrid cell in 32 pixels, as minigrid's default tile_size
@@ -169,14 +170,17 @@ def plot_ask_map(episodes: list[RecordedEpisode], path: Path, title: str) -> Pat
             asks[y, x] += agent == EXPERT
     share = np.where(visits > 0, asks / np.maximum(visits, 1), np.nan)
     figure, axis = plt.subplots(figsize=(cols * 0.8 + 1.5, rows * 0.8 + 0.6))
-    axis.imshow(background, extent=(0, cols, rows, 0))
-    shown = axis.imshow(np.ma.masked_invalid(share), extent=(0, cols, rows, 0), cmap="RdYlBu_r",
-                        vmin=0, vmax=1, alpha=0.6)  # fmt: skip
+    # The grid in faded grey under opaque cells: a visited cell's colour is the colour bar's.
+    axis.imshow(background.mean(axis=2), extent=(0, cols, rows, 0), cmap="gray", vmin=-255, vmax=300)
+    shown = axis.imshow(
+        np.ma.masked_invalid(share), extent=(0, cols, rows, 0), cmap="RdYlBu_r", vmin=0, vmax=1
+    )
     for y, x in zip(*np.nonzero(visits), strict=True):
         axis.text(x + 0.5, y + 0.5, f"{int(visits[y, x])}", ha="center", va="center", fontsize=7)
     axis.set_xticks([])
     axis.set_yticks([])
     axis.set_title(title, fontsize=9)
+    axis.set_xlabel("number in a cell: decisions made there", fontsize=8)
     figure.colorbar(shown, ax=axis, label="share of decisions asking the expert")
     figure.tight_layout()
     figure.savefig(path, dpi=100, metadata={"Software": "duo"})
