@@ -46,6 +46,7 @@ from duo_ai.run_folder import LAST_CHECKPOINT, best_checkpoint
 
 logger = logging.getLogger("duo_ai")
 SELECTION_SPLIT = "val_sim"
+NEGLIGIBLE = 1e-12  # a view's share of the update's weight below which it is left out
 
 
 @dataclass
@@ -253,11 +254,13 @@ class OptimumImitation(Algorithm):
         """Classify each view as asking or not by the sign of its aggregated signal, weighted by the
         signal's size (cost-sensitive classification: a log loss keeps pulling a view that sits on
         the wrong side, where the expected advantage itself would stop moving it)."""
-        labels = torch.as_tensor(signal > 0, dtype=torch.long, device=policy.device)
-        weights = torch.as_tensor(
-            np.abs(signal) / max(np.abs(signal).sum(), 1e-12), dtype=torch.float32, device=policy.device
-        )
-        observations = {key: torch.as_tensor(value, device=policy.device) for key, value in views.items()}
+        weights = np.abs(signal) / max(np.abs(signal).sum(), 1e-12)
+        kept = weights > NEGLIGIBLE  # the rest carry under 1e-8 of the loss together: not worth a pass
+        labels = torch.as_tensor(signal[kept] > 0, dtype=torch.long, device=policy.device)
+        weights = torch.as_tensor(weights[kept], dtype=torch.float32, device=policy.device)
+        observations = {
+            key: torch.as_tensor(value[kept], device=policy.device) for key, value in views.items()
+        }
         policy.train()
         for _ in range(self.config.update_steps):
             logits = policy.model(observations).logits.float()
