@@ -10,7 +10,7 @@ simulated expert, and a family made of the novice task's own generator with ever
 novice's to 5 more in each dimension (every valid strip row for DistShift), the test task's
 setting left out (``duo_ai.coordination.planner.check_excludes`` refuses it) and settings whose
 layouts have more than 10,000 states left out (this machine's budget: DoorKey 9 and 10). The
-learner learns on 64 layouts of each family setting but those of the family's second largest
+learner learns on 32 layouts of each family setting but those of the family's second largest
 size, and selects (exactly) on 16 layouts of that held-out size: a size it never learned on, the
 shift a coordinator meets at test. The settings were chosen on the held-out size only
 (``benchmarks/imitation_dev.py``). Nothing of the test task, the test expert or test rewards is
@@ -39,7 +39,7 @@ from duo_ai.coordination.oracle import TooManyStates, explore, resets
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "imitation"
 EXTRA_SIZE = 5  # the family's sizes run from the novice's to this much more, per dimension
-SETTINGS = ["algorithm.layouts=64"]  # chosen on the held-out size by benchmarks/imitation_dev.py
+SETTINGS = ["algorithm.layouts=32"]  # chosen on the held-out size by benchmarks/imitation_dev.py
 SEEDS = (0, 1, 2, 3, 4)
 MAX_STATES = 10_000  # a family setting whose layouts have more states is past this machine's budget
 

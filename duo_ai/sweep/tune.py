@@ -128,33 +128,23 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
         run_config=tune.RunConfig(name="sweep", storage_path=str(storage), verbose=1),
     )
     check_resources(sweep, ray.nodes())
-    logging.getLogger("ray.tune.tune").addFilter(_without_restore_hint)
-    results = tuner.fit()
-    rows, failed, cut = [], [], []
-    for result in results:
-        metrics = result.metrics or {}
-        if not result.config:  # never started
-            cut.append("(not started)")
-            continue
-        name = sweep.trial_name(result.config)
-        if result.error is not None:
-            detail = str(result.error).strip().splitlines()
-            failed.append(f"trial {name}: {detail[-1] if detail else type(result.error).__name__}")
-        elif TRIAL_ERROR in metrics:
-            where = f" (log: {metrics['log']})" if metrics.get("log") else ""
-            failed.append(f"trial {name}: {metrics[TRIAL_ERROR]}{where}")
-        elif not (sweep.experiment_dir / name / TRIAL_DONE).exists():
-            cut.append(name)
-        else:
-            rows.append({**result.config, **metrics})
+    interrupt = InterruptWatch()
+    logging.getLogger("ray.tune.tune").addFilter(interrupt)
+    try:
+        results = tuner.fit()
+    finally:
+        logging.getLogger("ray.tune.tune").removeFilter(interrupt)
+    rows, failed, unfinished = sort_trials(results, sweep)
+    cut = unfinished if interrupt.seen else 0  # else they were stopped early by the scheduler
     for line in failed:
         print(f"duo: error: {line}")
     print(
-        f"sweep: {len(rows)} trials finished, {len(failed)} failed, {len(cut)} cut off; runs in {sweep.experiment_dir}"
+        f"sweep: {len(rows)} trials finished, {len(failed)} failed, {unfinished - cut} stopped early by the scheduler, "
+        f"{cut} cut off; runs in {sweep.experiment_dir}"
     )
     if cut:
         raise SweepInterrupted(
-            f"the sweep stopped before {len(cut)} trials finished; run the same duo sweep command again: "
+            f"the sweep stopped before {cut} trials finished; run the same duo sweep command again: "
             "finished trials are kept and cut ones resume from their last save"
         )
     if failed:
@@ -162,9 +152,38 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def _without_restore_hint(record: logging.LogRecord) -> bool:
-    """Ray's hint to resume with ``Tuner.restore`` is not how a duo sweep continues (rerun it)."""
-    return "Tuner.restore" not in record.getMessage()
+def sort_trials(results: Any, sweep: Sweep) -> tuple[list[dict[str, Any]], list[str], int]:
+    """Tune's results as finished rows, one line per failed trial, and how many trials did not
+    finish without failing (stopped early by the scheduler, or cut off)."""
+    rows, failed, unfinished = [], [], 0
+    for result in results:
+        metrics = result.metrics or {}
+        name = sweep.trial_name(result.config) if result.config else "(not started)"
+        if result.error is not None:
+            detail = str(result.error).strip().splitlines()
+            failed.append(f"trial {name}: {detail[-1] if detail else type(result.error).__name__}")
+        elif TRIAL_ERROR in metrics:
+            where = f" (log: {metrics['log']})" if metrics.get("log") else ""
+            failed.append(f"trial {name}: {metrics[TRIAL_ERROR]}{where}")
+        elif result.config and (sweep.experiment_dir / name / TRIAL_DONE).exists():
+            rows.append({**result.config, **metrics})
+        else:
+            unfinished += 1
+    return rows, failed, unfinished
+
+
+class InterruptWatch(logging.Filter):
+    """Tells whether Ray Tune stopped on an interrupt (it says so only in its log), and drops
+    its hint to resume with ``Tuner.restore``, which is not how a duo sweep continues."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        self.seen |= "Stop signal received" in message or "has been interrupted" in message
+        return "Tuner.restore" not in message
 
 
 def check_resources(sweep: Sweep, nodes: list[dict[str, Any]]) -> None:
