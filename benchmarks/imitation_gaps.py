@@ -6,7 +6,7 @@
 For each selected coordinator of ``benchmarks/imitation.py`` (read from its run folder), every
 number is exact (no episodes sampled), and each pair is read as a share of the gain:
 
-- *family*: on the held-out family layouts it was selected on (planner as expert), the
+- *family*: on the held-out family layouts (the held-out size) it was selected on (planner as expert), the
   coordinator's reward against the optimum of those layouts and the better fixed agent: how much
   of the family's gain the learner captures (the proposer's loss);
 - *test layouts, planner expert*: the test task's layouts with the test novice and the planner
@@ -64,7 +64,8 @@ def gaps(pair: str, alpha: float, seed: int, test: tuple) -> str:
     policy = duo_ai.load_policy(folder / "best_val_sim.ckpt", env)
     cost = env.expert_query_cost
     settings = config.algorithm
-    held_out = family_layouts(family_settings(settings.family), settings.val_layouts, settings.layouts)
+    selection = settings.val_family or settings.family  # where the run selected: its held-out size
+    held_out = family_layouts(family_settings(selection), settings.val_layouts, settings.layouts)
     novice = lambda layout: action_probabilities(env.novice, layout.observations, env.temperature)  # noqa: E731
     family = exact_share(held_out, (novice, planner_probabilities), policy, env, cost)
     test_novice, test_expert, _, layouts = test
