@@ -123,7 +123,9 @@ def read_sweep(path: str | Path) -> Sweep:
         base=base,
         kind=kind,
         experiment_dir=_resolve(raw.get("experiment_dir", "experiments/sweeps"), Path.cwd()),
-        overrides=[str(item) for item in _list(raw.get("overrides", []), "overrides", path)],
+        overrides=[str(item) for item in _list(raw["overrides"], "overrides", path)]
+        if raw.get("overrides") is not None
+        else [],
         grid={
             str(key): _list(values, f"grid.{key}", path) for key, values in (raw.get("grid") or {}).items()
         },
@@ -160,6 +162,10 @@ def read_sweep(path: str | Path) -> Sweep:
 
 
 def _resolve(value: Any, relative_to: Path) -> Path:
+    try:
+        str(value).encode()
+    except UnicodeEncodeError:
+        raise ConfigError(f"{value!r} is not a path this system can name (a lone surrogate)") from None
     path = Path(str(value))
     return path if path.is_absolute() else (relative_to / path).resolve()
 
