@@ -34,7 +34,7 @@ from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
 from duo_ai.protocol.pairing import task_setting, test_side_reasons
 from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
-from duo_ai.run import Run, current_run, seed_everything, start_run
+from duo_ai.run import Run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
 POLICY_TYPES = ("agent", "coord")  # what --type names: an agent or a coordinator
@@ -53,12 +53,6 @@ def make_envs(config: DictConfig, kind: str) -> dict[str, VectorEnv]:
         raise ConfigError(f"unknown --type '{kind}'; valid choices: {', '.join(POLICY_TYPES)}")
     base_envs = make_base_envs(config)
     return base_envs if kind == "agent" else make_coord_envs(config, base_envs)
-
-
-def current_folder() -> Path:
-    run = current_run()
-    assert run is not None, "no run started"
-    return run.folder
 
 
 def train(
@@ -92,7 +86,7 @@ def train(
     run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
     algorithm.train(policy, envs["train"], validators, callbacks=callbacks)
     if kind == "coord":
-        selected_result(config, envs, current_folder())
+        selected_result(config, envs, run.folder)
     return policy, envs
 
 

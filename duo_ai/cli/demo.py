@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from duo_ai import jobs
@@ -55,7 +56,7 @@ DEMO_SETTINGS = [
 def run_demo(overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     config = load_config(None, [*DEMO_SETTINGS, *overrides])
     _, envs = jobs.train(config, "coord")
-    folder = jobs.current_folder()
+    folder = Path(config.experiment_dir) / config.name
     test_env = envs["test"]
     fixed = {
         "always novice": make_policy(
