@@ -81,6 +81,12 @@ def train(
             "; ".join(test_side),
         )
     logger.info("tasks: %s; '±' in the blocks below is a 95%% interval over episodes", split_tasks(envs))
+    if config.env.name == "procgen" and str(config.device) == "cpu":
+        logger.warning(
+            "Procgen on a CPU: its IMPALA networks train at about 500 samples/s on 2 cores, so %d steps "
+            "take about %.1f hours here; a GPU (device=cuda) or a smaller algorithm.total_timesteps is faster",
+            config.algorithm.get("total_timesteps", 0), config.algorithm.get("total_timesteps", 0) / 500 / 3600,
+        )  # fmt: skip
     policy = make_policy(config.policy, envs["train"])
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
