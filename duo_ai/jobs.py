@@ -81,7 +81,11 @@ def train(
             "; ".join(test_side),
         )
     logger.info("tasks: %s; '±' in the blocks below is a 95%% interval over episodes", split_tasks(envs))
-    if config.env.name == "procgen" and str(config.device) == "cpu":
+    if (
+        config.env.name == "procgen"
+        and str(config.device) == "cpu"
+        and config.algorithm.get("total_timesteps")
+    ):
         logger.warning(
             "Procgen on a CPU: its IMPALA networks train at about 500 samples/s on 2 cores, so %d steps "
             "take about %.1f hours here; a GPU (device=cuda) or a smaller algorithm.total_timesteps is faster",
