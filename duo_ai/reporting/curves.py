@@ -4,6 +4,7 @@ steps, one line per configuration, its seeds as a 95% band (Student's t over see
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -67,6 +68,9 @@ def read_series(folder: Path) -> dict[str, dict[int, float]]:
     return dict(series)
 
 
+MAX_LABEL = 40  # characters of a configuration difference shown as a label; longer: the folders
+
+
 def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
     """Runs of one configuration (seeds) together, labelled by the settings that tell groups apart."""
     by_config: dict[str, list[Path]] = defaultdict(list)
@@ -80,10 +84,15 @@ def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
         (members,) = by_config.values()
         label = members[0].name if len(members) == 1 else f"{members[0].parent.name} ({len(members)} seeds)"
         return {label: members}
-    return {
-        f"{describe_difference(configs[key], list(configs.values()))} ({len(members)} runs)": members
-        for key, members in by_config.items()
-    }
+    common = Path(os.path.commonpath([str(folder) for folder in folders]))
+    labels = {}
+    for key, members in by_config.items():
+        label = describe_difference(configs[key], list(configs.values()))
+        if len(label) > MAX_LABEL:  # a long difference: the groups' folders tell them apart better
+            where = os.path.commonpath([str(folder) for folder in members])
+            label = str(Path(where).relative_to(common)) if Path(where) != common else members[0].name
+        labels[f"{label} ({len(members)} runs)"] = members
+    return labels
 
 
 def band(runs: list[dict[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,8 +139,12 @@ def plot_curves(paths: list[str | Path], out: str | Path | None, splits: list[st
                 drawn += 1
     if not drawn:
         raise DuoError(f"plot: the runs logged none of the splits {', '.join(splits)}")
-    axes[0][0].legend(fontsize="small")
-    figure.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(
+        handles, labels, loc="lower center", ncol=min(3, len(labels)), fontsize="small", frameon=False
+    )
+    rows = -(-len(labels) // 3)  # the legend's rows, under the panels
+    figure.tight_layout(rect=(0, min(0.5, 0.06 * rows + 0.02), 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=100, metadata={"Software": MAKER})
     plt.close(figure)
