@@ -106,12 +106,7 @@ def read_sweep(path: str | Path) -> Sweep:
     if "base" not in raw:
         raise ConfigError(f"{path}: 'base' (the config every trial starts from) is required")
     here = Path(path).resolve().parent
-    for key in ("base", "experiment_dir", "name", "scheduler"):
-        if key in raw and not isinstance(raw[key], str):
-            raise ConfigError(f"{path}: {key}: expected a string, got {raw[key]!r}")
-    for key in ("grid", "bundles", "search"):
-        if raw.get(key) is not None and not isinstance(raw[key], dict):
-            raise ConfigError(f"{path}: {key}: expected a mapping, got {raw[key]!r}")
+    _check_types(raw, path)
     base = _resolve(raw["base"], here)
     kind = raw.get("type", "coord")
     if kind not in ("agent", "coord"):
@@ -159,6 +154,15 @@ def read_sweep(path: str | Path) -> Sweep:
     for params in points:
         load_config(base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check"))
     return sweep
+
+
+def _check_types(raw: dict[str, Any], path: str | Path) -> None:
+    for key in ("base", "experiment_dir", "name", "scheduler"):
+        if key in raw and not isinstance(raw[key], str):
+            raise ConfigError(f"{path}: {key}: expected a string, got {raw[key]!r}")
+    for key in ("grid", "bundles", "search"):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            raise ConfigError(f"{path}: {key}: expected a mapping, got {raw[key]!r}")
 
 
 def _resolve(value: Any, relative_to: Path) -> Path:
