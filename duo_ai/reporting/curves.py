@@ -95,6 +95,12 @@ def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
     return labels
 
 
+def is_coordinator(folder: Path) -> bool:
+    """Whether a run trained a coordinator (an agent run has no expert to share steps with)."""
+    settings = run_settings(folder)
+    return settings.get("policy.name") != "ppo" or "coord" in str(settings.get("policy.model.name", ""))
+
+
 def band(runs: list[dict[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps every run logged, the mean over runs there, and the 95% half-width (NaN for one run)."""
     steps = sorted(set.intersection(*(set(run) for run in runs)))
@@ -120,8 +126,9 @@ def plot_curves(paths: list[str | Path], out: str | Path | None, splits: list[st
     import matplotlib.ticker
 
     figure, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4), squeeze=False)
+    agents_only = not any(is_coordinator(folder) for folder in series)
     for axis, (title, _, _) in zip(axes[0], PANELS, strict=True):
-        axis.set_title(title)
+        axis.set_title("share of steps taking action 1" if agents_only and "expert" in title else title)
         axis.set_xlabel("environment steps")
         axis.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter())
     drawn = 0

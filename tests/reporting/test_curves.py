@@ -7,7 +7,7 @@ from PIL import Image
 from scipy import stats
 
 from duo_ai.cli.main import main
-from duo_ai.reporting.curves import MAKER, band, group_runs
+from duo_ai.reporting.curves import MAKER, band, group_runs, is_coordinator
 from tests.algorithms.test_ppo import train_agent
 
 
@@ -46,6 +46,13 @@ def test_runs_are_grouped_by_the_settings_that_differ(tmp_path):
     with Image.open(out) as image:
         assert image.info["Software"] == MAKER
     assert main(["plot", str(tmp_path), "--out", str(out)]) == 0  # its own figure: replaced
+    assert not any(is_coordinator(folder) for folder in folders)  # agents: no expert share panel
+
+
+def test_a_long_difference_is_labelled_by_the_runs_folders(tmp_path):
+    settings = ["algorithm.ent_coef=0.05", "algorithm.gae_lambda=0.9", "algorithm.clip_coef=0.1"]
+    folders = [train(tmp_path / "wide", "seed0"), train(tmp_path / "narrow", "seed0", *settings)]
+    assert sorted(group_runs(folders)) == ["narrow/seed0 (1 runs)", "wide/seed0 (1 runs)"]
 
 
 def test_plot_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
