@@ -173,9 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.checkpoint, args.out, load_config(args.config, args.overrides)
             )
         )
-    if args.command == "watch":
+    if args.command == "watch":  # its files are watch.*, beside an evaluation's eval.* (unless named)
+        named = any(override.startswith("eval_name=") for override in args.overrides)
+        overrides = [*args.overrides, *([] if named else ["eval_name=watch"])]
         return guarded(
-            lambda: jobs.watch(load_config(args.config, args.overrides), args.split, args.episodes, args.fps)
+            lambda: jobs.watch(load_config(args.config, overrides), args.split, args.episodes, args.fps)
         )
     if args.command == "calibrate":
         return guarded(lambda: jobs.calibrate_costs(load_config(args.config, args.overrides)))

@@ -33,7 +33,7 @@ def test_duo_watch_writes_videos_with_a_frame_per_step_and_the_ask_map(tmp_path)
     folder = tmp_path / "watch"
     assert main(["watch", *DISTSHIFT, "policy.name=always", "policy.agent=expert", "--episodes", "2",
                  f"experiment_dir={tmp_path}", "name=watch"]) == 0  # fmt: skip
-    filmed = json.loads((folder / "eval.json").read_text())["test"]
+    filmed = json.loads((folder / "watch.json").read_text())["test"]
     assert len(filmed["episodes"]) == 2
     for episode in filmed["episodes"]:
         assert episode["expert_fraction"] == 1.0 and episode["base_reward"] > 0.9
@@ -42,10 +42,10 @@ def test_duo_watch_writes_videos_with_a_frame_per_step_and_the_ask_map(tmp_path)
             assert len(frames) == episode["length"] + 1
         first = iio.imread(episode["gif"], index=0, plugin="pillow")
         assert tuple(first[BANNER + 2, 2, :3]) == AGENT_COLOURS[1]
-    assert (folder / "eval.test-asks.png").exists()
+    assert (folder / "watch.test-asks.png").exists()
     assert main(["watch", *DISTSHIFT, "policy.name=always", "--episodes", "1",
                  f"experiment_dir={tmp_path}", "name=watch"]) == 0  # fmt: skip
-    assert (folder / "eval-2.test-1.mp4").exists()  # a second watch never overwrites the first
+    assert (folder / "watch-2.test-1.mp4").exists()  # a second watch never overwrites the first
 
 
 def test_eval_video_films_each_split_and_agents_are_refused(tmp_path, capsys):
