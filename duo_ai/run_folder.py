@@ -114,6 +114,23 @@ def describe_difference(settings: dict[str, Any], others: list[dict[str, Any]]) 
     return ", ".join(f"{key}={settings.get(key)}" for key in differing)
 
 
+MAX_LABEL = 40  # characters of a configuration difference shown as a label; longer: its folders
+
+
+def configuration_label(
+    settings: dict[str, Any], others: list[dict[str, Any]], members: list[Path], everyone: list[Path]
+) -> str:
+    """How a table or a plot names one configuration (run folders ``members``) among others: the
+    settings that differ, or, where those are long (a task family, a list), the folder its runs
+    share below the folder all of ``everyone`` share."""
+    label = describe_difference(settings, others)
+    if len(label) <= MAX_LABEL:
+        return label
+    common = Path(os.path.commonpath([str(folder) for folder in everyone]))
+    where = Path(os.path.commonpath([str(folder) for folder in members]))
+    return str(where.relative_to(common)) if where != common else members[0].name
+
+
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(tree, dict):
         flat: dict[str, Any] = {}

@@ -123,3 +123,14 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path, capsys):
     assert main(["demo", f"experiment_dir={tmp_path}", "name=mine"]) == 2
     assert "duo did not write" in capsys.readouterr().err
     assert disk(tmp_path) == {Path("mine/notes.txt"): b"mine"}
+
+
+def test_a_configuration_is_labelled_by_its_difference_or_by_its_folders_where_that_is_long(tmp_path):
+    from duo_ai.run_folder import configuration_label
+
+    short, other = {"algorithm.ent_coef": 0.05}, {"algorithm.ent_coef": 0.0}
+    runs = [tmp_path / "a" / "seed0", tmp_path / "a" / "seed1", tmp_path / "b" / "seed0"]
+    assert configuration_label(short, [short, other], runs[:2], runs) == "algorithm.ent_coef=0.05"
+    family, wider = {"algorithm.family": ["task"] * 20}, {"algorithm.family": ["task"] * 30}
+    assert configuration_label(family, [family, wider], runs[:2], runs) == "a"
+    assert configuration_label(wider, [family, wider], runs[2:], runs) == "b/seed0"

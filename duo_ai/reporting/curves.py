@@ -4,7 +4,6 @@ steps, one line per configuration, its seeds as a 95% band (Student's t over see
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -14,7 +13,7 @@ import numpy as np
 from duo_ai.envs.base import SPLITS
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_t_interval
-from duo_ai.run_folder import METRICS_FILE, configuration_key, describe_difference, run_settings
+from duo_ai.run_folder import METRICS_FILE, configuration_key, configuration_label, run_settings
 
 # (panel title, training window key, evaluation key)
 PANELS = (
@@ -68,9 +67,6 @@ def read_series(folder: Path) -> dict[str, dict[int, float]]:
     return dict(series)
 
 
-MAX_LABEL = 40  # characters of a configuration difference shown as a label; longer: the folders
-
-
 def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
     """Runs of one configuration (seeds) together, labelled by the settings that tell groups apart."""
     by_config: dict[str, list[Path]] = defaultdict(list)
@@ -84,15 +80,10 @@ def group_runs(folders: list[Path]) -> dict[str, list[Path]]:
         (members,) = by_config.values()
         label = members[0].name if len(members) == 1 else f"{members[0].parent.name} ({len(members)} seeds)"
         return {label: members}
-    common = Path(os.path.commonpath([str(folder) for folder in folders]))
-    labels = {}
-    for key, members in by_config.items():
-        label = describe_difference(configs[key], list(configs.values()))
-        if len(label) > MAX_LABEL:  # a long difference: the groups' folders tell them apart better
-            where = os.path.commonpath([str(folder) for folder in members])
-            label = str(Path(where).relative_to(common)) if Path(where) != common else members[0].name
-        labels[f"{label} ({len(members)} runs)"] = members
-    return labels
+    return {
+        f"{configuration_label(configs[key], list(configs.values()), members, folders)} ({len(members)} runs)": members
+        for key, members in by_config.items()
+    }
 
 
 def is_coordinator(folder: Path) -> bool:

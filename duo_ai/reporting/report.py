@@ -21,7 +21,7 @@ from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import EXACT_OPTIMUM, read_result
 from duo_ai.reporting.gain import FIXED_METHODS, Share, envelope_area, method_share
-from duo_ai.run_folder import RESULT_FILE, configuration_key, describe_difference, run_settings
+from duo_ai.run_folder import RESULT_FILE, configuration_key, configuration_label, run_settings
 
 BOOTSTRAP_SAMPLES = 1000
 ALPHA_KEY = "coordination.expert_query_cost_weight"
@@ -82,9 +82,13 @@ def label_configurations(runs: list[FinishedRun]) -> list[FinishedRun]:
             print(
                 f"{task} {method}: {len(variants)} configurations, reported apart (their settings in the label)"
             )
+            folders = {key: [run.folder for run in members if configuration_key(settings[run.folder]) == key]
+                       for key in variants}  # fmt: skip
             for run in members:
-                difference = describe_difference(settings[run.folder], list(variants.values()))
-                run.method = f"{method} [{difference}]"
+                key = configuration_key(settings[run.folder])
+                label = configuration_label(settings[run.folder], list(variants.values()), folders[key],
+                                            [run.folder for run in members])  # fmt: skip
+                run.method = f"{method} [{label}]"
     return runs
 
 
