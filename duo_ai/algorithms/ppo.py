@@ -159,6 +159,13 @@ class Rollout:
             return policy.model(self.obs).value.float()
 
 
+def say_duration(first_seconds: float, left: int) -> None:
+    """One line after the first iteration: how long the rest of the run takes at its rate."""
+    if left > 0:
+        logger.info("the first iteration took %.1f s: the %d left take about %.1f minutes at this rate "
+                    "(validations aside)", first_seconds, left, first_seconds * left / 60)  # fmt: skip
+
+
 @registry.register_algorithm("ppo")
 class PPO(Algorithm):
     config_class = PPOConfig
@@ -205,14 +212,14 @@ class PPO(Algorithm):
             #    may end training here (after the save).
             window = rollout.episodes.read()
             window["steps_per_second"] = batch_size / max(time.time() - iteration_start, 1e-9)
+            if iteration == start_iteration:
+                say_duration(time.time() - iteration_start, num_iterations - iteration - 1)
             metrics = {f"train/{k}": v for k, v in {**window, **losses}.items()}
             run.log_metrics(global_step, metrics)
             stop = notify(callbacks, "on_iteration", global_step, metrics)
             done = iteration + 1 == num_iterations
             if (iteration + 1) % cfg.log_freq == 0 or done:
-                self._report(
-                    bar, window, iteration + 1, num_iterations, global_step, isinstance(env, CoordEnv)
-                )
+                self._report(bar, window, iteration + 1, num_iterations, global_step, env)
                 validation(policy, global_step)
             stop |= validation.stop_requested
             if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done or stop:
@@ -251,8 +258,9 @@ class PPO(Algorithm):
         iteration: int,
         num_iterations: int,
         global_step: int,
-        coordinator: bool,
+        env: VectorEnv,
     ) -> None:
+        coordinator = isinstance(env, CoordEnv)
         share = (
             {"expert": f"{window['action_1_fraction']:.2f}"} if coordinator else {}
         )  # an agent has no expert

@@ -222,3 +222,8 @@ def test_progress_moves_during_a_rollout_not_only_after_it():
     heard = []
     rollout.collect(6, "float32", heard.append)
     assert heard == [4] * 6  # every step's samples, as they are taken
+
+
+def test_the_log_says_after_the_first_iteration_how_long_the_rest_takes(tmp_path):
+    log = (train_agent(tmp_path, "timed", 8 * 32 * 3) / "train.log").read_text()
+    assert log.count("the first iteration took") == 1 and "the 2 left take about" in log
