@@ -38,6 +38,9 @@ from duo_ai.run import Run, seed_everything, start_run
 
 logger = logging.getLogger("duo_ai")
 POLICY_TYPES = ("agent", "coord")  # what --type names: an agent or a coordinator
+CPU_IMPALA_SAMPLES_PER_SECOND = (
+    500  # an IMPALA CNN's forward + backward on 2 CPU cores, roughly (the team's figure)
+)
 
 
 def check_splits(key: str, splits: list[str], valid: Sequence[str] = SPLITS) -> None:
@@ -81,15 +84,12 @@ def train(
             "; ".join(test_side),
         )
     logger.info("tasks: %s; '±' in the blocks below is a 95%% interval over episodes", split_tasks(envs))
-    if (
-        config.env.name == "procgen"
-        and str(config.device) == "cpu"
-        and config.algorithm.get("total_timesteps")
-    ):
+    budget = config.algorithm.get("total_timesteps")
+    if config.env.name == "procgen" and str(config.device) == "cpu" and budget:
         logger.warning(
-            "Procgen on a CPU: its IMPALA networks train at about 500 samples/s on 2 cores, so %d steps "
+            "Procgen on a CPU: its IMPALA networks train at about %d samples/s on 2 cores, so %d steps "
             "take about %.1f hours here; a GPU (device=cuda) or a smaller algorithm.total_timesteps is faster",
-            config.algorithm.get("total_timesteps", 0), config.algorithm.get("total_timesteps", 0) / 500 / 3600,
+            CPU_IMPALA_SAMPLES_PER_SECOND, budget, budget / CPU_IMPALA_SAMPLES_PER_SECOND / 3600,
         )  # fmt: skip
     policy = make_policy(config.policy, envs["train"])
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}

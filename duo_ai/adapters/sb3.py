@@ -81,8 +81,8 @@ class SB3CoordEnv(VecEnv):
         finished = np.flatnonzero(ended)
         if len(finished):
             for i in finished:
-                infos[i]["terminal_observation"] = {
-                    key: self._convert_one(value[i]) for key, value in obs.items()
+                infos[i]["terminal_observation"] = {  # a copy: the rows are overwritten below
+                    key: np.array(value[i], self.observation_space[key].dtype) for key, value in obs.items()
                 }
                 infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
             first, _ = self.env.reset_copies(finished)
@@ -111,9 +111,6 @@ class SB3CoordEnv(VecEnv):
 
     def _convert(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {key: np.asarray(value, self.observation_space[key].dtype) for key, value in obs.items()}
-
-    def _convert_one(self, value: np.ndarray) -> np.ndarray:
-        return np.array(value, dtype=np.float32 if np.issubdtype(value.dtype, np.integer) else value.dtype)
 
 
 class SB3Coordinator:

@@ -213,7 +213,7 @@ class PPO(Algorithm):
             window = rollout.episodes.read()
             window["steps_per_second"] = batch_size / max(time.time() - iteration_start, 1e-9)
             if iteration == start_iteration:
-                say_duration(time.time() - iteration_start, num_iterations - iteration - 1)
+                say_duration(batch_size / window["steps_per_second"], num_iterations - iteration - 1)
             metrics = {f"train/{k}": v for k, v in {**window, **losses}.items()}
             run.log_metrics(global_step, metrics)
             stop = notify(callbacks, "on_iteration", global_step, metrics)

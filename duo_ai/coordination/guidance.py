@@ -55,13 +55,11 @@ def follow(
     if advantages is None:
         return reward, None
     acting = (1 - asks)[:, None] * probs[NOVICE] + asks[:, None] * probs[EXPERT]
-    moving = np.flatnonzero(~backup.ends)  # the (state, action) pairs that lead to another state
-    targets, acting = backup.following.ravel()[moving], acting.ravel()[moving]
-    sources = moving // backup.ends.shape[1]
+    step = backup.spreader(acting)
     mass = np.zeros(len(asks))
     np.add.at(mass, starts, weights)
     weighted = np.zeros(len(asks))
     for t in range(layout.max_steps):
         weighted += mass * advantages[t]
-        mass = np.bincount(targets, mass[sources] * acting, minlength=len(asks))
+        mass = step(mass)
     return reward, weighted

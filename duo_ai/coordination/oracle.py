@@ -14,7 +14,7 @@ a MiniGrid layout: the search and the dynamic program are this module.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,15 @@ class Backup:
         q = np.stack([np.einsum("sa,sa->s", probs[agent], outcome) for agent in (NOVICE, EXPERT)])
         q[EXPERT] -= expert_cost
         return q
+
+    def spreader(self, acting: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """Where a coordinator that acts with distribution ``acting`` [S, A] takes its probability
+        mass in one step: a map from each state's mass at step t to its mass at t + 1 (forward
+        passes of followed coordinators; the transitions that move are set up once)."""
+        moving = np.flatnonzero(~self.ends)  # the (state, action) pairs that lead to another state
+        targets, weights = self.following.ravel()[moving], acting.ravel()[moving]
+        sources, size = moving // self.ends.shape[1], len(self.ends)
+        return lambda mass: np.bincount(targets, mass[sources] * weights, minlength=size)
 
 
 def action_probabilities(agent: AgentPolicy, observations: np.ndarray, temperature: float) -> np.ndarray:

@@ -100,12 +100,11 @@ def _evaluate(
     mass = np.zeros(num_states)
     mass[union.starts] = 1.0
     occupancy, gain = np.zeros(num_states), np.zeros(num_states)
-    moves = ~backup.ends
+    step = backup.spreader(acting)
     for t in range(union.horizon):
         occupancy += mass
         gain += mass * flip_advantage[t]
-        flow = mass[:, None] * acting
-        mass = np.bincount(backup.following[moves], flow[moves], minlength=num_states)
+        mass = step(mass)
     return values[union.starts], occupancy, gain
 
 
