@@ -23,6 +23,13 @@ from duo_ai import registry
 from duo_ai.algorithms.base import Algorithm, AlgorithmConfig, Validation, require_run
 from duo_ai.algorithms.callbacks import Callback, notify
 from duo_ai.algorithms.gae import compute_gae
+from duo_ai.algorithms.ppo_loss import (
+    MINIBATCH_KEYS,
+    UPDATE_STATISTICS,
+    kl_terms,
+    ppo_losses,
+    summarize_update,
+)
 from duo_ai.algorithms.reward_scaling import RewardScaler
 from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
 from duo_ai.checkpoint import read_checkpoint, remove_partial_saves, save_checkpoint
@@ -91,12 +98,6 @@ def explained_variance(samples: dict[str, Any]) -> float:
     return float(1 - (returns - values).var() / variance) if variance > 0 else float("nan")
 
 
-def kl_terms(log_ratio: torch.Tensor) -> torch.Tensor:
-    """Per-sample terms of the KL estimate (ratio - 1) - log ratio, whose mean estimates the KL
-    from the rollout policy (Schulman's k3: unbiased, never negative)."""
-    return (log_ratio.exp() - 1) - log_ratio
-
-
 def snapshot(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
     """Copies of the weights and optimizer state, to undo an update."""
     weights = {key: value.detach().clone() for key, value in model.state_dict().items()}
@@ -108,21 +109,47 @@ def restore(model: nn.Module, optimizer: torch.optim.Optimizer, saved: tuple[dic
     optimizer.load_state_dict(saved[1])
 
 
-def model_inputs(model: nn.Module, obs: Any) -> Any:
-    """The part of an observation the model reads: only that is stored for the update (a
-    ``dist`` coordinator on Procgen would otherwise keep every frame of the rollout)."""
-    keys = getattr(model, "input_keys", None)
+def model_inputs(keys: tuple[str, ...] | None, obs: Any) -> Any:
+    """The part of an observation the model reads (``keys`` of a dict observation; None: all):
+    only that is stored for the update (a ``dist`` coordinator on Procgen would otherwise keep
+    every frame of the rollout)."""
     return {key: obs[key] for key in keys} if keys is not None and isinstance(obs, dict) else obs
+
+
+Actor = Callable[[Any], tuple[torch.Tensor, torch.Tensor]]  # observations -> (logits, values)
+
+
+def model_actor(model: nn.Module) -> Actor:
+    def act(obs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        out = model(obs)
+        return out.logits, out.value
+
+    return act
 
 
 class Rollout:
     """The environment's copies as PPO plays them: the current observations, which copies are on a
-    reset step, their episodes so far, and the buffer each rollout fills."""
+    reset step, their episodes so far, and the buffer each rollout fills. ``actor`` gives the
+    logits and values of every copy (one network's, or a group's, see ``grouped_ppo``)."""
 
-    def __init__(self, env: VectorEnv, policy: PPOPolicy, buffer: RolloutBuffer, scaler: RewardScaler | None):
-        self.env, self.policy, self.buffer, self.scaler = env, policy, buffer, scaler
-        self.episodes = EpisodeTracker(env.num_envs)
-        self.obs = to_tensor(env.reset()[0], policy.device)
+    def __init__(
+        self,
+        env: VectorEnv,
+        actor: Actor,
+        input_keys: tuple[str, ...] | None,
+        buffer: RolloutBuffer,
+        scaler: Any | None,
+        episodes: Any | None = None,
+    ):
+        self.env, self.actor, self.input_keys, self.buffer, self.scaler = (
+            env,
+            actor,
+            input_keys,
+            buffer,
+            scaler,
+        )
+        self.episodes = episodes or EpisodeTracker(env.num_envs)
+        self.obs = to_tensor(env.reset()[0], buffer.device)
         self.resetting = np.zeros(env.num_envs, bool)
 
     def collect(
@@ -130,16 +157,15 @@ class Rollout:
     ) -> torch.Tensor:
         """Fill the buffer with ``num_steps`` of every copy; the value of the observation after.
         ``on_step`` hears of every step's samples (a progress bar moves during long rollouts)."""
-        policy, buffer = self.policy, self.buffer
-        policy.train()
-        with torch.inference_mode(), autocast(precision, policy.device):
+        buffer = self.buffer
+        with torch.inference_mode(), autocast(precision, buffer.device):
             for step in range(num_steps):
-                out = policy.model(self.obs)
-                dist = action_distribution(out.logits.float())
+                logits, value = self.actor(self.obs)
+                dist = action_distribution(logits.float())
                 action = dist.sample()
-                buffer.store_obs(step, model_inputs(policy.model, self.obs))
+                buffer.store_obs(step, model_inputs(self.input_keys, self.obs))
                 buffer.actions[step], buffer.logprobs[step] = action, dist.log_prob(action)
-                buffer.values[step] = out.value
+                buffer.values[step] = value
                 buffer.valid[step] = torch.from_numpy(~self.resetting)
                 action_np = action.cpu().numpy()
                 next_obs, reward, terminated, truncated, info = self.env.step(action_np)
@@ -153,10 +179,10 @@ class Rollout:
                 self.episodes.step(decided, reward[decided], base_reward[decided], action_np[decided])
                 self.episodes.end(np.flatnonzero(ended & ~self.resetting))
                 self.resetting = ended
-                self.obs = to_tensor(next_obs, policy.device)
+                self.obs = to_tensor(next_obs, buffer.device)
                 if on_step is not None:
                     on_step(self.env.num_envs)
-            return policy.model(self.obs).value.float()
+            return self.actor(self.obs)[1].float()
 
 
 def say_duration(first_seconds: float, left: int) -> None:
@@ -185,7 +211,8 @@ class PPO(Algorithm):
         validation = Validation(validators, run, pending=True, callbacks=callbacks)
         scaler = RewardScaler(env.num_envs, cfg.gamma) if cfg.normalize_reward else None
         start_iteration = self._resume(run, policy, optimizer, validation, scaler) if run.resuming else 0
-        rollout = Rollout(env, policy, RolloutBuffer(cfg.num_steps, env.num_envs, policy.device), scaler)
+        buffer = RolloutBuffer(cfg.num_steps, env.num_envs, policy.device)
+        rollout = Rollout(env, model_actor(policy.model), policy.model.input_keys, buffer, scaler)
         bar = progress(num_iterations * batch_size, "training", "step", initial=start_iteration * batch_size)
         for iteration in range(start_iteration, num_iterations):
             iteration_start = time.time()
@@ -193,10 +220,10 @@ class PPO(Algorithm):
                 optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
 
             # 1. Rollout: num_steps of every copy with the current policy.
+            policy.train()
             next_value = rollout.collect(cfg.num_steps, cfg.precision, bar.update)
 
             # 2. Advantages (GAE), leaving out the reset steps of next-step autoreset.
-            buffer = rollout.buffer
             advantages, returns = compute_gae(
                 buffer.rewards, buffer.values, next_value, buffer.terminated, buffer.truncated,
                 cfg.gamma, cfg.gae_lambda, cfg.bootstrap_truncated,
@@ -303,14 +330,7 @@ class PPO(Algorithm):
         device = next(model.parameters()).device
         valid_rows = samples["rows"]
         num_samples = len(valid_rows)
-        stats: dict[str, list[float]] = {
-            "policy_loss": [],
-            "value_loss": [],
-            "entropy": [],
-            "approx_kl": [],
-            "clipfrac": [],
-            "grad_norm": [],  # before clipping
-        }
+        stats: dict[str, list[float]] = {key: [] for key in UPDATE_STATISTICS}
         for _ in range(cfg.update_epochs):
             order = torch.randperm(num_samples, device=valid_rows.device)
             for index in torch.tensor_split(valid_rows[order], cfg.num_minibatches):
@@ -318,43 +338,17 @@ class PPO(Algorithm):
                     continue
                 with autocast(cfg.precision, device):
                     out = model(tree_map(lambda x, i=index: x[i], samples["obs"]))
-                logits, values = out.logits.float(), out.value.float()
-                dist = action_distribution(logits)
-                log_ratio = dist.log_prob(samples["actions"][index]) - samples["logprobs"][index]
-                ratio = log_ratio.exp()
-                with torch.no_grad():
-                    approx_kl = kl_terms(log_ratio).mean()
-                    clipfrac = ((ratio - 1).abs() > cfg.clip_coef).float().mean()
-
-                advantages = samples["advantages"][index]
-                if cfg.norm_adv and len(index) > 1:
-                    advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
-                clipped_ratio = ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)
-                policy_loss = torch.max(-advantages * ratio, -advantages * clipped_ratio).mean()
-
-                returns, old_values = samples["returns"][index], samples["values"][index]
-                value_loss = (values - returns) ** 2
-                if cfg.clip_vloss:
-                    clipped_value = old_values + (values - old_values).clamp(-cfg.clip_coef, cfg.clip_coef)
-                    value_loss = torch.max(value_loss, (clipped_value - returns) ** 2)
-                value_loss = 0.5 * value_loss.mean()
-
-                entropy = dist.entropy().mean()
-                loss = policy_loss - cfg.ent_coef * entropy + cfg.vf_coef * value_loss
+                batch = {key: samples[key][index] for key in MINIBATCH_KEYS}
+                losses = ppo_losses(cfg, out.logits.float(), out.value.float(), batch)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                grad_norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                losses["loss"].backward()
+                losses["grad_norm"] = nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
                 optimizer.step()
-                for key, value in zip(
-                    stats, (policy_loss, value_loss, entropy, approx_kl, clipfrac, grad_norm), strict=True
-                ):
-                    stats[key].append(value.item())
+                for key in stats:
+                    stats[key].append(losses[key].item())
             if cfg.target_kl is not None and stats["approx_kl"] and stats["approx_kl"][-1] > cfg.target_kl:
                 break
-        means = {key: float(np.mean(values)) if values else float("nan") for key, values in stats.items()}
-        # one minibatch's step can undo a policy: the worst of the update shows it
-        peaks = {f"{key}_max": max(stats[key], default=float("nan")) for key in ("approx_kl", "grad_norm")}
-        return {**means, **peaks}
+        return summarize_update(stats)
 
     def _batch_kl(self, model: nn.Module, samples: dict[str, Any]) -> float:
         """The approximate KL from the rollout policy to ``model`` over the whole batch."""

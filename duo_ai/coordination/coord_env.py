@@ -66,7 +66,8 @@ class CoordEnv(VectorEnv):
             **self.metadata,
             "duo_env": {"coord": base_env.metadata.get("duo_env", {})},
         }
-        self.expert_query_cost: float | None = None
+        self.expert_query_cost: float | None = None  # NaN where copies are charged differently
+        self.copy_query_costs: np.ndarray | None = None
         self.switch_cost: float | None = None
         if base_penalty is not None:
             self.set_costs(base_penalty)
@@ -77,12 +78,20 @@ class CoordEnv(VectorEnv):
         self._novice_logits = self._expert_logits = None
         self._state_handed_out = True  # the arrays above are also the caller's: copy before writing
 
-    def set_costs(self, base_penalty: float) -> None:
-        """Charge alpha*BP per expert step and beta*BP per switch, BP = ``base_penalty``."""
+    def set_costs(self, base_penalty: float, query_weights: float | np.ndarray | None = None) -> None:
+        """Charge alpha*BP per expert step and beta*BP per switch, BP = ``base_penalty``.
+        ``query_weights`` replaces the config's alpha: one number, or one per copy (runs of a
+        group that differ in alpha share one env, each charged on its own copies)."""
         if not np.isfinite(base_penalty) or base_penalty < 0:
             raise ValueError(f"base_penalty must be a finite number >= 0, got {base_penalty}")
+        alpha = self.config.expert_query_cost_weight if query_weights is None else query_weights
+        alpha = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (self.num_envs,))
+        if not np.isfinite(alpha).all() or (alpha < 0).any():
+            raise ValueError(f"query_weights must be finite numbers >= 0, got {query_weights}")
         self.base_penalty = float(base_penalty)
-        self.expert_query_cost = float(self.config.expert_query_cost_weight) * self.base_penalty
+        self.copy_query_costs = alpha * self.base_penalty
+        uniform = bool((alpha == alpha[0]).all())
+        self.expert_query_cost = float(self.copy_query_costs[0]) if uniform else float("nan")
         self.switch_cost = float(self.config.switch_agent_cost_weight) * self.base_penalty
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -136,7 +145,7 @@ class CoordEnv(VectorEnv):
         base_reward = np.asarray(base_reward, dtype=np.float64)
         prev_agent = self._prev_agent[rows]
         switched = decision & (prev_agent != NO_AGENT) & (actions != prev_agent)
-        cost = asks_expert * self.expert_query_cost + switched * self.switch_cost
+        cost = asks_expert * self.copy_query_costs[rows] + switched * self.switch_cost
         reward = np.where(decision, base_reward - cost, 0.0)
 
         ended = np.asarray(terminated) | np.asarray(truncated)

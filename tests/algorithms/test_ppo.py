@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import duo_ai
-from duo_ai.algorithms.ppo import Rollout
+from duo_ai.algorithms.ppo import Rollout, model_actor
 from duo_ai.algorithms.rollout import RolloutBuffer
 from duo_ai.checkpoint import read_checkpoint
 from duo_ai.cli.main import main
@@ -218,7 +218,8 @@ def test_progress_moves_during_a_rollout_not_only_after_it():
     config = duo_ai.load_config(None, ["env.name=toy", "policy.name=ppo", "policy.model.name=mlp_ppo"])
     env = ChainEnv(4)
     policy = duo_ai.make_policy(config.policy, env)
-    rollout = Rollout(env, policy, RolloutBuffer(6, env.num_envs, policy.device), None)
+    buffer = RolloutBuffer(6, env.num_envs, policy.device)
+    rollout = Rollout(env, model_actor(policy.model), None, buffer, None)
     heard = []
     rollout.collect(6, "float32", heard.append)
     assert heard == [4] * 6  # every step's samples, as they are taken
