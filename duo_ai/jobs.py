@@ -14,8 +14,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from duo_ai import registry
 from duo_ai.algorithms.callbacks import Callback
+from duo_ai.algorithms.grouped_ppo import GroupedPPO, Member, charge
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
+from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs import SPLITS, make_env
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
@@ -34,7 +36,8 @@ from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
 from duo_ai.protocol.pairing import task_setting, test_side_reasons
 from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
-from duo_ai.run import Run, seed_everything, start_run
+from duo_ai.run import Run, focus, seed_everything, start_group, start_run, stop_holding_lines
+from duo_ai.run_folder import flatten
 
 logger = logging.getLogger("duo_ai")
 POLICY_TYPES = ("agent", "coord")  # what --type names: an agent or a coordinator
@@ -61,6 +64,22 @@ def make_envs(config: DictConfig, kind: str) -> dict[str, VectorEnv]:
 def train(
     config: DictConfig, kind: str, callbacks: Sequence[Callback] = ()
 ) -> tuple[Policy, dict[str, VectorEnv]]:
+    check_training(config)
+    algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
+    run = start_run(config, "train", own_process=True)
+    envs = make_envs(config, kind)
+    describe_training(config, envs, kind)
+    policy = make_policy(config.policy, envs["train"])
+    validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
+    run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
+    algorithm.train(policy, envs["train"], validators, callbacks=callbacks)
+    if kind == "coord":
+        selected_result(config, envs, run.folder)
+    return policy, envs
+
+
+def check_training(config: DictConfig) -> None:
+    """The settings a training run is refused on, before anything is built."""
     # validating on the training env would reset it under the rollout in progress
     check_splits("validation_splits", list(config.validation_splits), [s for s in SPLITS if s != "train"])
     if config.selection_split not in config.validation_splits:
@@ -73,9 +92,11 @@ def train(
             "policy.load_path: training starts a new policy and would ignore it; "
             "continue a run with resume=1, or evaluate the checkpoint with duo eval"
         )
-    algorithm = make_algorithm(config.algorithm)  # cheap checks first, before any env is built
-    run = start_run(config, "train", own_process=True)
-    envs = make_envs(config, kind)
+
+
+def describe_training(config: DictConfig, envs: dict[str, VectorEnv], kind: str) -> None:
+    """The lines a training run starts with: a test-side pairing, each split's task, and the hours
+    Procgen takes on a CPU."""
     test_side = test_side_reasons(config, envs) if kind == "coord" else []
     if test_side:
         logger.warning(
@@ -91,13 +112,6 @@ def train(
             "take about %.1f hours here; a GPU (device=cuda) or a smaller algorithm.total_timesteps is faster",
             CPU_IMPALA_SAMPLES_PER_SECOND, budget, budget / CPU_IMPALA_SAMPLES_PER_SECOND / 3600,
         )  # fmt: skip
-    policy = make_policy(config.policy, envs["train"])
-    validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
-    run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
-    algorithm.train(policy, envs["train"], validators, callbacks=callbacks)
-    if kind == "coord":
-        selected_result(config, envs, run.folder)
-    return policy, envs
 
 
 def split_tasks(envs: dict[str, VectorEnv]) -> str:
@@ -283,3 +297,79 @@ def exact_optimum(config: DictConfig, num_layouts: int, named: bool = True) -> d
         run.folder, config, summary, base_penalty, method=EXACT_OPTIMUM, exact_optimum=True,
         oracle=True, pairing=None, selection_split=None, layouts=num_layouts,
     )  # fmt: skip
+
+
+GROUP_AXES = ("seed", "coordination.expert_query_cost_weight")  # what the runs of a group may differ in
+
+
+def train_group(configs: list[DictConfig]) -> list[Path]:
+    """Train PPO coordinator runs that differ only in seed and cost weight in one process, in
+    lockstep (``algorithms/grouped_ppo.py``); each run's folder holds what it would alone. Their
+    folders, in the order given."""
+    first = check_group(configs)
+    check_training(first)
+    algorithm = GroupedPPO(first.algorithm)
+    runs = start_group(configs)
+    envs = make_group_envs(first, len(configs))
+    describe_training(first, envs, "coord")
+    alphas = [float(config.coordination.expert_query_cost_weight) for config in configs]
+    train_env = envs["train"]
+    train_env.set_costs(train_env.base_penalty, np.repeat(alphas, first.env.num_envs))
+    members = []
+    for config, run, alpha in zip(configs, runs, alphas, strict=True):
+        seed_everything(config.seed)  # each run's network starts from its own seed
+        members.append(Member(make_policy(config.policy, train_env), run, int(config.seed), alpha))
+    validators = {split: Evaluator(first.evaluation, envs[split]) for split in first.validation_splits}
+    for run in runs:
+        run.open_folder()
+    stop_holding_lines()
+    try:
+        algorithm.train(members, train_env, validators)
+        for config, member in zip(configs, members, strict=True):
+            with focus(member.run):
+                charge([env for split, env in envs.items() if split != "train"], member.alpha)
+                selected_result(config, envs, member.run.folder)
+    finally:
+        for run in runs:
+            run.close()
+    return [run.folder for run in runs]
+
+
+def check_group(configs: list[DictConfig]) -> DictConfig:
+    """Refuse a group whose runs differ in more than ``GROUP_AXES`` (and their folders), share a
+    folder, or do not train a PPO coordinator; the group's first config."""
+    if not configs:
+        raise ConfigError("a group needs at least one run")
+    first = configs[0]
+    if first.algorithm.name != "ppo" or first.policy.name != "ppo":
+        raise ConfigError(
+            f"algorithm.name: a group trains PPO coordinators (algorithm.name=ppo, policy.name=ppo), "
+            f"not '{first.algorithm.name}' with policy '{first.policy.name}'"
+        )
+    shared = {key: value for key, value in flatten(OmegaConf.to_container(first)).items()
+              if key not in (*GROUP_AXES, "name")}  # fmt: skip
+    folders = set()
+    for config in configs:
+        settings = flatten(OmegaConf.to_container(config))
+        differ = sorted(key for key in set(shared) | set(settings) - {*GROUP_AXES, "name"}
+                        if settings.get(key) != shared.get(key))  # fmt: skip
+        if differ:
+            raise ConfigError(
+                f"{differ[0]}: the runs of a group may differ only in {', '.join(GROUP_AXES)} "
+                f"(and name); {config.name} has {settings.get(differ[0])!r}, {first.name} {shared.get(differ[0])!r}"
+            )
+        folder = Path(config.experiment_dir) / config.name
+        if folder in folders:
+            raise ConfigError(f"name: two runs of the group write into {folder}; give each its own name")
+        folders.add(folder)
+    return first
+
+
+def make_group_envs(config: DictConfig, runs: int) -> dict[str, CoordEnv]:
+    """A group's coordinator envs: every split as one run has it, except train, which holds every
+    run's copies (run k's are the k-th block of ``env.num_envs``)."""
+    base_envs = make_base_envs(config)
+    base_envs["train"].close()
+    wider = OmegaConf.merge(config, {"env": {"num_envs": config.env.num_envs * runs}})
+    base_envs["train"] = make_base_envs(wider, ("train",))["train"]
+    return make_coord_envs(config, base_envs)

@@ -15,6 +15,8 @@ import os
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +54,10 @@ class Run:
     bad environment) writes and deletes nothing. Log lines from before are kept and land in
     the log file when the folder opens."""
 
-    def __init__(self, config: DictConfig, mode: str, folder: Path, log_name: str):
-        self.config, self.mode = config, mode
+    def __init__(self, config: DictConfig, mode: str, folder: Path, log_name: str, in_group: bool = False):
+        """``in_group``: one of several runs trained in this process (``grouped_ppo``): logging is
+        the group's, and this run's log file gets the group's lines and its own (``focus``)."""
+        self.config, self.mode, self.in_group = config, mode, in_group
         self.output_name = log_name.removesuffix(".log")
         self._folder: Path = folder
         self._lock: Any = None
@@ -67,7 +71,8 @@ class Run:
         self._wandb: Any = None
         if mode == "train":
             check_train_folder(folder, config)
-        _configure_logging(self.start)
+        if not in_group:
+            _configure_logging(self.start)
 
     @property
     def folder(self) -> Path:
@@ -85,7 +90,7 @@ class Run:
         else:
             self._open_eval_folder()
         self._opened = True
-        _log_to_file(self.log_path)
+        _log_to_file(self.log_path, self)
         if self.config.use_wandb:
             self._wandb = _start_wandb(self.config, self._folder)
 
@@ -185,12 +190,7 @@ def start_run(
     picks from the cores that are free); a user's script keeps its own setting. ``activity`` names
     the run in the log where ``mode`` would mislead (an optimum is computed, not trained)."""
     global _current
-    seed_everything(config.seed)
-    threads = config.torch_threads or (default_torch_threads() if own_process else None)
-    if threads:
-        torch.set_num_threads(threads)
-    if _current is not None:
-        _current.close()
+    threads = _prepare_process(config, own_process)
     if mode == "train":
         folder = Path(config.experiment_dir) / config.name
         _current = Run(config, mode, folder, LOG_FILE)
@@ -202,6 +202,39 @@ def start_run(
     else:
         raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
     logger.info("%s run, folder %s", activity or mode, folder)
+    _log_threads(config, threads)
+    return _current
+
+
+def start_group(configs: list[DictConfig]) -> list[Run]:
+    """``start_run`` for training runs that share this process (``grouped_ppo``): every folder is
+    checked before any is written; the first run's seed, threads and device are the process's."""
+    global _current
+    threads = _prepare_process(configs[0], own_process=True)
+    _configure_logging(time.time())
+    runs = [Run(config, "train", Path(config.experiment_dir) / config.name, LOG_FILE, in_group=True)
+            for config in configs]  # fmt: skip
+    _current = runs[0]
+    logger.info(
+        "train group of %d runs, folders %s", len(runs), ", ".join(str(run.log_path.parent) for run in runs)
+    )
+    _log_threads(configs[0], threads)
+    return runs
+
+
+def _prepare_process(config: DictConfig, own_process: bool) -> int | None:
+    """Seed every generator; set torch's threads where that is ours to do (see ``start_run``);
+    release the previous run's folder."""
+    seed_everything(config.seed)
+    threads = config.torch_threads or (default_torch_threads() if own_process else None)
+    if threads:
+        torch.set_num_threads(threads)
+    if _current is not None:
+        _current.close()
+    return threads
+
+
+def _log_threads(config: DictConfig, threads: int | None) -> None:
     if threads:
         chosen = "set" if config.torch_threads else "the default: cores not busy at the start"
         logger.info("torch threads: %d of %d cores (%s); torch_threads=%d repeats this run's numbers",
@@ -209,7 +242,6 @@ def start_run(
     else:
         logger.info("torch threads: %d, left as this process had them (torch_threads=N sets them)",
                     torch.get_num_threads())  # fmt: skip
-    return _current
 
 
 def end_run() -> None:
@@ -328,14 +360,52 @@ def _configure_logging(start: float) -> None:
         logger.addHandler(handler)
 
 
-def _log_to_file(log_path: Path) -> None:
-    """From now on log to ``log_path`` too, starting with the lines held so far."""
+_focus: Run | None = None  # while set, log lines go to this run's file only (see ``focus``)
+
+
+@contextmanager
+def focus(run: Run) -> Iterator[None]:
+    """Lines logged inside go to ``run``'s log file (and the console), not to the other runs' of
+    its group; lines logged outside go to every run's file."""
+    global _focus
+    previous, _focus = _focus, run
+    try:
+        yield
+    finally:
+        _focus = previous
+
+
+class _ForRun(logging.Filter):
+    def __init__(self, run: Run):
+        super().__init__()
+        self.run = run
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _focus is None or _focus is self.run
+
+
+def _log_to_file(log_path: Path, run: Run) -> None:
+    """From now on log ``run``'s lines to ``log_path`` too, starting with the lines held so far
+    (a run of a group replays them and leaves them held for the next, see ``stop_holding_lines``)."""
     file_handler = logging.FileHandler(log_path)
+    file_handler.addFilter(_ForRun(run))
     for handler in list(logger.handlers):
         if isinstance(handler, logging.handlers.MemoryHandler):
             file_handler.setFormatter(handler.formatter)
+            if run.in_group:
+                for record in handler.buffer:
+                    file_handler.handle(record)
+                continue
             handler.setTarget(file_handler)
             handler.flush()
             logger.removeHandler(handler)
             handler.close()
     logger.addHandler(file_handler)
+
+
+def stop_holding_lines() -> None:
+    """Every run of a group has its log file: stop holding lines for one to come."""
+    for handler in list(logger.handlers):
+        if isinstance(handler, logging.handlers.MemoryHandler):
+            logger.removeHandler(handler)
+            handler.close()

@@ -192,6 +192,26 @@ def say_duration(first_seconds: float, left: int) -> None:
                     "(validations aside)", first_seconds, left, first_seconds * left / 60)  # fmt: skip
 
 
+def report_iteration(
+    bar: Any,
+    window: dict[str, float],
+    iteration: int,
+    num_iterations: int,
+    global_step: int,
+    env: VectorEnv,
+) -> None:
+    """The progress bar's figures and one log line of an iteration's training window."""
+    coordinator = isinstance(env, CoordEnv)
+    share = {"expert": f"{window['action_1_fraction']:.2f}"} if coordinator else {}  # an agent has no expert
+    bar.set_postfix(reward=f"{window['episode_reward']:.2f}", **share)
+    logger.info(
+        "iteration %d/%d, step %d: train reward %.3f over %d episodes, %s %.2f, %.0f steps/s",
+        iteration, num_iterations, global_step, window["episode_reward"], window["episodes"],
+        "expert fraction" if coordinator else "action 1 fraction", window["action_1_fraction"],
+        window["steps_per_second"],
+    )  # fmt: skip
+
+
 @registry.register_algorithm("ppo")
 class PPO(Algorithm):
     config_class = PPOConfig
@@ -246,7 +266,7 @@ class PPO(Algorithm):
             stop = notify(callbacks, "on_iteration", global_step, metrics)
             done = iteration + 1 == num_iterations
             if (iteration + 1) % cfg.log_freq == 0 or done:
-                self._report(bar, window, iteration + 1, num_iterations, global_step, env)
+                report_iteration(bar, window, iteration + 1, num_iterations, global_step, env)
                 validation(policy, global_step)
             stop |= validation.stop_requested
             if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done or stop:
@@ -279,27 +299,6 @@ class PPO(Algorithm):
         return losses
 
     @staticmethod
-    def _report(
-        bar: Any,
-        window: dict[str, float],
-        iteration: int,
-        num_iterations: int,
-        global_step: int,
-        env: VectorEnv,
-    ) -> None:
-        coordinator = isinstance(env, CoordEnv)
-        share = (
-            {"expert": f"{window['action_1_fraction']:.2f}"} if coordinator else {}
-        )  # an agent has no expert
-        bar.set_postfix(reward=f"{window['episode_reward']:.2f}", **share)
-        logger.info(
-            "iteration %d/%d, step %d: train reward %.3f over %d episodes, %s %.2f, %.0f steps/s",
-            iteration, num_iterations, global_step, window["episode_reward"], window["episodes"],
-            "expert fraction" if coordinator else "action 1 fraction", window["action_1_fraction"],
-            window["steps_per_second"],
-        )  # fmt: skip
-
-    @staticmethod
     def _save_resume_point(
         run: Run,
         policy: PPOPolicy,
@@ -311,15 +310,7 @@ class PPO(Algorithm):
         global_step: int,
     ) -> None:
         """``last.ckpt`` with everything ``resume=1`` needs; then the bests it records become final."""
-        state = {
-            "iteration": iteration,
-            "global_step": global_step,
-            "optimizer": optimizer.state_dict(),
-            "rng": capture_rng(),
-            "best": validation.best,
-            "reward_scaler": scaler.state_dict() if scaler else None,
-            "elapsed_seconds": run.elapsed(),
-        }
+        state = resume_state(run, optimizer.state_dict(), validation, scaler, iteration, global_step)
         save_checkpoint(run.folder / LAST_CHECKPOINT, policy, env, training_state=state)
         validation.commit()
 
@@ -375,37 +366,64 @@ class PPO(Algorithm):
     ) -> int:
         """Restore everything ``last.ckpt`` saved and drop what came after it (metrics, bests,
         partial files); returns the iteration to continue from."""
-        path = Path(run.folder) / LAST_CHECKPOINT
-        remove_partial_saves(run.folder)
-        if not path.exists():
-            logger.warning("resume=1 but %s has no last.ckpt yet: starting from the beginning", run.folder)
-            run.forget_metrics_after(0)
-            validation.discard_pending()
-            return 0
-        payload = read_checkpoint(path, map_location=policy.device)
-        state = payload.get("training_state")
+        state = read_resume_point(run, policy, validation)
         if state is None:
-            raise CheckpointError(f"{path} has no training state to resume from")
-        if payload["policy"]["name"] != policy.config.name:
-            raise CheckpointError(
-                f"{path} holds a '{payload['policy']['name']}' policy, not '{policy.config.name}'"
-            )
-        policy.set_params(payload["params"])
+            return 0
         try:
             optimizer.load_state_dict(state["optimizer"])
         except (ValueError, KeyError) as error:
-            raise CheckpointError(f"{path}: optimizer state does not fit this model: {error}") from None
+            raise CheckpointError(
+                f"{run.folder / LAST_CHECKPOINT}: optimizer state does not fit this model: {error}"
+            ) from None
         restore_rng(state["rng"])
         if scaler is not None and state.get("reward_scaler"):
             scaler.load_state_dict(state["reward_scaler"])
-        validation.best = dict(state["best"])
-        validation.commit()
-        run.forget_metrics_after(state["global_step"])
-        run.continue_clock(state.get("elapsed_seconds", 0.0))
-        logger.info(
-            "resumed from %s at iteration %d, step %d",
-            path,
-            state["iteration"],
-            state["global_step"],
-        )
         return int(state["iteration"])
+
+
+def read_resume_point(run: Run, policy: PPOPolicy, validation: Validation) -> dict[str, Any] | None:
+    """Load ``last.ckpt``'s weights into ``policy`` and put the run back where it was saved (its
+    bests, metrics and clock; partial files removed); its training state, or None where the run
+    has no resume point yet (it then starts from the beginning)."""
+    path = Path(run.folder) / LAST_CHECKPOINT
+    remove_partial_saves(run.folder)
+    if not path.exists():
+        logger.warning("resume=1 but %s has no last.ckpt yet: starting from the beginning", run.folder)
+        run.forget_metrics_after(0)
+        validation.discard_pending()
+        return None
+    payload = read_checkpoint(path, map_location=policy.device)
+    state = payload.get("training_state")
+    if state is None:
+        raise CheckpointError(f"{path} has no training state to resume from")
+    if payload["policy"]["name"] != policy.config.name:
+        raise CheckpointError(
+            f"{path} holds a '{payload['policy']['name']}' policy, not '{policy.config.name}'"
+        )
+    policy.set_params(payload["params"])
+    validation.best = dict(state["best"])
+    validation.commit()
+    run.forget_metrics_after(state["global_step"])
+    run.continue_clock(state.get("elapsed_seconds", 0.0))
+    logger.info("resumed from %s at iteration %d, step %d", path, state["iteration"], state["global_step"])
+    return state
+
+
+def resume_state(
+    run: Run,
+    optimizer_state: dict[str, Any],
+    validation: Validation,
+    scaler: RewardScaler | None,
+    iteration: int,
+    global_step: int,
+) -> dict[str, Any]:
+    """What ``last.ckpt`` keeps beside the weights so that ``resume=1`` continues the run."""
+    return {
+        "iteration": iteration,
+        "global_step": global_step,
+        "optimizer": optimizer_state,
+        "rng": capture_rng(),
+        "best": validation.best,
+        "reward_scaler": scaler.state_dict() if scaler else None,
+        "elapsed_seconds": run.elapsed(),
+    }

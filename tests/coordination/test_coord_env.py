@@ -192,3 +192,16 @@ def test_a_coord_env_given_its_base_penalty_charges_costs_at_once(chain):
     env = CoordEnv(coord_config(expert_query_cost_weight=0.4, switch_agent_cost_weight=0.1), chain,
                    scripted(chain, 0), scripted(chain, 1), base_penalty=0.5)  # fmt: skip
     assert (env.expert_query_cost, env.switch_cost) == pytest.approx((0.2, 0.05))
+
+
+def test_each_copy_can_be_charged_its_own_alpha(chain):
+    env = make(chain)
+    env.set_costs(BP, np.array([0.0, 0.4, 2.0]))
+    env.reset()
+    _, reward, *_ = env.step(np.full(3, EXPERT))
+    np.testing.assert_array_equal(reward, [1.0, 1.0 - 0.4 * BP, 1.0 - 2.0 * BP])
+    _, reward, *_ = env.step_copies(np.array([EXPERT]), np.array([2]))
+    np.testing.assert_array_equal(reward, [1.0 - 2.0 * BP])
+    assert np.isnan(env.expert_query_cost)  # no single alpha to report
+    with pytest.raises(ValueError, match="query_weights"):
+        env.set_costs(BP, np.array([0.1, -1.0, 0.1]))

@@ -1,0 +1,438 @@
+"""PPO for a group of coordinator runs trained in one process, in lockstep.
+
+The runs of a group share a task pair, its agents and their network's shape, and differ in seed
+and cost weight (alpha). Their copies are one env (each run's copies charged its own alpha), so
+the simulator and the novice and expert act once per step for every run; the runs' networks are
+one stacked computation (``StackedModels``). Each run keeps what it would have alone: its own
+initial weights (its seed), Adam state, advantages and their normalisation, minibatch order
+(a generator seeded by its seed), gradient clipping, metrics, validation, checkpoints and
+result, in the files of a lone run, so that ``duo report``, ``duo plot`` and ``resume`` see
+ordinary runs. What they share: the action sampling stream, and the episodes of the validation
+envs (each validation continues where the previous run's left them).
+
+Read ``GroupedPPO.train`` beside ``PPO.train``: the same four steps, for every run at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from duo_ai.algorithms.base import Validation
+from duo_ai.algorithms.gae import compute_gae
+from duo_ai.algorithms.ppo import (
+    Actor,
+    Rollout,
+    autocast,
+    explained_variance,
+    read_resume_point,
+    report_iteration,
+    resume_state,
+    say_duration,
+)
+from duo_ai.algorithms.ppo_loss import MINIBATCH_KEYS, UPDATE_STATISTICS, ppo_losses, summarize_update
+from duo_ai.algorithms.reward_scaling import RewardScaler
+from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
+from duo_ai.checkpoint import read_checkpoint, save_checkpoint
+from duo_ai.coordination.coord_env import CoordEnv
+from duo_ai.errors import CheckpointError, ConfigError
+from duo_ai.evaluation import Evaluator
+from duo_ai.evaluation.episodes import EpisodeTracker
+from duo_ai.models.stacked import StackedModels
+from duo_ai.policies.ppo import PPOPolicy
+from duo_ai.progress import progress
+from duo_ai.run import Run, focus, restore_rng
+from duo_ai.run_folder import LAST_CHECKPOINT
+
+logger = logging.getLogger("duo_ai")
+GROUP_SAVE = ".last.ckpt.group"  # each run's part of a group's save, until every run has one
+
+
+@dataclass
+class Member:
+    """One run of a group: its policy, folder, seed and cost weight."""
+
+    policy: PPOPolicy
+    run: Run
+    seed: int
+    alpha: float
+
+
+def check_groupable(config: Any) -> None:
+    """Refuse the settings under which the runs of a group would stop being independent runs."""
+    for key in ("target_kl", "max_kl"):
+        if config.get(key) is not None:
+            raise ConfigError(
+                f"algorithm.{key}: it stops or undoes one run's update, which a group updates together; "
+                "train these runs one by one, or leave it unset"
+            )
+
+
+class GroupEpisodes:
+    """``EpisodeTracker`` over the copies of N runs (copy c is run c // copies_per_run's); each
+    ``read`` gives every run's window."""
+
+    def __init__(self, runs: int, copies_per_run: int):
+        self.copies = copies_per_run
+        self.trackers = [EpisodeTracker(copies_per_run) for _ in range(runs)]
+
+    def _by_run(self, copies: np.ndarray):
+        owner = copies // self.copies
+        for run in np.unique(owner):
+            rows = owner == run
+            yield self.trackers[run], rows, copies[rows] - run * self.copies
+
+    def step(
+        self, copies: np.ndarray, reward: np.ndarray, base_reward: np.ndarray, actions: np.ndarray
+    ) -> None:
+        for tracker, rows, own in self._by_run(copies):
+            tracker.step(own, reward[rows], base_reward[rows], actions[rows])
+
+    def end(self, copies: np.ndarray) -> None:
+        for tracker, _, own in self._by_run(copies):
+            tracker.end(own)
+
+    def read(self) -> list[dict[str, float]]:
+        return [tracker.read() for tracker in self.trackers]
+
+
+class GroupScaler:
+    """A ``RewardScaler`` per run, each over its own copies' returns."""
+
+    def __init__(self, runs: int, copies_per_run: int, gamma: float):
+        self.copies = copies_per_run
+        self.scalers = [RewardScaler(copies_per_run, gamma) for _ in range(runs)]
+
+    def __call__(self, reward: np.ndarray, terminated: np.ndarray, truncated: np.ndarray) -> np.ndarray:
+        parts = [slice(k * self.copies, (k + 1) * self.copies) for k in range(len(self.scalers))]
+        return np.concatenate([
+            scaler(reward[part], np.asarray(terminated)[part], np.asarray(truncated)[part])
+            for scaler, part in zip(self.scalers, parts, strict=True)
+        ])  # fmt: skip
+
+
+def group_actor(stacked: StackedModels) -> Actor:
+    """The logits and values of every copy: run k's network on run k's copies."""
+
+    def act(obs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, values = stacked(tree_map(lambda x: x.unflatten(0, (stacked.size, -1)), obs))
+        return logits.flatten(0, 1), values.flatten(0, 1)
+
+    return act
+
+
+def run_samples(
+    buffer: RolloutBuffer, advantages: torch.Tensor, returns: torch.Tensor, runs: int
+) -> dict[str, Any]:
+    """The rollout as each run's samples: tensors [runs, steps * copies, ...], and ``rows``, each
+    run's decision steps (reset steps are left out)."""
+
+    def per_run(x: torch.Tensor) -> torch.Tensor:
+        steps = x.shape[0]
+        return (
+            x.unflatten(1, (runs, -1)).movedim(1, 0).reshape(runs, steps * (x.shape[1] // runs), *x.shape[2:])
+        )
+
+    valid = per_run(buffer.valid)
+    return {
+        "rows": [run_valid.nonzero().squeeze(1) for run_valid in valid],
+        "obs": tree_map(per_run, buffer.obs),
+        "actions": per_run(buffer.actions),
+        "logprobs": per_run(buffer.logprobs),
+        "values": per_run(buffer.values),
+        "advantages": per_run(advantages),
+        "returns": per_run(returns),
+    }
+
+
+def run_minibatches(
+    rows: list[torch.Tensor], num_minibatches: int, generators: list[torch.Generator]
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """One pass of every run over its own rows in its own random order, split as a lone run splits
+    them; minibatch j of every run side by side: indices [runs, M] padded to the longest, and a
+    mask of the real ones."""
+    splits = [
+        torch.tensor_split(run_rows[torch.randperm(len(run_rows), generator=generator)], num_minibatches)
+        for run_rows, generator in zip(rows, generators, strict=True)
+    ]
+    minibatches = []
+    for parts in zip(*splits, strict=True):
+        width = max(len(part) for part in parts)
+        index = torch.zeros(len(parts), width, dtype=torch.long)
+        mask = torch.zeros(len(parts), width)
+        for run, part in enumerate(parts):
+            index[run, : len(part)], mask[run, : len(part)] = part, 1.0
+        if width:
+            minibatches.append((index, mask))
+    return minibatches
+
+
+def clip_run_grad_norms(params: list[torch.Tensor], max_norm: float) -> torch.Tensor:
+    """``clip_grad_norm_`` for each run on its own slice of the stacked gradients; the norms before."""
+    norms = torch.stack([param.grad.flatten(1).pow(2).sum(1) for param in params]).sum(0).sqrt()
+    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
+    for param in params:
+        param.grad.mul_(scale.view(-1, *[1] * (param.dim() - 1)))
+    return norms
+
+
+def run_optimizer_state(optimizer: torch.optim.Adam, run: int) -> dict[str, Any]:
+    """Run ``run``'s slice of the group's Adam state, in the form a lone run's Adam saves."""
+    state = optimizer.state_dict()
+    return {
+        "state": {
+            index: {key: value if key == "step" else value[run].clone() for key, value in entry.items()}
+            for index, entry in state["state"].items()
+        },
+        "param_groups": state["param_groups"],
+    }
+
+
+def stacked_optimizer_state(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """The group's Adam state from its runs' (``run_optimizer_state``'s inverse)."""
+    first = states[0]
+    return {
+        "state": {
+            index: {
+                key: value if key == "step" else torch.stack([state["state"][index][key] for state in states])
+                for key, value in entry.items()
+            }
+            for index, entry in first["state"].items()
+        },
+        "param_groups": first["param_groups"],
+    }
+
+
+class GroupedPPO:
+    """PPO (``PPO``'s settings) for the runs of a group at once."""
+
+    def __init__(self, config: Any):
+        check_groupable(config)
+        self.config = config
+
+    def train(self, members: list[Member], env: CoordEnv, validators: dict[str, Evaluator]) -> None:
+        cfg, runs = self.config, len(members)
+        copies = env.num_envs // runs
+        batch_size = cfg.num_steps * copies  # per run
+        num_iterations = -(-cfg.total_timesteps // batch_size)
+        stacked = StackedModels([member.policy.model for member in members])
+        optimizer = torch.optim.Adam(stacked.parameters(), lr=cfg.learning_rate, eps=1e-5)
+        validations = [Validation(validators, member.run, pending=True) for member in members]
+        generators = [torch.Generator().manual_seed(member.seed) for member in members]
+        scaler = GroupScaler(runs, copies, cfg.gamma) if cfg.normalize_reward else None
+        start_iteration = 0
+        if members[0].run.resuming:
+            start_iteration = self._resume(members, stacked, optimizer, validations, scaler, generators)
+        device = members[0].policy.device
+        buffer = RolloutBuffer(cfg.num_steps, env.num_envs, device)
+        rollout = Rollout(
+            env, group_actor(stacked), stacked.input_keys, buffer, scaler, GroupEpisodes(runs, copies)
+        )
+        bar = progress(
+            num_iterations * batch_size * runs,
+            "training",
+            "step",
+            initial=start_iteration * batch_size * runs,
+        )
+        for iteration in range(start_iteration, num_iterations):
+            iteration_start = time.time()
+            if cfg.anneal_lr:
+                optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
+
+            # 1. Rollout: num_steps of every copy of every run, each run's network on its copies.
+            next_value = rollout.collect(cfg.num_steps, cfg.precision, bar.update)
+
+            # 2. Advantages (GAE) of every copy; then each run's samples apart.
+            advantages, returns = compute_gae(
+                buffer.rewards, buffer.values, next_value, buffer.terminated, buffer.truncated,
+                cfg.gamma, cfg.gae_lambda, cfg.bootstrap_truncated,
+            )  # fmt: skip
+            samples = run_samples(buffer, advantages, returns, runs)
+
+            # 3. Update every run at once, each on its own minibatches, gradients and Adam state.
+            losses = self._update(stacked, optimizer, samples, generators)
+            global_step = (iteration + 1) * batch_size
+
+            # 4. Record each run's iteration; every log_freq, validate each run; save them all.
+            seconds = max(time.time() - iteration_start, 1e-9)
+            if iteration == start_iteration:
+                say_duration(seconds, num_iterations - iteration - 1)
+            done = iteration + 1 == num_iterations
+            validating = (iteration + 1) % cfg.log_freq == 0 or done
+            if validating:
+                stacked.write_into([member.policy.model for member in members])
+            for index, (member, window) in enumerate(zip(members, rollout.episodes.read(), strict=True)):
+                window["steps_per_second"] = batch_size * runs / seconds  # the group's
+                metrics = {f"train/{k}": v for k, v in {**window, **losses[index]}.items()}
+                member.run.log_metrics(global_step, metrics)
+                if validating:
+                    with focus(member.run):
+                        report_iteration(bar, window, iteration + 1, num_iterations, global_step, env)
+                        charge([evaluator.env for evaluator in validators.values()], member.alpha)
+                        validations[index](member.policy, global_step)
+            if (iteration + 1) % cfg.save_freq == 0 or validating:
+                self._save(
+                    members,
+                    env,
+                    stacked,
+                    optimizer,
+                    validations,
+                    scaler,
+                    generators,
+                    iteration + 1,
+                    global_step,
+                )
+        bar.close()
+
+    def _update(
+        self,
+        stacked: StackedModels,
+        optimizer: torch.optim.Optimizer,
+        samples: dict[str, Any],
+        generators: list[torch.Generator],
+    ) -> list[dict[str, float]]:
+        """Every run's PPO update at once; each run's statistics (``PPO._update``'s)."""
+        cfg = self.config
+        runs = torch.arange(stacked.size)[:, None]
+        device = stacked.parameters()[0].device
+        stats: dict[str, list[torch.Tensor]] = {key: [] for key in UPDATE_STATISTICS}
+        for _ in range(cfg.update_epochs):
+            for index, mask in run_minibatches(samples["rows"], cfg.num_minibatches, generators):
+                index, mask = index.to(device), mask.to(device)
+                with autocast(cfg.precision, device):
+                    logits, values = stacked(tree_map(lambda x, i=index: x[runs, i], samples["obs"]))
+                batch = {key: samples[key][runs, index] for key in MINIBATCH_KEYS}
+                losses = ppo_losses(cfg, logits.float(), values.float(), batch, mask)
+                optimizer.zero_grad(set_to_none=True)
+                losses["loss"].sum().backward()
+                losses["grad_norm"] = clip_run_grad_norms(stacked.parameters(), cfg.max_grad_norm)
+                optimizer.step()
+                for key in stats:
+                    stats[key].append(losses[key].detach().cpu())
+        table = {
+            key: torch.stack(values).T.tolist() if values else [[]] * stacked.size
+            for key, values in stats.items()
+        }
+        summaries = []
+        for run in range(stacked.size):
+            summary = summarize_update({key: table[key][run] for key in stats})
+            summary["explained_variance"] = explained_variance({
+                "returns": samples["returns"][run], "values": samples["values"][run], "rows": samples["rows"][run]
+            })  # fmt: skip
+            summaries.append(summary)
+        return summaries
+
+    @staticmethod
+    def _save(
+        members: list[Member],
+        env: CoordEnv,
+        stacked: StackedModels,
+        optimizer: torch.optim.Adam,
+        validations: list[Validation],
+        scaler: GroupScaler | None,
+        generators: list[torch.Generator],
+        iteration: int,
+        global_step: int,
+    ) -> None:
+        """Every run's ``last.ckpt`` (a lone run's, plus its minibatch generator), as one save:
+        each run's part is written beside it first and all become ``last.ckpt`` only once every
+        part is on disk, so a kill leaves the group at one iteration (``finish_group_save``)."""
+        stacked.write_into([member.policy.model for member in members])
+        for index, (member, validation) in enumerate(zip(members, validations, strict=True)):
+            own_scaler = scaler.scalers[index] if scaler else None
+            state = resume_state(
+                member.run,
+                run_optimizer_state(optimizer, index),
+                validation,
+                own_scaler,
+                iteration,
+                global_step,
+            )
+            state["minibatch_rng"] = generators[index].get_state()
+            save_checkpoint(member.run.folder / GROUP_SAVE, member.policy, env, training_state=state)
+        for member, validation in zip(members, validations, strict=True):
+            os.replace(member.run.folder / GROUP_SAVE, member.run.folder / LAST_CHECKPOINT)
+            validation.commit()
+
+    def _resume(
+        self,
+        members: list[Member],
+        stacked: StackedModels,
+        optimizer: torch.optim.Adam,
+        validations: list[Validation],
+        scaler: GroupScaler | None,
+        generators: list[torch.Generator],
+    ) -> int:
+        """Continue every run from its ``last.ckpt``; the iteration they continue from."""
+        folders = [member.run.folder for member in members]
+        finish_group_save(folders)
+        states = []
+        for member, validation in zip(members, validations, strict=True):
+            with focus(member.run):
+                states.append(read_resume_point(member.run, member.policy, validation))
+        iterations = {None if state is None else int(state["iteration"]) for state in states}
+        if len(iterations) > 1:
+            found = ", ".join(
+                f"{folder}: {state and state['iteration']}"
+                for folder, state in zip(folders, states, strict=True)
+            )
+            raise CheckpointError(
+                f"resume=1: the runs of this group were saved at different iterations ({found}); "
+                "resume them one by one, or start the group again with overwrite=1"
+            )
+        if iterations == {None}:
+            return 0
+        stacked.read_from([member.policy.model for member in members])
+        try:
+            optimizer.load_state_dict(stacked_optimizer_state([state["optimizer"] for state in states]))
+        except (ValueError, KeyError, RuntimeError) as error:
+            raise CheckpointError(
+                f"resume=1: the runs' optimizer states do not fit this group: {error}"
+            ) from None
+        restore_rng(states[0]["rng"])
+        for index, (state, generator) in enumerate(zip(states, generators, strict=True)):
+            if "minibatch_rng" in state:
+                generator.set_state(state["minibatch_rng"])
+            if scaler is not None and state.get("reward_scaler"):
+                scaler.scalers[index].load_state_dict(state["reward_scaler"])
+        return int(states[0]["iteration"])
+
+
+def charge(envs: Iterable[CoordEnv], alpha: float) -> None:
+    """Charge ``envs`` a run's alpha (the group's runs share the envs they are evaluated on)."""
+    for env in envs:
+        env.set_costs(env.base_penalty, alpha)
+
+
+def finish_group_save(folders: list[Path]) -> None:
+    """Complete a group save that a kill cut short, or undo it: if every run has its part or has
+    already made it its ``last.ckpt``, the parts left become ``last.ckpt``; otherwise (a part was
+    never written) the parts are dropped and every run keeps its previous ``last.ckpt``."""
+    parts = [folder / GROUP_SAVE for folder in folders if (folder / GROUP_SAVE).exists()]
+    if not parts:
+        return
+    saved_at = {_iteration(path) for path in parts}
+    complete = len(saved_at) == 1 and all(
+        (folder / GROUP_SAVE).exists() or _iteration(folder / LAST_CHECKPOINT) in saved_at
+        for folder in folders
+    )
+    for path in parts:
+        if complete:
+            os.replace(path, path.with_name(LAST_CHECKPOINT))
+        else:
+            path.unlink()
+
+
+def _iteration(path: Path) -> int | None:
+    if not path.exists():
+        return None
+    state = read_checkpoint(path).get("training_state") or {}
+    return state.get("iteration")
