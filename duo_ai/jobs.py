@@ -37,7 +37,7 @@ from duo_ai.protocol.pairing import task_setting, test_side_reasons
 from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, focus, seed_everything, start_group, start_run, stop_holding_lines
-from duo_ai.run_folder import flatten
+from duo_ai.run_folder import GROUP_AXES, flatten
 
 logger = logging.getLogger("duo_ai")
 POLICY_TYPES = ("agent", "coord")  # what --type names: an agent or a coordinator
@@ -297,9 +297,6 @@ def exact_optimum(config: DictConfig, num_layouts: int, named: bool = True) -> d
         run.folder, config, summary, base_penalty, method=EXACT_OPTIMUM, exact_optimum=True,
         oracle=True, pairing=None, selection_split=None, layouts=num_layouts,
     )  # fmt: skip
-
-
-GROUP_AXES = ("seed", "coordination.expert_query_cost_weight")  # what the runs of a group may differ in
 
 
 def train_group(configs: list[DictConfig]) -> list[Path]:

@@ -43,6 +43,8 @@ RESUMABLE_CHANGES = (
 # Settings that cannot change a run's results (names, folders, logging cadence, where it ran):
 # runs that differ only in these are one configuration in a report. A budget is not among them.
 RESULT_NEUTRAL = tuple(key for key in RESUMABLE_CHANGES if key != "algorithm.total_timesteps")
+# What the runs of one group (trained together, ``algorithms/grouped_ppo.py``) may differ in.
+GROUP_AXES = ("seed", "coordination.expert_query_cost_weight")
 # Settings added to duo after runs were saved without them, with the value those runs had.
 ADDED_SETTINGS = {"algorithm.normalize_reward": False, "algorithm.bootstrap_truncated": True}
 

@@ -18,6 +18,8 @@
     num_samples: 8
     scheduler: asha                         # optional: stop weak trials early on val_sim reward
     resources: {cpu: 1, gpu: 0}             # per trial; its torch threads = its CPUs
+    group: true                             # optional: trials that differ only in seed and
+                                            # alpha train together, one Ray trial per group
 
 Every trial's config is built and checked before anything runs, so a bad key or value in the
 sweep file is one error before Ray starts.
@@ -34,6 +36,7 @@ from typing import Any
 from duo_ai.config import load_config
 from duo_ai.config.loader import read_yaml
 from duo_ai.errors import ConfigError
+from duo_ai.run_folder import GROUP_AXES
 
 KEYS = (
     "base",
@@ -47,6 +50,7 @@ KEYS = (
     "num_samples",
     "scheduler",
     "resources",
+    "group",
 )
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 SCHEDULERS = ("none", "asha")
@@ -67,6 +71,7 @@ class Sweep:
     scheduler: str = "none"
     cpus: float = 1.0
     gpus: float = 0.0
+    group: bool = False  # trials differing only in GROUP_AXES train in one process (grouped_ppo)
 
     def axes(self) -> dict[str, list[Any]]:
         """The grid's keys and the bundles' axes (whose values are labels), each with its values."""
@@ -83,6 +88,17 @@ class Sweep:
             return re.sub(r"\{([^{}]+)\}", lambda field: _short(params[field[1]]), self.name)
         parts = [f"{key}={_short(value)}" for key, value in sorted(params.items())]
         return re.sub(r"[^\w.=,+-]", "_", ",".join(parts)) or "trial"
+
+    def groups(self) -> list[list[dict[str, Any]]]:
+        """The grid's points, those that differ only in ``GROUP_AXES`` together (each grid point
+        alone where the sweep does not group)."""
+        if not self.group:
+            return [[params] for params in self.grid_points()]
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for params in self.grid_points():
+            rest = {key: value for key, value in params.items() if key not in GROUP_AXES}
+            groups.setdefault(repr(sorted(rest.items())), []).append(params)
+        return list(groups.values())
 
     def trial_overrides(self, params: dict[str, Any], name: str) -> list[str]:
         settings = []
@@ -131,7 +147,13 @@ def read_sweep(path: str | Path) -> Sweep:
         scheduler=str(raw.get("scheduler", "none")),
         cpus=_number(resources.get("cpu", 1), "resources.cpu", path),
         gpus=_number(resources.get("gpu", 0), "resources.gpu", path, minimum=0),
+        group=_flag(raw.get("group", False), "group", path),
     )
+    if sweep.group and (sweep.search or sweep.scheduler != "none" or sweep.kind != "coord"):
+        raise ConfigError(
+            f"{path}: group: a grouped sweep trains a grid of coordinators together; it takes no search, "
+            "no scheduler and type coord only (leave group out to run each trial alone)"
+        )
     if sweep.scheduler not in SCHEDULERS:
         raise ConfigError(
             f"{path}: scheduler: '{sweep.scheduler}' is not valid; valid choices: {', '.join(SCHEDULERS)}"
@@ -152,7 +174,14 @@ def read_sweep(path: str | Path) -> Sweep:
     if len(set(names)) < len(names):
         raise ConfigError(f"{path}: name: '{sweep.name}' gives two trials one folder; name every axis in it")
     for params in points:
-        load_config(base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check"))
+        config = load_config(
+            base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check")
+        )
+        if sweep.group and (config.algorithm.name, config.policy.name) != ("ppo", "ppo"):
+            raise ConfigError(
+                f"{path}: group: a group trains PPO coordinators (algorithm.name=ppo, policy.name=ppo), "
+                f"not '{config.algorithm.name}' with policy '{config.policy.name}'"
+            )
     return sweep
 
 
@@ -177,6 +206,12 @@ def _resolve(value: Any, relative_to: Path) -> Path:
 def _list(value: Any, key: str, path: str | Path) -> list[Any]:
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{path}: {key}: expected a non-empty list, got {value!r}")
+    return value
+
+
+def _flag(value: Any, key: str, path: str | Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key}: expected true or false, got {value!r}")
     return value
 
 

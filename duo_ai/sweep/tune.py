@@ -73,6 +73,45 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     return result
 
 
+def run_group_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
+    """One trial of a grouped sweep: the runs of group ``params["group"]`` trained together
+    (``jobs.train_group``); runs that finished earlier are kept, the others continue from their
+    last save (or start). Each run gets its ``trial.json`` as a trial of its own would."""
+    from ray import tune
+
+    from duo_ai import jobs
+    from duo_ai.config import load_config
+
+    points = sweep.groups()[params["group"]]
+    folders = [sweep.experiment_dir / sweep.trial_name(point) for point in points]
+    pending = [(point, folder) for point, folder in zip(points, folders, strict=True)
+               if not (folder / TRIAL_DONE).exists() and not (folder / RESULT_FILE).exists()]  # fmt: skip
+    started = time.perf_counter()
+    if pending:
+        configs = [load_config(sweep.base, [*sweep.trial_overrides(point, sweep.trial_name(point)), "resume=1"])
+                   for point, folder in pending]  # fmt: skip
+        try:
+            jobs.train_group(configs)
+        except DuoError as error:  # a refusal (a held lock, a foreign folder, runs saved apart)
+            logs = [str(folder / LOG_FILE) for _, folder in pending if (folder / LOG_FILE).exists()]
+            return {TRIAL_ERROR: str(error), "log": logs[0] if logs else None, SELECTION_METRIC: float("nan")}
+    seconds = round(time.perf_counter() - started, 1)
+    rows = []
+    for folder in folders:
+        done = folder / TRIAL_DONE
+        if not done.exists():
+            done.write_text(
+                json.dumps({**_finished(folder, sweep), "group_wall_seconds": seconds}, indent=2) + "\n"
+            )
+        rows.append(json.loads(done.read_text()))
+    summary = {
+        "runs": len(rows),
+        SELECTION_METRIC: max(row.get(SELECTION_METRIC, float("nan")) for row in rows),
+    }
+    tune.report(summary)
+    return summary
+
+
 def _resumable(last: Path) -> bool:
     from duo_ai.checkpoint import read_checkpoint
 
@@ -99,7 +138,10 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
 
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=True, include_dashboard=False)
-    param_space: dict[str, Any] = {key: tune.grid_search(values) for key, values in sweep.axes().items()}
+    if sweep.group:
+        param_space: dict[str, Any] = {"group": tune.grid_search(list(range(len(sweep.groups()))))}
+    else:
+        param_space = {key: tune.grid_search(values) for key, values in sweep.axes().items()}
     search_alg = scheduler = None
     if sweep.search:
         from ray.tune.search.optuna import OptunaSearch
@@ -116,7 +158,8 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
 
         scheduler = ASHAScheduler(metric=SELECTION_METRIC, mode="max", grace_period=1, max_t=10**9)
     trainable = tune.with_resources(
-        tune.with_parameters(run_trial, sweep=sweep), {"cpu": sweep.cpus, "gpu": sweep.gpus}
+        tune.with_parameters(run_group_trial if sweep.group else run_trial, sweep=sweep),
+        {"cpu": sweep.cpus, "gpu": sweep.gpus},
     )
     storage = sweep.experiment_dir / ".tune"
     tuner = tune.Tuner(
@@ -158,17 +201,25 @@ def sort_trials(results: Any, sweep: Sweep) -> tuple[list[dict[str, Any]], list[
     rows, failed, unfinished = [], [], 0
     for result in results:
         metrics = result.metrics or {}
-        name = sweep.trial_name(result.config) if result.config else "(not started)"
+        config = result.config or {}
+        points = sweep.groups()[config["group"]] if "group" in config else [config] if config else []
+        names = [sweep.trial_name(point) for point in points]
+        label = f"trial {', '.join(names)}" if names else "trial (not started)"
         if result.error is not None:
             detail = str(result.error).strip().splitlines()
-            failed.append(f"trial {name}: {detail[-1] if detail else type(result.error).__name__}")
+            failed.append(f"{label}: {detail[-1] if detail else type(result.error).__name__}")
         elif TRIAL_ERROR in metrics:
             where = f" (log: {metrics['log']})" if metrics.get("log") else ""
-            failed.append(f"trial {name}: {metrics[TRIAL_ERROR]}{where}")
-        elif result.config and (sweep.experiment_dir / name / TRIAL_DONE).exists():
-            rows.append({**result.config, **metrics})
+            failed.append(f"{label}: {metrics[TRIAL_ERROR]}{where}")
+        elif not points:
+            unfinished += 1  # not started
         else:
-            unfinished += 1
+            for point, name in zip(points, names, strict=True):
+                done = sweep.experiment_dir / name / TRIAL_DONE
+                if done.exists():
+                    rows.append({**point, **(json.loads(done.read_text()) if "group" in config else metrics)})
+                else:
+                    unfinished += 1
     return rows, failed, unfinished
 
 

@@ -173,3 +173,41 @@ def test_a_trial_cut_off_after_its_last_save_starts_again_unless_it_can_resume(t
     assert json.loads((folder / "test_result.json").read_text()) == first
     log = (folder / "train.log").read_text()
     assert log.count("train run, folder") == 1 and "resumed from" not in log  # a fresh start
+
+
+TINY_PPO = [*SMALL, "algorithm.total_timesteps=256", "algorithm.num_steps=32", "algorithm.log_freq=2"]
+
+
+def test_a_grouped_sweep_trains_each_group_in_one_trial_and_each_run_in_its_folder(tmp_path, ray_cluster):
+    grid = {
+        "seed": [0, 1],
+        "coordination.expert_query_cost_weight": [0.2, 0.6],
+        "algorithm.ent_coef": [0.0, 0.01],
+    }
+    path = sweep_file(tmp_path, grid, overrides=TINY_PPO, group=True, name="ent{algorithm.ent_coef}/a{coordination.expert_query_cost_weight}/s{seed}")  # fmt: skip
+    sweep = read_sweep(path)
+    assert [len(group) for group in sweep.groups()] == [4, 4]  # one per entropy weight
+    assert main(["sweep", str(path)]) == 0
+    runs = tmp_path / "runs"
+    done = {
+        str(trial.parent.relative_to(runs)): trial.stat().st_mtime_ns
+        for trial in runs.glob("*/*/*/trial.json")
+    }
+    assert len(done) == 8
+    for name in done:
+        result = json.loads((runs / name / "test_result.json").read_text())
+        assert f"a{result['alpha']:g}/s{result['seed']}" in name
+        assert "train group of 4 runs" in (runs / name / "train.log").read_text()
+    assert main(["sweep", str(path)]) == 0  # finished: nothing trains again
+    assert {name: (runs / name / "trial.json").stat().st_mtime_ns for name in done} == done
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [({"search": {"algorithm.ent_coef": {"uniform": [0, 1]}}}, "a grouped sweep trains a grid"),
+     ({"overrides": TINY}, "a group trains PPO coordinators"), ({"group": "yes"}, "group: expected true or false")],
+)  # fmt: skip
+def test_a_grouped_sweep_refuses_what_it_cannot_group(tmp_path, change, message):
+    change = {"group": True, **change}
+    with pytest.raises(ConfigError, match=message):
+        read_sweep(sweep_file(tmp_path, {"seed": [0, 1]}, **change))
