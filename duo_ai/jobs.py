@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from duo_ai import registry
 from duo_ai.algorithms.callbacks import Callback
-from duo_ai.algorithms.grouped_ppo import GroupedPPO, Member, charge
+from duo_ai.algorithms.grouped_ppo import GroupedPPO, Member
 from duo_ai.checkpoint import load_policy, save_checkpoint
 from duo_ai.config import load_config
 from duo_ai.coordination.coord_env import CoordEnv
@@ -307,24 +307,25 @@ def train_group(configs: list[DictConfig]) -> list[Path]:
     check_training(first)
     algorithm = GroupedPPO(first.algorithm)
     runs = start_group(configs)
-    envs = make_group_envs(first, len(configs))
+    envs, wide = make_group_envs(first, len(configs))
     describe_training(first, envs, "coord")
     alphas = [float(config.coordination.expert_query_cost_weight) for config in configs]
-    train_env = envs["train"]
-    train_env.set_costs(train_env.base_penalty, np.repeat(alphas, first.env.num_envs))
+    for env in wide.values():  # each run's copies charged its own alpha
+        env.set_costs(env.base_penalty, np.repeat(alphas, first.env.num_envs))
     members = []
     for config, run, alpha in zip(configs, runs, alphas, strict=True):
         seed_everything(config.seed)  # each run's network starts from its own seed
-        members.append(Member(make_policy(config.policy, train_env), run, int(config.seed), alpha))
-    validators = {split: Evaluator(first.evaluation, envs[split]) for split in first.validation_splits}
+        members.append(Member(make_policy(config.policy, wide["train"]), run, int(config.seed), alpha))
+    validators = {split: Evaluator(first.evaluation, wide[split]) for split in first.validation_splits}
     for run in runs:
         run.open_folder()
     stop_holding_lines()
     try:
-        algorithm.train(members, train_env, validators)
+        algorithm.train(members, wide["train"], validators)
         for config, member in zip(configs, members, strict=True):
             with focus(member.run):
-                charge([env for split, env in envs.items() if split != "train"], member.alpha)
+                for env in envs.values():
+                    env.set_costs(env.base_penalty, member.alpha)
                 selected_result(config, envs, member.run.folder)
     finally:
         for run in runs:
@@ -362,11 +363,11 @@ def check_group(configs: list[DictConfig]) -> DictConfig:
     return first
 
 
-def make_group_envs(config: DictConfig, runs: int) -> dict[str, CoordEnv]:
-    """A group's coordinator envs: every split as one run has it, except train, which holds every
-    run's copies (run k's are the k-th block of ``env.num_envs``)."""
-    base_envs = make_base_envs(config)
-    base_envs["train"].close()
+def make_group_envs(config: DictConfig, runs: int) -> tuple[dict[str, CoordEnv], dict[str, CoordEnv]]:
+    """A group's coordinator envs: every split as one run has it (each run's final test is
+    played there, as ``duo eval`` would), and the train and validation splits with every run's
+    copies (run k's are the k-th block of ``env.num_envs``)."""
+    envs = make_coord_envs(config, make_base_envs(config))
     wider = OmegaConf.merge(config, {"env": {"num_envs": config.env.num_envs * runs}})
-    base_envs["train"] = make_base_envs(wider, ("train",))["train"]
-    return make_coord_envs(config, base_envs)
+    wide = make_coord_envs(config, make_base_envs(wider, ("train", *config.validation_splits)))
+    return envs, wide

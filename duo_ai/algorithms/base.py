@@ -97,10 +97,17 @@ class Validation:
         self.stop_requested = False  # a callback asked training to stop
 
     def __call__(self, policy: Policy, step: int) -> dict[str, dict[str, float]]:
-        results = {}
-        for split, evaluator in self.validators.items():
-            summary = evaluator.evaluate(policy)
-            results[split] = summary
+        return self.record(
+            policy, step, {split: evaluator.evaluate(policy) for split, evaluator in self.validators.items()}
+        )
+
+    def record(
+        self, policy: Policy, step: int, results: dict[str, dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """Log each split's evaluation of ``policy`` (made here, or for many runs at once by a
+        group), keep the bests and save their checkpoints."""
+        for split, summary in results.items():
+            evaluator = self.validators[split]
             self.run.log_metrics(step, {f"{split}/{key}": value for key, value in summary.items()})
             best = self.best.get(split)
             if best is None or summary["reward_mean"] > best["reward_mean"]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from duo_ai.algorithms.ppo import (
     Rollout,
     autocast,
     explained_variance,
+    model_inputs,
     read_resume_point,
     report_iteration,
     resume_state,
@@ -45,8 +45,10 @@ from duo_ai.checkpoint import read_checkpoint, save_checkpoint
 from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.errors import CheckpointError, ConfigError
 from duo_ai.evaluation import Evaluator
-from duo_ai.evaluation.episodes import EpisodeTracker
+from duo_ai.evaluation.episodes import GroupEpisodes
+from duo_ai.models.base import to_tensor
 from duo_ai.models.stacked import StackedModels
+from duo_ai.policies.base import Policy, sample_actions
 from duo_ai.policies.ppo import PPOPolicy
 from duo_ai.progress import progress
 from duo_ai.run import Run, focus, restore_rng
@@ -76,34 +78,6 @@ def check_groupable(config: Any) -> None:
             )
 
 
-class GroupEpisodes:
-    """``EpisodeTracker`` over the copies of N runs (copy c is run c // copies_per_run's); each
-    ``read`` gives every run's window."""
-
-    def __init__(self, runs: int, copies_per_run: int):
-        self.copies = copies_per_run
-        self.trackers = [EpisodeTracker(copies_per_run) for _ in range(runs)]
-
-    def _by_run(self, copies: np.ndarray):
-        owner = copies // self.copies
-        for run in np.unique(owner):
-            rows = owner == run
-            yield self.trackers[run], rows, copies[rows] - run * self.copies
-
-    def step(
-        self, copies: np.ndarray, reward: np.ndarray, base_reward: np.ndarray, actions: np.ndarray
-    ) -> None:
-        for tracker, rows, own in self._by_run(copies):
-            tracker.step(own, reward[rows], base_reward[rows], actions[rows])
-
-    def end(self, copies: np.ndarray) -> None:
-        for tracker, _, own in self._by_run(copies):
-            tracker.end(own)
-
-    def read(self) -> list[dict[str, float]]:
-        return [tracker.read() for tracker in self.trackers]
-
-
 class GroupScaler:
     """A ``RewardScaler`` per run, each over its own copies' returns."""
 
@@ -117,6 +91,34 @@ class GroupScaler:
             scaler(reward[part], np.asarray(terminated)[part], np.asarray(truncated)[part])
             for scaler, part in zip(self.scalers, parts, strict=True)
         ])  # fmt: skip
+
+
+class GroupPolicy(Policy):
+    """The runs' networks as one policy over the group's copies (run k acts on its block of
+    ``copies_per_run``): what a group's validation evaluates, every run at once."""
+
+    copy_aware = True
+
+    def __init__(self, stacked: StackedModels, env: CoordEnv, copies_per_run: int, device: torch.device):
+        super().__init__(None, env, device)
+        self.stacked, self.copies = stacked, copies_per_run
+
+    @torch.inference_mode()
+    def act(self, obs: Any, temperature: float = 1.0, copies: np.ndarray | None = None) -> np.ndarray:
+        copies = np.arange(len(next(iter(obs.values())))) if copies is None else np.asarray(copies)
+        runs = copies // self.copies
+        slots = GroupEpisodes.rank_within_group(np.ones(len(copies), np.int64), runs) - 1
+        rows, width = (torch.from_numpy(runs), torch.from_numpy(slots)), int(slots.max()) + 1
+
+        def padded(x: torch.Tensor) -> torch.Tensor:
+            batch = x.new_zeros((self.stacked.size, width, *x.shape[1:]))
+            batch[rows] = x
+            return batch
+
+        logits, _ = self.stacked(
+            tree_map(padded, to_tensor(model_inputs(self.stacked.input_keys, obs), self.device))
+        )
+        return sample_actions(logits[rows].float(), temperature).cpu().numpy()
 
 
 def group_actor(stacked: StackedModels) -> Actor:
@@ -219,6 +221,8 @@ class GroupedPPO:
         self.config = config
 
     def train(self, members: list[Member], env: CoordEnv, validators: dict[str, Evaluator]) -> None:
+        """Train every run; ``validators`` hold every run's copies like ``env`` (each run's block
+        charged its alpha), so that one evaluation validates them all."""
         cfg, runs = self.config, len(members)
         copies = env.num_envs // runs
         batch_size = cfg.num_steps * copies  # per run
@@ -233,6 +237,7 @@ class GroupedPPO:
             start_iteration = self._resume(members, stacked, optimizer, validations, scaler, generators)
         device = members[0].policy.device
         buffer = RolloutBuffer(cfg.num_steps, env.num_envs, device)
+        group_policy = GroupPolicy(stacked, env, copies, device)
         rollout = Rollout(
             env, group_actor(stacked), stacked.input_keys, buffer, scaler, GroupEpisodes(runs, copies)
         )
@@ -269,6 +274,10 @@ class GroupedPPO:
             validating = (iteration + 1) % cfg.log_freq == 0 or done
             if validating:
                 stacked.write_into([member.policy.model for member in members])
+                results = {
+                    split: evaluator.evaluate_groups(group_policy, runs)
+                    for split, evaluator in validators.items()
+                }
             for index, (member, window) in enumerate(zip(members, rollout.episodes.read(), strict=True)):
                 window["steps_per_second"] = batch_size * runs / seconds  # the group's
                 metrics = {f"train/{k}": v for k, v in {**window, **losses[index]}.items()}
@@ -276,8 +285,8 @@ class GroupedPPO:
                 if validating:
                     with focus(member.run):
                         report_iteration(bar, window, iteration + 1, num_iterations, global_step, env)
-                        charge([evaluator.env for evaluator in validators.values()], member.alpha)
-                        validations[index](member.policy, global_step)
+                        own = {split: summaries[index] for split, summaries in results.items()}
+                        validations[index].record(member.policy, global_step, own)
             if (iteration + 1) % cfg.save_freq == 0 or validating:
                 self._save(
                     members,
@@ -404,12 +413,6 @@ class GroupedPPO:
             if scaler is not None and state.get("reward_scaler"):
                 scaler.scalers[index].load_state_dict(state["reward_scaler"])
         return int(states[0]["iteration"])
-
-
-def charge(envs: Iterable[CoordEnv], alpha: float) -> None:
-    """Charge ``envs`` a run's alpha (the group's runs share the envs they are evaluated on)."""
-    for env in envs:
-        env.set_costs(env.base_penalty, alpha)
 
 
 def finish_group_save(folders: list[Path]) -> None:

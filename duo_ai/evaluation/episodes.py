@@ -69,3 +69,50 @@ class EpisodeTracker:
         }
         self.finished, self.decisions, self.expert_decisions = [], 0, 0
         return summary
+
+
+class GroupEpisodes:
+    """``EpisodeTracker``'s bookkeeping for the copies of several runs at once (copy c belongs to
+    group c // copies_per_group, numbered from 0 within it): each group's episodes kept apart."""
+
+    def __init__(self, groups: int, copies_per_group: int):
+        self.copies = copies_per_group
+        self.trackers = [EpisodeTracker(copies_per_group) for _ in range(groups)]
+
+    def _by_group(self, copies: np.ndarray):
+        owner = copies // self.copies
+        for group in np.unique(owner):
+            rows = owner == group
+            yield self.trackers[group], rows, copies[rows] - group * self.copies
+
+    def step(
+        self, copies: np.ndarray, reward: np.ndarray, base_reward: np.ndarray, actions: np.ndarray
+    ) -> None:
+        for tracker, rows, own in self._by_group(copies):
+            tracker.step(own, reward[rows], base_reward[rows], np.asarray(actions)[rows])
+
+    def end(self, copies: np.ndarray, cut: np.ndarray | None = None) -> None:
+        for tracker, rows, own in self._by_group(copies):
+            tracker.end(own, None if cut is None else cut[rows])
+
+    def length(self, copies: np.ndarray) -> np.ndarray:
+        """The length so far of each listed copy's episode."""
+        return np.array(
+            [self.trackers[copy // self.copies].length[copy % self.copies] for copy in copies], np.int64
+        )
+
+    @staticmethod
+    def rank_within_group(flags: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """For each row, how many flagged rows of its group come up to it (inclusive); rows are
+        ordered by copy, so a group's rows are contiguous."""
+        counts = np.cumsum(flags)
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        before = (counts - flags)[starts]
+        return counts - np.repeat(before, np.diff(np.r_[starts, len(group)]))
+
+    def finished(self) -> list[list[Episode]]:
+        return [tracker.finished for tracker in self.trackers]
+
+    def read(self) -> list[dict[str, float]]:
+        """Each group's training window (``EpisodeTracker.read``)."""
+        return [tracker.read() for tracker in self.trackers]

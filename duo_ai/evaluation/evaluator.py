@@ -21,7 +21,7 @@ from gymnasium.vector import VectorEnv
 
 from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs.copies import copies_mask, put, reset_copies, step_copies, take
-from duo_ai.evaluation.episodes import Episode, EpisodeTracker
+from duo_ai.evaluation.episodes import Episode, GroupEpisodes
 from duo_ai.evaluation.stats import format_summary, mean_std_ci
 from duo_ai.policies.base import Policy, act_on_copies
 from duo_ai.progress import progress
@@ -42,34 +42,48 @@ class Evaluator:
         The policy sees the observations of the copies still playing only. The global random state
         is restored afterwards, so validating during training leaves the training run unchanged.
         """
-        with torch.random.fork_rng():
-            return self._evaluate(policy, num_episodes, keep_episodes)
+        return self.evaluate_groups(policy, 1, num_episodes, keep_episodes)[0]
 
-    def _evaluate(self, policy: Policy, num_episodes: int | None, keep_episodes: bool) -> dict[str, Any]:
-        num_episodes = num_episodes or self.config.num_episodes
+    def evaluate_groups(
+        self, policy: Policy, groups: int, num_episodes: int | None = None, keep_episodes: bool = False
+    ) -> list[dict[str, Any]]:
+        """``evaluate`` for ``groups`` equal blocks of the env's copies at once (the runs of a
+        group, each with its own copies): every block plays its own ``num_episodes`` and gets its
+        own summary, as if it were evaluated alone."""
+        if groups < 1 or self.env.num_envs % groups:
+            raise ValueError(f"{self.env.num_envs} copies do not split into {groups} equal groups")
+        with torch.random.fork_rng():
+            return self._evaluate(policy, num_episodes or self.config.num_episodes, keep_episodes, groups)
+
+    def _evaluate(
+        self, policy: Policy, num_episodes: int, keep_episodes: bool, groups: int
+    ) -> list[dict[str, Any]]:
         max_len = self.config.max_num_steps
         n = self.env.num_envs
-        episodes = EpisodeTracker(n)
-        bar = progress(num_episodes, "evaluating", "episode", leave=False)
+        per_group = n // groups
+        episodes = GroupEpisodes(groups, per_group)
+        bar = progress(num_episodes * groups, "evaluating", "episode", leave=False)
 
         policy.eval()
         obs, _ = self.env.reset()
         policy.reset(np.ones(n, bool))
-        playing = np.arange(min(n, num_episodes))
-        started = playing.size
+        first = min(per_group, num_episodes)
+        playing = (np.arange(groups)[:, None] * per_group + np.arange(first)).ravel()
+        started = np.full(groups, first)
         obs = take(obs, playing)
         while playing.size:  # each pass is one counted step of every playing copy
             actions = act_on_copies(policy, obs, playing, self.config.temperature)
             obs, reward, terminated, truncated, info = step_copies(self.env, actions, playing)
             episodes.step(playing, reward, np.asarray(info.get("base_reward", reward), np.float64), actions)
             ended = np.asarray(terminated) | np.asarray(truncated)
-            cut = ~ended & (episodes.length[playing] >= max_len)
+            cut = ~ended & (episodes.length(playing) >= max_len)
             done = ended | cut
             episodes.end(playing[done], cut[done])
             bar.update(int(done.sum()))
-            # The next episodes go to the copies that just finished, lowest index first.
-            next_episode = done & (np.cumsum(done) <= num_episodes - started)
-            started += int(next_episode.sum())
+            # A group's next episodes go to its copies that just finished, lowest index first.
+            group = playing // per_group
+            next_episode = done & (episodes.rank_within_group(done, group) <= num_episodes - started[group])
+            np.add.at(started, group[next_episode], 1)
             stays = ~done | next_episode
             restarts = next_episode[stays]
             obs, playing = take(obs, stays), playing[stays]
@@ -78,10 +92,13 @@ class Evaluator:
                 put(obs, restarts, first_obs)
                 policy.reset(copies_mask(playing[restarts], n))
         bar.close()
-        summary = summarize(episodes.finished)
-        if keep_episodes:
-            summary["episode_rewards"] = [episode.reward for episode in episodes.finished]
-        return summary
+        summaries = []
+        for finished in episodes.finished():
+            summary = summarize(finished)
+            if keep_episodes:
+                summary["episode_rewards"] = [episode.reward for episode in finished]
+            summaries.append(summary)
+        return summaries
 
     def evaluate_and_log(self, policy: Policy, title: str) -> dict[str, float]:
         summary = self.evaluate(policy)

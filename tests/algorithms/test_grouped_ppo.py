@@ -4,7 +4,6 @@ files and resume point."""
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -12,7 +11,6 @@ import duo_ai
 from duo_ai.algorithms.grouped_ppo import (
     GROUP_SAVE,
     GroupedPPO,
-    GroupEpisodes,
     finish_group_save,
     run_minibatches,
 )
@@ -105,17 +103,6 @@ def test_each_run_passes_over_its_own_rows_once_per_epoch():
         seen = torch.cat([index[run][mask[run] > 0] for index, mask in batches])
         assert sorted(seen.tolist()) == run_rows.tolist()
     assert [int(mask[0].sum()) for _, mask in batches] == [4, 3, 3]  # tensor_split's sizes, as alone
-
-
-def test_episodes_are_counted_for_the_run_that_owns_the_copy():
-    episodes = GroupEpisodes(runs=2, copies_per_run=3)
-    episodes.step(
-        np.array([0, 4, 5]), np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1])
-    )
-    episodes.end(np.array([4]))
-    first, second = episodes.read()
-    assert (first["episodes"], first["action_1_fraction"]) == (0, 1.0)
-    assert (second["episodes"], second["episode_reward"], second["action_1_fraction"]) == (1, 2.0, 0.5)
 
 
 def test_each_run_of_a_group_learns_what_it_learns_alone(tmp_path, agent_checkpoints):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from duo_ai.evaluation.episodes import Episode, EpisodeTracker
+from duo_ai.evaluation.episodes import Episode, EpisodeTracker, GroupEpisodes
 
 
 def test_steps_add_up_per_copy_and_end_records_them():
@@ -20,3 +20,21 @@ def test_steps_add_up_per_copy_and_end_records_them():
     assert tracker.read() == {"episodes": 3, "episode_reward": 7 / 3, "episode_base_reward": 9 / 3,
                               "episode_length": 5 / 3, "action_1_fraction": 3 / 6}  # fmt: skip
     assert tracker.read()["episodes"] == 0 and tracker.length[1] == 1  # copy 1 still runs
+
+
+def test_episodes_are_counted_for_the_group_that_owns_the_copy():
+    episodes = GroupEpisodes(groups=2, copies_per_group=3)
+    episodes.step(
+        np.array([0, 4, 5]), np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1])
+    )
+    episodes.end(np.array([4]))
+    first, second = episodes.read()
+    assert (first["episodes"], first["action_1_fraction"]) == (0, 1.0)
+    assert (second["episodes"], second["episode_reward"], second["action_1_fraction"]) == (1, 2.0, 0.5)
+    assert GroupEpisodes.rank_within_group(np.array([1, 0, 1, 1, 1]), np.array([0, 0, 0, 1, 1])).tolist() == [
+        1,
+        1,
+        2,
+        1,
+        2,
+    ]

@@ -200,3 +200,15 @@ def test_an_agents_block_leaves_out_what_only_coordination_has():
                "action_1_fraction": 0.3}  # fmt: skip
     assert "Base Reward" not in format_summary(summary, coordination=False)
     assert "Action 1 fraction: 0.30" in format_summary(summary)  # the tutorial's block, for coordinators
+
+
+def test_each_group_of_copies_plays_its_own_episodes_with_its_own_costs():
+    chain = ChainEnv(num_envs=6, length=5, num_actions=3, time_limit=8, shift=1)
+    env = CoordEnv(coord_config(), chain, scripted(chain, 0), scripted(chain, 1))
+    env.set_costs(0.5, np.repeat([0.0, 0.4, 2.0], 2))  # three runs of two copies each
+    first, second, third = Evaluator(evaluation(5), env).evaluate_groups(always(env, "expert"), 3)
+    for summary, alpha in ((first, 0.0), (second, 0.4), (third, 2.0)):
+        assert (summary["num_episodes"], summary["steps"]) == (5, 25)
+        assert summary["reward_mean"] == pytest.approx(5 * (1 - alpha * 0.5), abs=1e-12)
+    with pytest.raises(ValueError, match="do not split into 4 equal groups"):
+        Evaluator(evaluation(5), env).evaluate_groups(always(env, "expert"), 4)

@@ -1,0 +1,141 @@
+"""A research grid trained two ways under `duo sweep`: one process per run, and grouped.
+
+    python benchmarks/grouped.py                      # 6 cost weights x 5 seeds, 200k steps each
+    python benchmarks/grouped.py --steps 40000 --seeds 2
+
+Both ways run the same sweep file (the shipped DistShift config, PPO, `grid` over seeds and
+cost weights) on Ray from a fresh start, one after the other on this machine: first one trial
+per run with one CPU each (two at a time on 2 cores: `docs/SCALE.md` measured that as the faster
+use of them), then `group: true` (the whole grid is one group: one trial of all the CPUs). Run it
+on an idle machine: it times wall clock. Then the simulation floor: envpool stepping the group's
+copies (every run's) with random actions for the grid's training steps, which no way of training
+can skip. Then each cost weight's test reward over seeds, both ways, with 95% t-intervals over
+the seeds. Writes the block of docs/SCALE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+from doc_block import publish
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "experiments" / "grouped"
+ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def timed_sweep(way: str, steps: int, seeds: int, alphas: list[float]) -> float:
+    """Wall seconds of a fresh sweep of the grid, ``way`` 'alone' or 'grouped'."""
+    folder = WORK / way
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    spec = {
+        "base": str(ROOT / "configs" / "minigrid_distshift.yaml"),
+        "experiment_dir": str(folder / "runs"),
+        "overrides": [f"algorithm.total_timesteps={steps}"],
+        "grid": {"seed": list(range(seeds)), "coordination.expert_query_cost_weight": alphas},
+        "name": "alpha{coordination.expert_query_cost_weight}/seed{seed}",
+        "resources": {"cpu": 2 if way == "grouped" else 1},
+        "group": way == "grouped",
+    }
+    (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "sweep", str(folder / "sweep.yaml")],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - started
+
+
+def simulation_floor(steps: int, runs: int) -> float:
+    """Seconds envpool needs to step every run's copies (one env) for ``steps`` each, random actions."""
+    from duo_ai import load_config
+    from duo_ai.envs import make_env
+
+    config = load_config(ROOT / "configs" / "minigrid_distshift.yaml", [])
+    copies = config.env.num_envs * runs
+    wide = load_config(ROOT / "configs" / "minigrid_distshift.yaml", [f"env.num_envs={copies}"])
+    env = make_env(wide.env, "train", 0)
+    env.reset()
+    actions = np.random.default_rng(0).integers(0, env.single_action_space.n, (64, copies))
+    started = time.perf_counter()
+    batches = 0
+    while time.perf_counter() - started < 5.0:
+        env.step(actions[batches % 64])
+        batches += 1
+    per_batch = (time.perf_counter() - started) / batches
+    return per_batch * steps / config.env.num_envs
+
+
+def test_rewards(way: str, alphas: list[float], seeds: int) -> dict[float, list[float]]:
+    runs = WORK / way / "runs"
+    return {
+        alpha: [json.loads((runs / f"alpha{alpha:g}" / f"seed{seed}" / "test_result.json").read_text())["test"]["reward_mean"]
+                for seed in range(seeds)]
+        for alpha in alphas
+    }  # fmt: skip
+
+
+def interval(values: list[float]) -> tuple[float, float]:
+    from duo_ai.evaluation.stats import mean_t_interval
+
+    return mean_t_interval(np.array(values))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=200_000, help="PPO steps of each run")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--alphas", type=float, nargs="+", default=list(ALPHAS))
+    args = parser.parse_args()
+    runs = args.seeds * len(args.alphas)
+    seconds = {}
+    for way in ("alone", "grouped"):
+        seconds[way] = timed_sweep(way, args.steps, args.seeds, args.alphas)
+        print(f"{way}: {seconds[way]:.0f} s", flush=True)
+    floor = simulation_floor(args.steps, runs)
+    rewards = {way: test_rewards(way, args.alphas, args.seeds) for way in seconds}
+    command = " ".join(["python benchmarks/grouped.py", *sys.argv[1:]])
+    lines = [
+        f"Measured by `{command}` on 2 idle CPU cores: {runs} PPO coordinators (MiniGrid DistShift, the shipped "
+        f"config, {args.steps:,} steps each: {len(args.alphas)} cost weights x {args.seeds} seeds), one `duo sweep` "
+        "per row, Ray started by each.",
+        "",
+        "| way | wall time | runs per hour | vs one process per run |",
+        "|---|---|---|---|",
+    ]
+    for way, label in (("alone", "one process per run (`resources: {cpu: 1}`, two at a time)"),
+                       ("grouped", "grouped (`group: true`, `resources: {cpu: 2}`)")):  # fmt: skip
+        lines.append(f"| {label} | {seconds[way]:.0f} s | {3600 * runs / seconds[way]:.0f} | "
+                     f"{seconds['alone'] / seconds[way]:.2f}x |")  # fmt: skip
+    lines += [
+        f"| simulation floor (envpool alone, every run's copies in one env, random actions) | {floor:.1f} s | "
+        f"{3600 * runs / floor:.0f} | {seconds['alone'] / floor:.2f}x |",
+        "",
+        "Test reward of each cost weight, mean over seeds ± 95% t-interval over the seeds (each run's "
+        "`test_result.json`):",
+        "",
+        "| alpha | one process per run | grouped | within each other's intervals |",
+        "|---|---|---|---|",
+    ]
+    for alpha in args.alphas:
+        (alone, alone_ci), (grouped, grouped_ci) = (
+            interval(rewards["alone"][alpha]),
+            interval(rewards["grouped"][alpha]),
+        )
+        agree = abs(alone - grouped) <= min(alone_ci, grouped_ci)
+        lines.append(f"| {alpha:g} | {alone:.3f} ± {alone_ci:.3f} | {grouped:.3f} ± {grouped_ci:.3f} | "
+                     f"{'yes' if agree else 'no'} |")  # fmt: skip
+    publish(ROOT / "docs" / "SCALE.md", "Sweeps at scale", "benchmarks/grouped.py", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
