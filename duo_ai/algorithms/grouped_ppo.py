@@ -7,8 +7,9 @@ one stacked computation (``StackedModels``). Each run keeps what it would have a
 initial weights (its seed), Adam state, advantages and their normalisation, minibatch order
 (a generator seeded by its seed), gradient clipping, metrics, validation, checkpoints and
 result, in the files of a lone run, so that ``duo report``, ``duo plot`` and ``resume`` see
-ordinary runs. What they share: the action sampling stream, and the episodes of the validation
-envs (each validation continues where the previous run's left them).
+ordinary runs. What they share: the random stream that samples actions (the process's, seeded by
+the first run's seed), and the validation envs, whose copies are split among the runs like the
+training env's (``Evaluator.evaluate_groups``: each run still plays its own number of episodes).
 
 Read ``GroupedPPO.train`` beside ``PPO.train``: the same four steps, for every run at once.
 """
@@ -179,7 +180,9 @@ def run_minibatches(
 
 def clip_run_grad_norms(params: list[torch.Tensor], max_norm: float) -> torch.Tensor:
     """``clip_grad_norm_`` for each run on its own slice of the stacked gradients; the norms before."""
-    norms = torch.stack([param.grad.flatten(1).pow(2).sum(1) for param in params]).sum(0).sqrt()
+    norms = (
+        torch.stack([param.grad.reshape(len(param.grad), -1).pow(2).sum(1) for param in params]).sum(0).sqrt()
+    )
     scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
     for param in params:
         param.grad.mul_(scale.view(-1, *[1] * (param.dim() - 1)))
@@ -213,6 +216,22 @@ def stacked_optimizer_state(states: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Group:
+    """What a group's training carries from one iteration to the next, run by run."""
+
+    members: list[Member]
+    stacked: StackedModels
+    optimizer: torch.optim.Adam
+    validations: list[Validation]
+    generators: list[torch.Generator]  # each run's minibatch order
+    scaler: GroupScaler | None
+
+    @property
+    def models(self) -> list[torch.nn.Module]:
+        return [member.policy.model for member in self.members]
+
+
 class GroupedPPO:
     """PPO (``PPO``'s settings) for the runs of a group at once."""
 
@@ -227,19 +246,11 @@ class GroupedPPO:
         copies = env.num_envs // runs
         batch_size = cfg.num_steps * copies  # per run
         num_iterations = -(-cfg.total_timesteps // batch_size)
-        stacked = StackedModels([member.policy.model for member in members])
-        optimizer = torch.optim.Adam(stacked.parameters(), lr=cfg.learning_rate, eps=1e-5)
-        validations = [Validation(validators, member.run, pending=True) for member in members]
-        generators = [torch.Generator().manual_seed(member.seed) for member in members]
-        scaler = GroupScaler(runs, copies, cfg.gamma) if cfg.normalize_reward else None
-        start_iteration = 0
-        if members[0].run.resuming:
-            start_iteration = self._resume(members, stacked, optimizer, validations, scaler, generators)
-        device = members[0].policy.device
-        buffer = RolloutBuffer(cfg.num_steps, env.num_envs, device)
-        group_policy = GroupPolicy(stacked, env, copies, device)
+        group, start_iteration = self._start(members, validators, copies)
+        buffer = RolloutBuffer(cfg.num_steps, env.num_envs, members[0].policy.device)
+        episodes = GroupEpisodes(runs, copies)
         rollout = Rollout(
-            env, group_actor(stacked), stacked.input_keys, buffer, scaler, GroupEpisodes(runs, copies)
+            env, group_actor(group.stacked), group.stacked.input_keys, buffer, group.scaler, episodes
         )
         bar = progress(
             num_iterations * batch_size * runs,
@@ -250,7 +261,7 @@ class GroupedPPO:
         for iteration in range(start_iteration, num_iterations):
             iteration_start = time.time()
             if cfg.anneal_lr:
-                optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
+                group.optimizer.param_groups[0]["lr"] = cfg.learning_rate * (1 - iteration / num_iterations)
 
             # 1. Rollout: num_steps of every copy of every run, each run's network on its copies.
             next_value = rollout.collect(cfg.num_steps, cfg.precision, bar.update)
@@ -263,43 +274,53 @@ class GroupedPPO:
             samples = run_samples(buffer, advantages, returns, runs)
 
             # 3. Update every run at once, each on its own minibatches, gradients and Adam state.
-            losses = self._update(stacked, optimizer, samples, generators)
+            losses = self._update(group.stacked, group.optimizer, samples, group.generators)
             global_step = (iteration + 1) * batch_size
 
-            # 4. Record each run's iteration; every log_freq, validate each run; save them all.
+            # 4. Record each run's iteration; every log_freq, validate every run at once and
+            #    record each one's results; save them all.
             seconds = max(time.time() - iteration_start, 1e-9)
             if iteration == start_iteration:
                 say_duration(seconds, num_iterations - iteration - 1)
-            done = iteration + 1 == num_iterations
-            validating = (iteration + 1) % cfg.log_freq == 0 or done
-            if validating:
-                stacked.write_into([member.policy.model for member in members])
-                results = {
-                    split: evaluator.evaluate_groups(group_policy, runs)
-                    for split, evaluator in validators.items()
-                }
-            for index, (member, window) in enumerate(zip(members, rollout.episodes.read(), strict=True)):
+            validating = (iteration + 1) % cfg.log_freq == 0 or iteration + 1 == num_iterations
+            results = self._validate(group, env, validators, copies) if validating else None
+            for index, (member, window) in enumerate(zip(members, episodes.read(), strict=True)):
                 window["steps_per_second"] = batch_size * runs / seconds  # the group's
-                metrics = {f"train/{k}": v for k, v in {**window, **losses[index]}.items()}
-                member.run.log_metrics(global_step, metrics)
-                if validating:
+                member.run.log_metrics(
+                    global_step, {f"train/{k}": v for k, v in {**window, **losses[index]}.items()}
+                )
+                if results is not None:
                     with focus(member.run):
                         report_iteration(bar, window, iteration + 1, num_iterations, global_step, env)
                         own = {split: summaries[index] for split, summaries in results.items()}
-                        validations[index].record(member.policy, global_step, own)
+                        group.validations[index].record(member.policy, global_step, own)
             if (iteration + 1) % cfg.save_freq == 0 or validating:
-                self._save(
-                    members,
-                    env,
-                    stacked,
-                    optimizer,
-                    validations,
-                    scaler,
-                    generators,
-                    iteration + 1,
-                    global_step,
-                )
+                self._save(group, env, iteration + 1, global_step)
         bar.close()
+
+    def _start(
+        self, members: list[Member], validators: dict[str, Evaluator], copies: int
+    ) -> tuple[Group, int]:
+        """The group's training state, resumed from the runs' saves where they resume; the
+        iteration to start from."""
+        stacked = StackedModels([member.policy.model for member in members])
+        group = Group(
+            members, stacked, torch.optim.Adam(stacked.parameters(), lr=self.config.learning_rate, eps=1e-5),
+            [Validation(validators, member.run, pending=True) for member in members],
+            [torch.Generator().manual_seed(member.seed) for member in members],
+            GroupScaler(len(members), copies, self.config.gamma) if self.config.normalize_reward else None,
+        )  # fmt: skip
+        return group, self._resume(group) if members[0].run.resuming else 0
+
+    @staticmethod
+    def _validate(
+        group: Group, env: CoordEnv, validators: dict[str, Evaluator], copies: int
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every split's evaluation of every run, in one pass per split."""
+        group.stacked.write_into(group.models)
+        policy = GroupPolicy(group.stacked, env, copies, group.members[0].policy.device)
+        runs = len(group.members)
+        return {split: evaluator.evaluate_groups(policy, runs) for split, evaluator in validators.items()}
 
     def _update(
         self,
@@ -340,51 +361,28 @@ class GroupedPPO:
         return summaries
 
     @staticmethod
-    def _save(
-        members: list[Member],
-        env: CoordEnv,
-        stacked: StackedModels,
-        optimizer: torch.optim.Adam,
-        validations: list[Validation],
-        scaler: GroupScaler | None,
-        generators: list[torch.Generator],
-        iteration: int,
-        global_step: int,
-    ) -> None:
+    def _save(group: Group, env: CoordEnv, iteration: int, global_step: int) -> None:
         """Every run's ``last.ckpt`` (a lone run's, plus its minibatch generator), as one save:
         each run's part is written beside it first and all become ``last.ckpt`` only once every
         part is on disk, so a kill leaves the group at one iteration (``finish_group_save``)."""
-        stacked.write_into([member.policy.model for member in members])
-        for index, (member, validation) in enumerate(zip(members, validations, strict=True)):
-            own_scaler = scaler.scalers[index] if scaler else None
-            state = resume_state(
-                member.run,
-                run_optimizer_state(optimizer, index),
-                validation,
-                own_scaler,
-                iteration,
-                global_step,
-            )
-            state["minibatch_rng"] = generators[index].get_state()
+        group.stacked.write_into(group.models)
+        for index, (member, validation) in enumerate(zip(group.members, group.validations, strict=True)):
+            scaler = group.scaler.scalers[index] if group.scaler else None
+            optimizer_state = run_optimizer_state(group.optimizer, index)
+            state = resume_state(member.run, optimizer_state, validation, scaler, iteration, global_step)
+            state["minibatch_rng"] = group.generators[index].get_state()
             save_checkpoint(member.run.folder / GROUP_SAVE, member.policy, env, training_state=state)
-        for member, validation in zip(members, validations, strict=True):
+        for member, validation in zip(group.members, group.validations, strict=True):
             os.replace(member.run.folder / GROUP_SAVE, member.run.folder / LAST_CHECKPOINT)
             validation.commit()
 
-    def _resume(
-        self,
-        members: list[Member],
-        stacked: StackedModels,
-        optimizer: torch.optim.Adam,
-        validations: list[Validation],
-        scaler: GroupScaler | None,
-        generators: list[torch.Generator],
-    ) -> int:
+    @staticmethod
+    def _resume(group: Group) -> int:
         """Continue every run from its ``last.ckpt``; the iteration they continue from."""
-        folders = [member.run.folder for member in members]
+        folders = [member.run.folder for member in group.members]
         finish_group_save(folders)
         states = []
-        for member, validation in zip(members, validations, strict=True):
+        for member, validation in zip(group.members, group.validations, strict=True):
             with focus(member.run):
                 states.append(read_resume_point(member.run, member.policy, validation))
         iterations = {None if state is None else int(state["iteration"]) for state in states}
@@ -399,19 +397,19 @@ class GroupedPPO:
             )
         if iterations == {None}:
             return 0
-        stacked.read_from([member.policy.model for member in members])
+        group.stacked.read_from(group.models)
         try:
-            optimizer.load_state_dict(stacked_optimizer_state([state["optimizer"] for state in states]))
+            group.optimizer.load_state_dict(stacked_optimizer_state([state["optimizer"] for state in states]))
         except (ValueError, KeyError, RuntimeError) as error:
             raise CheckpointError(
                 f"resume=1: the runs' optimizer states do not fit this group: {error}"
             ) from None
         restore_rng(states[0]["rng"])
-        for index, (state, generator) in enumerate(zip(states, generators, strict=True)):
+        for index, (state, generator) in enumerate(zip(states, group.generators, strict=True)):
             if "minibatch_rng" in state:
                 generator.set_state(state["minibatch_rng"])
-            if scaler is not None and state.get("reward_scaler"):
-                scaler.scalers[index].load_state_dict(state["reward_scaler"])
+            if group.scaler is not None and state.get("reward_scaler"):
+                group.scaler.scalers[index].load_state_dict(state["reward_scaler"])
         return int(states[0]["iteration"])
 
 

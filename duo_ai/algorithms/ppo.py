@@ -270,9 +270,7 @@ class PPO(Algorithm):
                 validation(policy, global_step)
             stop |= validation.stop_requested
             if (iteration + 1) % cfg.save_freq == 0 or (iteration + 1) % cfg.log_freq == 0 or done or stop:
-                self._save_resume_point(
-                    run, policy, env, optimizer, validation, scaler, iteration + 1, global_step
-                )
+                self._save(run, policy, env, optimizer, validation, scaler, iteration + 1, global_step)
             if stop:
                 logger.info("a callback stopped training at step %d", global_step)
                 break
@@ -299,7 +297,7 @@ class PPO(Algorithm):
         return losses
 
     @staticmethod
-    def _save_resume_point(
+    def _save(
         run: Run,
         policy: PPOPolicy,
         env: VectorEnv,

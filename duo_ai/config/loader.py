@@ -71,6 +71,12 @@ def parse_overrides(dotlist: Sequence[str]) -> dict[str, Any]:
         raise ConfigError(f"invalid override: {_first_line(error)}") from None
     except (yaml.YAMLError, ValueError):  # a value that is not valid YAML, e.g. 'a=[b'
         raise ConfigError(_malformed_override(dotlist)) from None
+    except IndexError:  # a key OmegaConf cannot split, e.g. '[=1' (it raises on an unclosed bracket)
+        keys = [item.split("=", 1)[0] for item in dotlist]
+        key = next((key for key in keys if "[" in key or "]" in key), keys[0])
+        raise ConfigError(
+            f"invalid override key '{key}': use dotted keys, e.g. algorithm.gamma=0.99"
+        ) from None
 
 
 def _malformed_override(dotlist: Sequence[str]) -> str:

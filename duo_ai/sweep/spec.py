@@ -149,6 +149,22 @@ def read_sweep(path: str | Path) -> Sweep:
         gpus=_number(resources.get("gpu", 0), "resources.gpu", path, minimum=0),
         group=_flag(raw.get("group", False), "group", path),
     )
+    _check_settings(sweep, path)
+    for params in sweep.grid_points():
+        config = load_config(
+            base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check")
+        )
+        if sweep.group and (config.algorithm.name, config.policy.name) != ("ppo", "ppo"):
+            raise ConfigError(
+                f"{path}: group: a group trains PPO coordinators (algorithm.name=ppo, policy.name=ppo), "
+                f"not '{config.algorithm.name}' with policy '{config.policy.name}'"
+            )
+    return sweep
+
+
+def _check_settings(sweep: Sweep, path: str | Path) -> None:
+    """Settings that do not go together: a grouped search, an unknown scheduler, a key given
+    twice, a name template that misses an axis or gives two trials one folder."""
     if sweep.group and (sweep.search or sweep.scheduler != "none" or sweep.kind != "coord"):
         raise ConfigError(
             f"{path}: group: a grouped sweep trains a grid of coordinators together; it takes no search, "
@@ -163,26 +179,14 @@ def read_sweep(path: str | Path) -> Sweep:
     )
     if overlap:
         raise ConfigError(f"{path}: '{overlap[0]}' is given twice (grid, bundles, search); give it to one")
-    points = sweep.grid_points()
     try:
-        names = [sweep.trial_name(params) for params in points]
+        names = [sweep.trial_name(params) for params in sweep.grid_points()]
     except KeyError as error:
-        valid = ", ".join(sweep.axes())
         raise ConfigError(
-            f"{path}: name: '{sweep.name}' names {error}, not an axis; valid: {valid}"
+            f"{path}: name: '{sweep.name}' names {error}, not an axis; valid: {', '.join(sweep.axes())}"
         ) from None
     if len(set(names)) < len(names):
         raise ConfigError(f"{path}: name: '{sweep.name}' gives two trials one folder; name every axis in it")
-    for params in points:
-        config = load_config(
-            base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check")
-        )
-        if sweep.group and (config.algorithm.name, config.policy.name) != ("ppo", "ppo"):
-            raise ConfigError(
-                f"{path}: group: a group trains PPO coordinators (algorithm.name=ppo, policy.name=ppo), "
-                f"not '{config.algorithm.name}' with policy '{config.policy.name}'"
-            )
-    return sweep
 
 
 def _check_types(raw: dict[str, Any], path: str | Path) -> None:

@@ -138,21 +138,8 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
 
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=True, include_dashboard=False)
-    if sweep.group:
-        param_space: dict[str, Any] = {"group": tune.grid_search(list(range(len(sweep.groups()))))}
-    else:
-        param_space = {key: tune.grid_search(values) for key, values in sweep.axes().items()}
-    search_alg = scheduler = None
-    if sweep.search:
-        from ray.tune.search.optuna import OptunaSearch
-
-        space = {
-            key: getattr(tune, kind)(*args)
-            for key, spec in sweep.search.items()
-            for kind, args in spec.items()
-        }
-        param_space.update(space)
-        search_alg = OptunaSearch(metric=SELECTION_METRIC, mode="max")
+    param_space, search_alg = _search_space(sweep)
+    scheduler = None
     if sweep.scheduler == "asha":
         from ray.tune.schedulers import ASHAScheduler
 
@@ -193,6 +180,24 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
     if failed:
         raise SweepFailed(f"{len(failed)} of {len(rows) + len(failed)} trials failed (listed above)")
     return rows
+
+
+def _search_space(sweep: Sweep) -> tuple[dict[str, Any], Any]:
+    """Tune's parameter space of the sweep (its groups' indices, for a grouped sweep) and its
+    searcher (Optuna's TPE where the sweep searches)."""
+    from ray import tune
+
+    if sweep.group:
+        return {"group": tune.grid_search(list(range(len(sweep.groups()))))}, None
+    param_space: dict[str, Any] = {key: tune.grid_search(values) for key, values in sweep.axes().items()}
+    if not sweep.search:
+        return param_space, None
+    from ray.tune.search.optuna import OptunaSearch
+
+    param_space.update(
+        {key: getattr(tune, kind)(*args) for key, spec in sweep.search.items() for kind, args in spec.items()}
+    )
+    return param_space, OptunaSearch(metric=SELECTION_METRIC, mode="max")
 
 
 def sort_trials(results: Any, sweep: Sweep) -> tuple[list[dict[str, Any]], list[str], int]:
