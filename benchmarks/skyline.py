@@ -1,15 +1,19 @@
 """Does the PPO coordinator learn the best coordination when it sees the right problem, and does
 it stay there? Skyline runs (trained on the test pairing) against the exact optimum.
 
-    python benchmarks/skyline.py --pairs distshift --jobs 2           # 3 alphas x 5 seeds x variants
+    python benchmarks/skyline.py --pairs distshift --group            # 3 alphas x 5 seeds x variants
     python benchmarks/skyline.py --variants kl0.02 --alphas 0.4 0.8 --seeds 0 1
     python benchmarks/skyline.py --pairs distshift --variants terminal scaled --alphas 0.4 0.8
     python benchmarks/skyline.py --pairs distshift --variants noadvnorm --threads 2   # other float sums
     python benchmarks/skyline.py --pairs doorkey --variants noadvnorm_ent0.001_anneal --steps 500000   # a larger budget
 
-Each run trains a PPO coordinator with ``skyline=1`` (200k steps unless ``--steps``) with one
-torch thread (as the YRC grid runs them; ``--threads`` for others), selects its checkpoint on val_sim (the test
-distribution, for a skyline) and reports it on test; its ``last.ckpt`` is evaluated on test too.
+Each run trains a PPO coordinator with ``skyline=1`` (200k steps unless ``--steps``), selects its
+checkpoint on val_sim (the test distribution, for a skyline) and reports it on test; its
+``last.ckpt`` is evaluated on test too. The runs of a pair and variant are one ``duo sweep`` over
+cost weights and seeds: with ``--group`` they train as one group (one process, every core;
+``group: true``), otherwise one run per trial with ``--threads`` torch threads each (one, as the
+YRC grid ran them: collapse depends on the thread count), as many at a time as the cores allow.
+Variants a group cannot train (``max_kl``, ``target_kl``) run one per trial either way.
 A run collapsed when its last checkpoint is more than 10% of the optimum's gain below its
 selected one. The share of the gain is (selected - best of always-novice and always-expert) /
 (optimum - that best), all exact but the selected reward; where that gain is under 0.01 (α = 0,
@@ -22,13 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -81,24 +86,52 @@ def duo(*args: str) -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
-def run_suffix(steps: int, threads: int) -> str:
-    """What a variant's folder adds for a non-default budget or thread count, e.g. ``_500k_2threads``."""
+def run_suffix(steps: int, threads: int, grouped: bool = False) -> str:
+    """What a variant's folder adds for a non-default budget, thread count or grouped training,
+    e.g. ``_500k_2threads``."""
     budget = "" if steps == DEFAULT_STEPS else f"_{steps // 1000}k"
+    if grouped:
+        return budget + "_grouped"
     return budget + ("" if threads == 1 else f"_{threads}threads")
 
 
-def run(pair: str, variant: str, alpha: float, seed: int, steps: int, threads: int) -> None:
-    name = f"{pair}/{variant}{run_suffix(steps, threads)}/alpha{alpha:g}/seed{seed}"
-    folder = RUNS / name
-    common = ["--config", f"configs/minigrid_{pair}.yaml", f"experiment_dir={RUNS}", f"name={name}",
-              f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", f"torch_threads={threads}"]  # fmt: skip
-    if not (folder / "test_result.json").exists():
-        print("+", name, flush=True)
-        duo("train", "--type", "coord", *common, "skyline=1", f"algorithm.total_timesteps={steps}",
-            "validation_splits=[val_sim]", "overwrite=1", *VARIANTS[variant])  # fmt: skip
-    if not (folder / "last.json").exists():
-        duo("eval", "--type", "coord", *common, f"policy.load_path={folder / 'last.ckpt'}",
-            "eval_name=last", "eval_splits=[test]")  # fmt: skip
+def groupable(variant: str) -> bool:
+    return not any(
+        setting.startswith(("algorithm.max_kl", "algorithm.target_kl")) for setting in VARIANTS[variant]
+    )
+
+
+def variant_folder(variant: str, args: argparse.Namespace) -> str:
+    """Where a variant's runs go under each pair: its name and what ``run_suffix`` adds."""
+    return f"{variant}{run_suffix(args.steps, args.threads, args.group and groupable(variant))}"
+
+
+def run_variant(pair: str, variant: str, args: argparse.Namespace) -> None:
+    """Every (alpha, seed) of a pair's variant as one ``duo sweep`` (finished runs are kept), then
+    each run's ``last.ckpt`` evaluated on test."""
+    grouped = args.group and groupable(variant)
+    folder = variant_folder(variant, args)
+    spec = {
+        "base": str(ROOT / "configs" / f"minigrid_{pair}.yaml"),
+        "experiment_dir": str(RUNS / pair / folder),
+        "overrides": ["skyline=1", f"algorithm.total_timesteps={args.steps}", "validation_splits=[val_sim]",
+                      *VARIANTS[variant]],
+        "grid": {"coordination.expert_query_cost_weight": args.alphas, "seed": args.seeds},
+        "name": "alpha{coordination.expert_query_cost_weight}/seed{seed}",
+        "group": grouped,
+        "resources": {"cpu": os.cpu_count() if grouped else args.threads},
+    }  # fmt: skip
+    sweep = RUNS / "sweeps" / f"{pair}_{folder}.yaml"
+    sweep.parent.mkdir(parents=True, exist_ok=True)
+    sweep.write_text(yaml.safe_dump(spec, sort_keys=False))
+    print("+", pair, folder, flush=True)
+    duo("sweep", str(sweep))
+    for alpha, seed in product(args.alphas, args.seeds):
+        run = RUNS / pair / folder / f"alpha{alpha:g}" / f"seed{seed}"
+        if not (run / "last.json").exists():
+            duo("eval", "--type", "coord", "--config", f"configs/minigrid_{pair}.yaml", "skyline=1",
+                f"seed={seed}", f"coordination.expert_query_cost_weight={alpha}", *VARIANTS[variant],
+                f"policy.load_path={run / 'last.ckpt'}", "eval_name=last", "eval_splits=[test]")  # fmt: skip
 
 
 def main() -> None:
@@ -111,20 +144,21 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="training steps of each run")
     parser.add_argument("--threads", type=int, default=1, help="torch threads a run (collapse depends on it)")
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time")
+    parser.add_argument("--group", action="store_true", help="train each variant's runs as one group")
+    parser.add_argument("--jobs", type=int, help="accepted so the commands of earlier blocks run: Ray now "
+                        "runs as many trials at a time as the cores hold at --threads each")  # fmt: skip
     args = parser.parse_args()
-    grid = list(product(args.pairs, args.variants, args.alphas, args.seeds))
-    with ThreadPoolExecutor(args.jobs) as pool:
-        list(pool.map(lambda job: run(*job, args.steps, args.threads), grid))
-    suffix = run_suffix(args.steps, args.threads)
+    for pair, variant in product(args.pairs, args.variants):
+        run_variant(pair, variant, args)
+    variants = [variant_folder(variant, args) for variant in args.variants]
     command = " ".join(["python benchmarks/skyline.py", *sys.argv[1:]])
-    variants = [f"{variant}{suffix}" for variant in args.variants]
     measured = "\n".join(
         [f"Measured by `{command}` ({args.steps:,} steps, {args.threads} torch thread(s) a run; the table "
          "holds every finished run of these variants at this budget, earlier invocations' too).", "",
          *table(variants)]
     )  # fmt: skip
     # one block per set of variants (budget, threads), so that measuring a new one keeps the others
+    suffix = run_suffix(args.steps, args.threads, args.group)
     marker = f"benchmarks/skyline.py --variants {' '.join(args.variants)}{suffix.replace('_', ' ')}"
     publish(ROOT / "docs" / "LEARNING.md", "Learning", marker, measured)
 

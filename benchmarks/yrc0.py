@@ -11,7 +11,8 @@ variant of its task (see configs/minigrid_<pair>.yaml); fixed rules (always novi
 fit nothing and run once. Skyline rows (trained on the test pairing: an upper reference) come
 from ``benchmarks/skyline.py``'s runs of the configs' coordinator recipe where they exist. ``optimum`` rows are ``duo oracle``: the exact best any coordinator
 can do with the test agents. The trained methods of each pair run as sweeps on Ray Tune (``duo
-sweep``; the sweep files are written to experiments/yrc/sweeps/), ``--jobs`` trials at a time.
+sweep``; the sweep files are written to experiments/yrc/sweeps/), ``--jobs`` trials at a time;
+the PPO runs of a pair and pairing (every cost weight and seed) are one grouped trial.
 Finished runs are skipped, so an interrupted benchmark continues where it stopped. The report (docs/RESULTS.md, docs/figures/pareto.png) is built by ``duo report``.
 """
 
@@ -81,6 +82,7 @@ def sweep_file(
                                for method in methods}},
         "name": "{simulated_pairing}/{method}/alpha{coordination.expert_query_cost_weight}/seed{seed}",
         "resources": {"cpu": cpus},
+        "group": True,  # the PPO runs of a pairing train together (grouped_ppo); the other methods alone
     }  # fmt: skip
     group = "fixed" if methods[0] in FIXED else "fitted"
     path = RUNS / "sweeps" / f"{pair}_{group}_{'_'.join(methods)}.yaml"

@@ -18,7 +18,7 @@ from duo_ai.algorithms.ppo import PPO
 from duo_ai.checkpoint import read_checkpoint, save_checkpoint
 from duo_ai.coordination import CoordEnv
 from duo_ai.envs.toy import ChainEnv
-from duo_ai.errors import ConfigError
+from duo_ai.errors import ConfigError, ExperimentError
 from duo_ai.jobs import train, train_group
 from duo_ai.models.stacked import StackedModels
 from tests.algorithms.test_ppo import FAST_PPO
@@ -184,3 +184,42 @@ def test_groups_of_runs_that_differ_in_more_are_refused(tmp_path, agent_checkpoi
     with pytest.raises(ConfigError, match="a group trains PPO coordinators"):
         train_group([logit])
     assert not (tmp_path / "exp").exists()  # nothing written by a refused group
+
+
+def test_a_group_that_fails_midway_leaves_every_run_resumable_at_one_iteration(
+    tmp_path, agent_checkpoints, monkeypatch
+):
+    cells = [(0.2, 0), (1.5, 1)]
+    original, calls = GroupedPPO._update, []
+
+    def fails_at_the_third(self, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("killed")
+        return original(self, *args)
+
+    monkeypatch.setattr(GroupedPPO, "_update", fails_at_the_third)
+    extra = ["algorithm.total_timesteps=2048", "algorithm.save_freq=1"]
+    with pytest.raises(RuntimeError, match="killed"):
+        train_group(group_configs(tmp_path, agent_checkpoints, cells, *extra))
+    folders = [tmp_path / "exp" / f"a{alpha}_s{seed}" for alpha, seed in cells]
+    assert [read_checkpoint(f / "last.ckpt")["training_state"]["iteration"] for f in folders] == [2, 2]
+    assert not any((folder / "test_result.json").exists() for folder in folders)
+    monkeypatch.undo()
+    train_group(group_configs(tmp_path, agent_checkpoints, cells, *extra, "resume=1"))
+    for folder in folders:
+        steps = [json.loads(row)["step"] for row in (folder / "metrics.jsonl").read_text().splitlines()]
+        assert steps == sorted(steps) and steps[-1] == 2048 and (folder / "test_result.json").exists()
+
+
+def test_a_run_whose_folder_is_not_duos_stops_the_group_before_anything_is_written(
+    tmp_path, agent_checkpoints
+):
+    configs = group_configs(tmp_path, agent_checkpoints, [(0.2, 0), (0.2, 1)])
+    foreign = tmp_path / "exp" / configs[1].name
+    foreign.mkdir(parents=True)
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(ExperimentError, match="did not write"):
+        train_group(configs)
+    assert not (tmp_path / "exp" / configs[0].name).exists()
+    assert [path.name for path in foreign.iterdir()] == ["notes.txt"]

@@ -205,9 +205,21 @@ def test_a_grouped_sweep_trains_each_group_in_one_trial_and_each_run_in_its_fold
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"search": {"algorithm.ent_coef": {"uniform": [0, 1]}}}, "a grouped sweep trains a grid"),
-     ({"overrides": TINY}, "a group trains PPO coordinators"), ({"group": "yes"}, "group: expected true or false")],
+     ({"group": "yes"}, "group: expected true or false")],
 )  # fmt: skip
 def test_a_grouped_sweep_refuses_what_it_cannot_group(tmp_path, change, message):
     change = {"group": True, **change}
     with pytest.raises(ConfigError, match=message):
         read_sweep(sweep_file(tmp_path, {"seed": [0, 1]}, **change))
+
+
+def test_a_grouped_sweep_runs_alone_the_trials_it_cannot_group(tmp_path):
+    """Methods that are not PPO coordinators (here `random`) and PPO settings a group refuses run
+    one per trial; the PPO trials that differ only in seed and alpha still train together."""
+    path = sweep_file(tmp_path, {"seed": [0, 1]}, overrides=TINY_PPO, group=True, name="{method}/s{seed}",
+                      bundles={"method": {"ppo": ["algorithm.name=ppo"], "random": ["policy.name=random", "algorithm.name=random"],
+                                          "ppo_kl": ["algorithm.max_kl=0.03"]}})  # fmt: skip
+    groups = sorted(
+        [read_sweep(path).trial_name(point) for point in group] for group in read_sweep(path).groups()
+    )
+    assert groups == [["ppo/s0", "ppo/s1"], ["ppo_kl/s0"], ["ppo_kl/s1"], ["random/s0"], ["random/s1"]]
