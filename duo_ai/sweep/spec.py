@@ -72,6 +72,7 @@ class Sweep:
     cpus: float = 1.0
     gpus: float = 0.0
     group: bool = False  # trials differing only in GROUP_AXES train in one process (grouped_ppo)
+    groupable: frozenset[str] = frozenset()  # the trials a group can hold: PPO coordinators
 
     def axes(self) -> dict[str, list[Any]]:
         """The grid's keys and the bundles' axes (whose values are labels), each with its values."""
@@ -90,14 +91,15 @@ class Sweep:
         return re.sub(r"[^\w.=,+-]", "_", ",".join(parts)) or "trial"
 
     def groups(self) -> list[list[dict[str, Any]]]:
-        """The grid's points, those that differ only in ``GROUP_AXES`` together (each grid point
-        alone where the sweep does not group)."""
-        if not self.group:
-            return [[params] for params in self.grid_points()]
-        groups: dict[str, list[dict[str, Any]]] = {}
+        """The grid's points, those that differ only in ``GROUP_AXES`` together; alone, each point
+        of a sweep that does not group and each that no group can hold (``groupable``)."""
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for params in self.grid_points():
-            rest = {key: value for key, value in params.items() if key not in GROUP_AXES}
-            groups.setdefault(repr(sorted(rest.items())), []).append(params)
+            if self.group and self.trial_name(params) in self.groupable:
+                rest = {key: value for key, value in params.items() if key not in GROUP_AXES}
+                groups.setdefault(("group", repr(sorted(rest.items()))), []).append(params)
+            else:
+                groups[("alone", self.trial_name(params))] = [params]
         return list(groups.values())
 
     def trial_overrides(self, params: dict[str, Any], name: str) -> list[str]:
@@ -150,16 +152,24 @@ def read_sweep(path: str | Path) -> Sweep:
         group=_flag(raw.get("group", False), "group", path),
     )
     _check_settings(sweep, path)
+    groupable = set()
     for params in sweep.grid_points():
         config = load_config(
             base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check")
         )
-        if sweep.group and (config.algorithm.name, config.policy.name) != ("ppo", "ppo"):
-            raise ConfigError(
-                f"{path}: group: a group trains PPO coordinators (algorithm.name=ppo, policy.name=ppo), "
-                f"not '{config.algorithm.name}' with policy '{config.policy.name}'"
-            )
+        if is_groupable(config):
+            groupable.add(sweep.trial_name(params))
+    sweep.groupable = frozenset(groupable)
     return sweep
+
+
+def is_groupable(config: Any) -> bool:
+    """Whether a run can train in a group: a PPO coordinator without the settings that stop or
+    undo one run's update."""
+    algorithm = config.algorithm
+    return (algorithm.name, config.policy.name) == ("ppo", "ppo") and all(
+        algorithm.get(key) is None for key in ("target_kl", "max_kl")
+    )
 
 
 def _check_settings(sweep: Sweep, path: str | Path) -> None:

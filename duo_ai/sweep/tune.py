@@ -83,6 +83,8 @@ def run_group_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     from duo_ai.config import load_config
 
     points = sweep.groups()[params["group"]]
+    if len(points) == 1:  # a run no group holds (or a group of one): an ordinary trial
+        return run_trial(points[0], sweep)
     folders = [sweep.experiment_dir / sweep.trial_name(point) for point in points]
     pending = [(point, folder) for point, folder in zip(points, folders, strict=True)
                if not (folder / TRIAL_DONE).exists() and not (folder / RESULT_FILE).exists()]  # fmt: skip

@@ -216,9 +216,11 @@ def test_a_grouped_sweep_refuses_what_it_cannot_group(tmp_path, change, message)
 def test_a_grouped_sweep_runs_alone_the_trials_it_cannot_group(tmp_path):
     """Methods that are not PPO coordinators (here `random`) and PPO settings a group refuses run
     one per trial; the PPO trials that differ only in seed and alpha still train together."""
-    path = sweep_file(tmp_path, {"seed": [0, 1]}, overrides=TINY_PPO, group=True, name="{method}/s{seed}",
-                      bundles={"method": {"ppo": ["algorithm.name=ppo"], "random": ["policy.name=random", "algorithm.name=random"],
-                                          "ppo_kl": ["algorithm.max_kl=0.03"]}})  # fmt: skip
+    budget = TINY_PPO[len(SMALL) :]
+    methods = {"ppo": budget, "random": ["policy.name=random", "algorithm.name=random"],
+               "ppo_kl": [*budget, "algorithm.max_kl=0.03"]}  # fmt: skip
+    path = sweep_file(tmp_path, {"seed": [0, 1]}, overrides=SMALL, group=True, name="{method}/s{seed}",
+                      bundles={"method": methods})  # fmt: skip
     groups = sorted(
         [read_sweep(path).trial_name(point) for point in group] for group in read_sweep(path).groups()
     )
