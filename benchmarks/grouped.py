@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,52 @@ def simulation_floor(steps: int, runs: int) -> float:
     return per_batch * steps / config.env.num_envs
 
 
+def update_seconds(runs: int, repeats: int = 20) -> tuple[float, float, int]:
+    """Seconds of one PPO minibatch step (forward, backward, Adam; 256 samples a run) of ``runs``
+    DistShift coordinators: stacked into one computation, and one after the other."""
+    import torch
+
+    from duo_ai import load_config, make_policy
+    from duo_ai.jobs import make_group_envs
+    from duo_ai.models.stacked import StackedModels
+
+    config = load_config(ROOT / "configs" / "minigrid_distshift.yaml", [])
+    env = make_group_envs(config, 1)[1]["train"]
+    models = [make_policy(config.policy, env).model for _ in range(runs)]
+    obs = {
+        "base_obs": torch.randint(0, 6, (runs, 256, 7, 7, 3), dtype=torch.uint8),
+        "novice_logits": torch.randn(runs, 256, 7),
+    }
+
+    def timed(step) -> float:
+        for _ in range(3):
+            step()
+        started = time.perf_counter()
+        for _ in range(repeats):
+            step()
+        return (time.perf_counter() - started) / repeats
+
+    stacked = StackedModels(models)
+    together = torch.optim.Adam(stacked.parameters(), lr=1e-4)
+
+    def stacked_step() -> None:
+        logits, values = stacked(obs)
+        together.zero_grad()
+        (logits.logsumexp(-1).mean(-1) + values.square().mean(-1)).sum().backward()
+        together.step()
+
+    alone = [torch.optim.Adam(model.parameters(), lr=1e-4) for model in models]
+
+    def separate_steps() -> None:
+        for index, (model, optimizer) in enumerate(zip(models, alone, strict=True)):
+            out = model({key: value[index] for key, value in obs.items()})
+            optimizer.zero_grad()
+            (out.logits.logsumexp(-1).mean() + out.value.square().mean()).backward()
+            optimizer.step()
+
+    return timed(stacked_step), timed(separate_steps), torch.get_num_threads()
+
+
 def test_rewards(work: Path, way: str, alphas: list[float], seeds: int) -> dict[float, list[float]]:
     runs = work / way / "runs"
     return {
@@ -113,7 +160,7 @@ def main() -> None:
     grid = (
         "" if (args.steps, args.seeds, args.alphas) == (200_000, 5, list(ALPHAS)) else " ".join(sys.argv[1:])
     )
-    work = WORK / (grid.replace(" ", "_").replace("--from-results", "").strip("_") or "default")
+    work = WORK / (re.sub(r"[^\w.]+", "_", grid.replace("--from-results", "")).strip("_") or "default")
     work.mkdir(parents=True, exist_ok=True)
     saved = work / "seconds.json"
     if args.from_results:
@@ -160,6 +207,7 @@ def main() -> None:
         lines.append(f"| {alpha:g} | {alone:.3f} ± {alone_ci:.3f} | {grouped:.3f} ± {grouped_ci:.3f} | "
                      f"{'yes' if agree else 'no'} |")  # fmt: skip
     rates = {way: training_rate(work, way) for way in ("alone", "grouped")}
+    stacked, separate, threads = update_seconds(runs)
     training = {
         "alone": runs * args.steps / rates["alone"] / 2,
         "grouped": runs * args.steps / rates["grouped"],
@@ -171,6 +219,10 @@ def main() -> None:
         f"the group trains at {rates['grouped']:,.0f} steps/s (every run's steps), {training['grouped']:.0f} s of its "
         f"{seconds['grouped']:.0f} s. The rest is Ray's start, building envs and loading agents, validation and "
         "each run's final test.",
+        "",
+        f"The update bounds the group: one PPO minibatch step (forward, backward, Adam; 256 samples a run) of the "
+        f"{runs} coordinators takes {1000 * stacked:.0f} ms stacked into one computation and {1000 * separate:.0f} ms "
+        f"one after the other (measured by this script after the sweeps, on random inputs, {threads} torch threads).",
     ]
     # a grid other than the issue's has a block of its own
     marker = " ".join(["benchmarks/grouped.py", *(arg for arg in sys.argv[1:] if arg != "--from-results")])
