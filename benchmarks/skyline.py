@@ -34,16 +34,14 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from doc_block import publish
+from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain
+
+from duo_ai.envs.minigrid import PAIRS
+from duo_ai.evaluation.stats import mean_std_ci
+from duo_ai.reporting.gain import MIN_GAIN
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from doc_block import publish  # noqa: E402
-from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain  # noqa: E402
-
-from duo_ai.envs.minigrid import PAIRS  # noqa: E402
-from duo_ai.evaluation.stats import mean_std_ci  # noqa: E402
-from duo_ai.reporting.gain import MIN_GAIN  # noqa: E402
 
 RUNS = ROOT / "experiments" / "skyline"
 DEFAULT_STEPS = 200_000
@@ -152,8 +150,11 @@ def main() -> None:
         run_variant(pair, variant, args)
     variants = [variant_folder(variant, args) for variant in args.variants]
     command = " ".join(["python benchmarks/skyline.py", *sys.argv[1:]])
+    grouping = f"{args.threads} torch thread(s) a run" + (
+        "; each variant a group can hold trained as one group on every core" if args.group else ""
+    )
     measured = "\n".join(
-        [f"Measured by `{command}` ({args.steps:,} steps, {args.threads} torch thread(s) a run; the table "
+        [f"Measured by `{command}` ({args.steps:,} steps, {grouping}; the table "
          "holds every finished run of these variants at this budget, earlier invocations' too).", "",
          *table(variants)]
     )  # fmt: skip
