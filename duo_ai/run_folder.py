@@ -172,3 +172,17 @@ def take_lock(folder: Path) -> IO[str]:
     handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
     handle.flush()
     return handle
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """The rows of a ``metrics.jsonl`` that read as JSON objects; others (the half line a kill
+    leaves, bytes another tool wrote) are left out."""
+    rows = []
+    for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows

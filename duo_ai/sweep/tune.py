@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 from duo_ai.algorithms.callbacks import Callback
 from duo_ai.errors import ConfigError, DuoError
-from duo_ai.run_folder import LAST_CHECKPOINT, LOG_FILE, METRICS_FILE, RESULT_FILE
+from duo_ai.run_folder import LAST_CHECKPOINT, LOG_FILE, METRICS_FILE, RESULT_FILE, read_metrics
 from duo_ai.sweep.spec import SELECTION_METRIC, Sweep
 
 logger = logging.getLogger("duo_ai")
@@ -47,10 +48,13 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     name = sweep.trial_name(params)
     folder = sweep.experiment_dir / name
     done = folder / TRIAL_DONE
-    if done.exists():
-        return json.loads(done.read_text())  # finished by an earlier invocation of this sweep
+    stored = read_trial(done)
+    if stored is not None:
+        return stored  # finished by an earlier invocation of this sweep
     if sweep.kind == "coord" and (folder / RESULT_FILE).exists():
-        return _finished(folder, sweep)  # a finished coordinator run made outside a sweep
+        result = _finished(folder, sweep)  # a finished coordinator run made outside a sweep
+        write_trial(done, result)
+        return result
     overrides = sweep.trial_overrides(params, name)
     # cut off earlier: continue from its resume point (algorithms that save one: PPO), or start
     # again in the folder duo made
@@ -68,7 +72,7 @@ def run_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     finally:
         end_run()
     result = {**_finished(folder, sweep), "wall_seconds": round(time.perf_counter() - started, 1)}
-    done.write_text(json.dumps(result, indent=2) + "\n")
+    write_trial(done, result)
     tune.report(result)
     return result
 
@@ -87,7 +91,7 @@ def run_group_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
         return run_trial(points[0], sweep)
     folders = [sweep.experiment_dir / sweep.trial_name(point) for point in points]
     pending = [(point, folder) for point, folder in zip(points, folders, strict=True)
-               if not (folder / TRIAL_DONE).exists() and not (folder / RESULT_FILE).exists()]  # fmt: skip
+               if read_trial(folder / TRIAL_DONE) is None and not (folder / RESULT_FILE).exists()]  # fmt: skip
     started = time.perf_counter()
     if pending:
         configs = [load_config(sweep.base, [*sweep.trial_overrides(point, sweep.trial_name(point)), "resume=1"])
@@ -100,12 +104,11 @@ def run_group_trial(params: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
     seconds = round(time.perf_counter() - started, 1)
     rows = []
     for folder in folders:
-        done = folder / TRIAL_DONE
-        if not done.exists():
-            done.write_text(
-                json.dumps({**_finished(folder, sweep), "group_wall_seconds": seconds}, indent=2) + "\n"
-            )
-        rows.append(json.loads(done.read_text()))
+        row = read_trial(folder / TRIAL_DONE)
+        if row is None:
+            row = {**_finished(folder, sweep), "group_wall_seconds": seconds}
+            write_trial(folder / TRIAL_DONE, row)
+        rows.append(row)
     summary = {
         "runs": len(rows),
         SELECTION_METRIC: max(row.get(SELECTION_METRIC, float("nan")) for row in rows),
@@ -127,10 +130,28 @@ def _finished(folder: Path, sweep: Sweep) -> dict[str, Any]:
         summary["test/reward_mean"] = test["reward_mean"]
     metrics = folder / METRICS_FILE
     if metrics.exists():
-        rows = [json.loads(line) for line in metrics.read_text().splitlines() if SELECTION_METRIC in line]
-        if rows:
-            summary[SELECTION_METRIC] = max(row[SELECTION_METRIC] for row in rows)
+        values = [row.get(SELECTION_METRIC) for row in read_metrics(metrics)]
+        values = [value for value in values if isinstance(value, int | float)]
+        if values:
+            summary[SELECTION_METRIC] = max(values)
     return summary
+
+
+def read_trial(path: Path) -> dict[str, Any] | None:
+    """A trial's stored result; None where there is none or it cannot be read (another tool's
+    file, or one from before writes were atomic): the trial then counts as unfinished."""
+    try:
+        trial = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return trial if isinstance(trial, dict) else None
+
+
+def write_trial(path: Path, result: dict[str, Any]) -> None:
+    """Store a finished trial's result whole or not at all (a kill never leaves half a file)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(result, indent=2) + "\n")
+    os.replace(partial, path)
 
 
 def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
@@ -222,9 +243,9 @@ def sort_trials(results: Any, sweep: Sweep) -> tuple[list[dict[str, Any]], list[
             unfinished += 1  # not started
         else:
             for point, name in zip(points, names, strict=True):
-                done = sweep.experiment_dir / name / TRIAL_DONE
-                if done.exists():
-                    rows.append({**point, **(json.loads(done.read_text()) if "group" in config else metrics)})
+                stored = read_trial(sweep.experiment_dir / name / TRIAL_DONE)
+                if stored is not None:
+                    rows.append({**point, **(stored if "group" in config else metrics)})
                 else:
                     unfinished += 1
     return rows, failed, unfinished

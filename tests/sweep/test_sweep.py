@@ -225,3 +225,17 @@ def test_a_grouped_sweep_runs_alone_the_trials_it_cannot_group(tmp_path):
         [read_sweep(path).trial_name(point) for point in group] for group in read_sweep(path).groups()
     )
     assert groups == [["ppo/s0", "ppo/s1"], ["ppo_kl/s0"], ["ppo_kl/s1"], ["random/s0"], ["random/s1"]]
+
+
+def test_an_unreadable_trial_json_counts_as_unfinished_and_is_written_again(tmp_path, ray_cluster):
+    path = sweep_file(tmp_path, {"seed": [0]})
+    assert main(["sweep", str(path)]) == 0
+    folder = tmp_path / "runs" / "seed=0"
+    result = (folder / "test_result.json").read_text()
+    (folder / "trial.json").write_bytes(b'{"folder": "half a wri')  # another tool's write, cut short
+    with (folder / "metrics.jsonl").open("a") as metrics:
+        metrics.write('{"step": 99, "val_sim/rew')  # and the half line a kill leaves
+    assert main(["sweep", str(path)]) == 0
+    assert json.loads((folder / "trial.json").read_text())["folder"] == str(folder)
+    assert (folder / "test_result.json").read_text() == result  # finished: not trained again
+    assert not list(folder.glob(".trial.json*"))
