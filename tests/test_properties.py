@@ -115,3 +115,21 @@ def test_any_checkpoint_file_is_refused_in_one_line(content, as_zip):
         with pytest.raises(CheckpointError) as refused:
             read_checkpoint(path)
         one_line(refused.value)
+
+
+@QUICK
+@given(json_values | st.fixed_dictionaries({"version": st.just(1), "tasks": json_values}))
+def test_any_calibration_file_is_read_checked_or_one_line(content):
+    from duo_ai.protocol.costs import CALIBRATION_VERSION, read_calibration
+
+    if isinstance(content, dict) and content.get("version") == 1:
+        content = {**content, "version": CALIBRATION_VERSION}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "calibration.json"
+        path.write_text(json.dumps(content))
+        try:
+            data = read_calibration(path)
+        except DuoError as error:
+            one_line(error)
+        else:
+            assert all(0 <= entry["reward_per_action"] < math.inf for entry in data["tasks"].values())

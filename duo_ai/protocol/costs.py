@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +50,28 @@ def task_key(env: VectorEnv) -> str:
 
 
 def read_calibration(path: Path = CALIBRATION_FILE) -> dict[str, Any]:
+    """A calibration file, checked: its version, and each task's finite reward per action >= 0
+    (the base penalty); a one-line error names the file and the field otherwise."""
     if not path.exists():
         return {"version": CALIBRATION_VERSION, "tasks": {}}
     try:
         data = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError):
         raise ConfigError(f"{path} is not a calibration file (not JSON)") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read it ({error.strerror})") from None
     version = data.get("version") if isinstance(data, dict) else None
     if version != CALIBRATION_VERSION:
         raise ConfigError(f"{path}: calibration format version {version}, expected {CALIBRATION_VERSION}")
+    tasks = data.get("tasks")
+    if not isinstance(tasks, dict):
+        raise ConfigError(f"{path}: 'tasks' must map each task to its calibration, got {tasks!r}")
+    for task, entry in tasks.items():
+        value = entry.get("reward_per_action") if isinstance(entry, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+            raise ConfigError(
+                f"{path}: tasks.{task}.reward_per_action must be a finite number >= 0, got {value!r}"
+            )
     return data
 
 
@@ -81,7 +96,9 @@ def calibrate(
     data["tasks"][task_key(env)] = entry
     data["tasks"] = dict(sorted(data["tasks"].items()))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    partial = path.with_name(f".{path.name}.partial")  # whole or not at all: a kill keeps the old file
+    partial.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(partial, path)
     return entry
 
 

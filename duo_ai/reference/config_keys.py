@@ -28,7 +28,7 @@ def from_reference(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` with the reference's keys and values rewritten as duo's (notes logged)."""
     raw = {key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()}
     for (section, key), replacement in REFUSED.items():
-        holder = (raw.get(section) or {}) if section else raw
+        holder = _section(raw, section) if section else raw
         if key in holder:
             raise ConfigError(
                 f"{section + '.' if section else ''}{key} is a key of duo-ai 1.0.1: {replacement}"
@@ -36,6 +36,13 @@ def from_reference(raw: dict[str, Any]) -> dict[str, Any]:
     for rewrite in REWRITES:
         rewrite(raw)
     return raw
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    """``raw[name]`` where it is a mapping; an empty one otherwise (the schema refuses a section
+    that is not a mapping, with its own one-line error, after these rewrites)."""
+    value = raw.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def _note(old: str, new: str) -> None:
@@ -50,7 +57,7 @@ def _device(raw: dict[str, Any]) -> None:
 
 
 def _pyod(raw: dict[str, Any]) -> None:
-    policy, algorithm = raw.get("policy") or {}, raw.get("algorithm") or {}
+    policy, algorithm = _section(raw, "policy"), _section(raw, "algorithm")
     if policy.get("name") == "pyod":
         policy["name"] = "ood"
         _note("policy.name=pyod", "policy.name=ood")
@@ -67,7 +74,7 @@ def _pyod(raw: dict[str, Any]) -> None:
 
 
 def _logit(raw: dict[str, Any]) -> None:
-    policy, algorithm = raw.get("policy") or {}, raw.get("algorithm") or {}
+    policy, algorithm = _section(raw, "policy"), _section(raw, "algorithm")
     if policy.get("name") == "logit" and "temperature" in policy:
         policy["score_temperature"] = policy.pop("temperature") or 1.0
         _note("policy.temperature", "policy.score_temperature")
@@ -79,12 +86,13 @@ def _logit(raw: dict[str, Any]) -> None:
                 "policy.score_temperature=T"
             )
         policy["score_temperature"] = temps[0]
-        raw["policy"] = policy
+        if raw.get("policy") is None or isinstance(raw["policy"], dict):  # else the schema refuses it
+            raw["policy"] = policy
         _note(f"algorithm.score_temps={temps}", f"policy.score_temperature={temps[0]}")
 
 
 def _minigrid_tasks(raw: dict[str, Any]) -> None:
-    env = raw.get("env") or {}
+    env = _section(raw, "env")
     if env.get("name") != "minigrid":
         return
     for split in SPLITS:

@@ -1,6 +1,11 @@
 """Config layering: defaults < YAML < overrides."""
 
+import re
+
+import pytest
+
 import duo_ai
+from duo_ai.errors import ConfigError
 
 
 def test_overrides_win_over_the_file(tmp_path):
@@ -18,3 +23,13 @@ def test_switching_a_component_drops_the_file_settings_of_the_old_one(tmp_path):
     assert dict(config.policy) == {"name": "always", "load_path": None, "agent": "expert"}
     config = duo_ai.load_config(path, ["policy.model.feature_type=obs"])
     assert config.policy.model.name == "mlp_coord_ppo" and config.policy.model.feature_type == "obs"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [(["[=1"], "invalid override key '['"), (["env=1"], "env: expected a mapping"),
+     (["policy=1", "algorithm.score_temps=[1.0]"], "policy: expected a mapping")],
+)  # fmt: skip
+def test_overrides_the_property_tests_found_are_one_line_errors(overrides, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        duo_ai.load_config(None, overrides)
