@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -33,8 +34,20 @@ WORK = ROOT / "experiments" / "grouped"
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
+def ways(runs: int) -> dict[str, tuple[str, dict]]:
+    """Each way of running the grid: its label, and what its sweep file sets."""
+    cores = os.cpu_count() or 1
+    size = -(-runs // cores)
+    return {
+        "alone": ("one process per run (`resources: {cpu: 1}`, one per core)", {"resources": {"cpu": 1}}),
+        "grouped": (f"grouped (`group: true`, `resources: {{cpu: {cores}}}`)", {"group": True, "resources": {"cpu": cores}}),
+        "per_core": (f"a group per core (`group: true`, `group_size: {size}`, `resources: {{cpu: 1}}`)",
+                     {"group": True, "group_size": size, "resources": {"cpu": 1}}),
+    }  # fmt: skip
+
+
 def timed_sweep(work: Path, way: str, steps: int, seeds: int, alphas: list[float]) -> float:
-    """Wall seconds of a fresh sweep of the grid, ``way`` 'alone' or 'grouped'."""
+    """Wall seconds of a fresh sweep of the grid, one of ``ways``."""
     folder = work / way
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -44,8 +57,7 @@ def timed_sweep(work: Path, way: str, steps: int, seeds: int, alphas: list[float
         "overrides": [f"algorithm.total_timesteps={steps}"],
         "grid": {"seed": list(range(seeds)), "coordination.expert_query_cost_weight": alphas},
         "name": "alpha{coordination.expert_query_cost_weight}/seed{seed}",
-        "resources": {"cpu": 2 if way == "grouped" else 1},
-        "group": way == "grouped",
+        **ways(seeds * len(alphas))[way][1],
     }
     (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
     started = time.perf_counter()
@@ -166,13 +178,12 @@ def main() -> None:
     if args.from_results:
         seconds = json.loads(saved.read_text())
     else:
-        seconds = {
-            way: timed_sweep(work, way, args.steps, args.seeds, args.alphas) for way in ("alone", "grouped")
-        }
+        seconds = {way: timed_sweep(work, way, args.steps, args.seeds, args.alphas) for way in ways(runs)}
         seconds["floor"] = simulation_floor(args.steps, runs)
         saved.write_text(json.dumps(seconds))
     floor = seconds["floor"]
-    rewards = {way: test_rewards(work, way, args.alphas, args.seeds) for way in ("alone", "grouped")}
+    done = [way for way in ways(runs) if way in seconds]  # a saved run from before a way was added lacks it
+    rewards = {way: test_rewards(work, way, args.alphas, args.seeds) for way in done}
     command = " ".join(
         ["python benchmarks/grouped.py", *(arg for arg in sys.argv[1:] if arg != "--from-results")]
     )
@@ -184,9 +195,8 @@ def main() -> None:
         "| way | wall time | runs per hour | vs one process per run |",
         "|---|---|---|---|",
     ]
-    for way, label in (("alone", "one process per run (`resources: {cpu: 1}`, two at a time)"),
-                       ("grouped", "grouped (`group: true`, `resources: {cpu: 2}`)")):  # fmt: skip
-        lines.append(f"| {label} | {seconds[way]:.0f} s | {3600 * runs / seconds[way]:.0f} | "
+    for way in done:
+        lines.append(f"| {ways(runs)[way][0]} | {seconds[way]:.0f} s | {3600 * runs / seconds[way]:.0f} | "
                      f"{seconds['alone'] / seconds[way]:.2f}x |")  # fmt: skip
     lines += [
         f"| simulation floor (envpool alone, every run's copies in one env, random actions) | {floor:.1f} s | "
@@ -195,17 +205,21 @@ def main() -> None:
         "Test reward of each cost weight, mean over seeds ± 95% t-interval over the seeds (each run's "
         "`test_result.json`):",
         "",
-        "| alpha | one process per run | grouped | within each other's intervals |",
-        "|---|---|---|---|",
+        "| alpha | "
+        + " | ".join(ways(runs)[way][0].split(" (")[0] for way in done)
+        + " | grouped within each other's intervals with one process per run |",
+        "|---" * (len(done) + 2) + "|",
     ]
     for alpha in args.alphas:
-        (alone, alone_ci), (grouped, grouped_ci) = (
-            interval(rewards["alone"][alpha]),
-            interval(rewards["grouped"][alpha]),
-        )
-        agree = abs(alone - grouped) <= min(alone_ci, grouped_ci)
-        lines.append(f"| {alpha:g} | {alone:.3f} ± {alone_ci:.3f} | {grouped:.3f} ± {grouped_ci:.3f} | "
-                     f"{'yes' if agree else 'no'} |")  # fmt: skip
+        cells = {way: interval(rewards[way][alpha]) for way in done}
+        alone, alone_ci = cells["alone"]
+        agree = [
+            "yes" if abs(alone - mean) <= min(alone_ci, ci) else "no"
+            for way, (mean, ci) in cells.items()
+            if way != "alone"
+        ]
+        lines.append(f"| {alpha:g} | " + " | ".join(f"{mean:.3f} ± {ci:.3f}" for mean, ci in cells.values())
+                     + f" | {', '.join(agree)} |")  # fmt: skip
     rates = {way: training_rate(work, way) for way in ("alone", "grouped")}
     stacked, separate, threads = update_seconds(runs)
     training = {

@@ -20,6 +20,8 @@
     resources: {cpu: 1, gpu: 0}             # per trial; its torch threads = its CPUs
     group: true                             # optional: trials that differ only in seed and
                                             # alpha train together, one Ray trial per group
+    group_size: 15                          # optional: at most this many runs a group (more
+                                            # groups, e.g. one per core)
 
 Every trial's config is built and checked before anything runs, so a bad key or value in the
 sweep file is one error before Ray starts.
@@ -51,6 +53,7 @@ KEYS = (
     "scheduler",
     "resources",
     "group",
+    "group_size",
 )
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 SCHEDULERS = ("none", "asha")
@@ -73,6 +76,7 @@ class Sweep:
     gpus: float = 0.0
     group: bool = False  # trials differing only in GROUP_AXES train in one process (grouped_ppo)
     groupable: frozenset[str] = frozenset()  # the trials a group can hold: PPO coordinators
+    group_size: int | None = None  # at most this many runs a group; None: no limit
 
     def axes(self) -> dict[str, list[Any]]:
         """The grid's keys and the bundles' axes (whose values are labels), each with its values."""
@@ -100,7 +104,10 @@ class Sweep:
                 groups.setdefault(("group", repr(sorted(rest.items()))), []).append(params)
             else:
                 groups[("alone", self.trial_name(params))] = [params]
-        return list(groups.values())
+        size = self.group_size or max(1, len(self.grid_points()))
+        return [
+            group[start : start + size] for group in groups.values() for start in range(0, len(group), size)
+        ]
 
     def trial_overrides(self, params: dict[str, Any], name: str) -> list[str]:
         settings = []
@@ -150,6 +157,9 @@ def read_sweep(path: str | Path) -> Sweep:
         cpus=_number(resources.get("cpu", 1), "resources.cpu", path),
         gpus=_number(resources.get("gpu", 0), "resources.gpu", path, minimum=0),
         group=_flag(raw.get("group", False), "group", path),
+        group_size=_positive(raw["group_size"], "group_size", path)
+        if raw.get("group_size") is not None
+        else None,
     )
     _check_settings(sweep, path)
     groupable = set()
@@ -175,6 +185,10 @@ def is_groupable(config: Any) -> bool:
 def _check_settings(sweep: Sweep, path: str | Path) -> None:
     """Settings that do not go together: a grouped search, an unknown scheduler, a key given
     twice, a name template that misses an axis or gives two trials one folder."""
+    if sweep.group_size is not None and not sweep.group:
+        raise ConfigError(
+            f"{path}: group_size: it limits the groups of group: true, which this sweep does not set"
+        )
     if sweep.group and (sweep.search or sweep.scheduler != "none" or sweep.kind != "coord"):
         raise ConfigError(
             f"{path}: group: a grouped sweep trains a grid of coordinators together; it takes no search, "

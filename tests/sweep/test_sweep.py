@@ -239,3 +239,14 @@ def test_an_unreadable_trial_json_counts_as_unfinished_and_is_written_again(tmp_
     assert json.loads((folder / "trial.json").read_text())["folder"] == str(folder)
     assert (folder / "test_result.json").read_text() == result  # finished: not trained again
     assert not list(folder.glob(".trial.json*"))
+
+
+def test_group_size_splits_a_group_and_needs_group(tmp_path):
+    grid = {"seed": [0, 1], "coordination.expert_query_cost_weight": [0.2, 0.4, 0.6]}
+    sweep = read_sweep(sweep_file(tmp_path, grid, overrides=TINY_PPO, group=True, group_size=4))
+    assert [len(group) for group in sweep.groups()] == [4, 2]
+    assert sorted(sweep.trial_name(point) for group in sweep.groups() for point in group) == sorted(
+        sweep.trial_name(point) for point in sweep.grid_points()
+    )
+    with pytest.raises(ConfigError, match="group_size: it limits the groups of group: true"):
+        read_sweep(sweep_file(tmp_path, grid, overrides=TINY_PPO, group_size=4))
