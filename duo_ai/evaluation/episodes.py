@@ -57,49 +57,50 @@ class EpisodeTracker:
 
     def read(self) -> dict[str, float]:
         """A training window: its finished episodes and every decision in it; starts the next."""
-        rewards = [episode.reward for episode in self.finished]
-        base_rewards = [episode.base_reward for episode in self.finished]
-        lengths = [episode.length for episode in self.finished]
-        summary = {
-            "episodes": len(rewards),
-            "episode_reward": float(np.mean(rewards)) if rewards else float("nan"),
-            "episode_base_reward": float(np.mean(base_rewards)) if rewards else float("nan"),
-            "episode_length": float(np.mean(lengths)) if lengths else float("nan"),
-            "action_1_fraction": self.expert_decisions / max(self.decisions, 1),
-        }
+        summary = window(self.finished, self.decisions, self.expert_decisions)
         self.finished, self.decisions, self.expert_decisions = [], 0, 0
         return summary
 
 
+def window(finished: list[Episode], decisions: int, expert_decisions: int) -> dict[str, float]:
+    """A training window's statistics: its finished episodes' means and the expert share of its
+    decisions."""
+    rewards = [episode.reward for episode in finished]
+    return {
+        "episodes": len(rewards),
+        "episode_reward": float(np.mean(rewards)) if rewards else float("nan"),
+        "episode_base_reward": float(np.mean([e.base_reward for e in finished])) if rewards else float("nan"),
+        "episode_length": float(np.mean([e.length for e in finished])) if rewards else float("nan"),
+        "action_1_fraction": expert_decisions / max(decisions, 1),
+    }
+
+
 class GroupEpisodes:
     """``EpisodeTracker``'s bookkeeping for the copies of several runs at once (copy c belongs to
-    group c // copies_per_group, numbered from 0 within it): each group's episodes kept apart."""
+    group c // copies_per_group): one tracker keeps every copy's running totals, and each group's
+    finished episodes and decisions are kept apart."""
 
     def __init__(self, groups: int, copies_per_group: int):
-        self.copies = copies_per_group
-        self.trackers = [EpisodeTracker(copies_per_group) for _ in range(groups)]
-
-    def _by_group(self, copies: np.ndarray):
-        owner = copies // self.copies
-        for group in np.unique(owner):
-            rows = owner == group
-            yield self.trackers[group], rows, copies[rows] - group * self.copies
+        self.copies, self.groups = copies_per_group, groups
+        self.tracker = EpisodeTracker(groups * copies_per_group)
+        self.length = self.tracker.length  # each copy's episode length so far
+        self.finished: list[list[Episode]] = [[] for _ in range(groups)]
+        self.decisions = np.zeros(groups, np.int64)
+        self.expert_decisions = np.zeros(groups, np.int64)
 
     def step(
         self, copies: np.ndarray, reward: np.ndarray, base_reward: np.ndarray, actions: np.ndarray
     ) -> None:
-        for tracker, rows, own in self._by_group(copies):
-            tracker.step(own, reward[rows], base_reward[rows], np.asarray(actions)[rows])
+        self.tracker.step(copies, reward, base_reward, actions)
+        owner = copies // self.copies
+        self.decisions += np.bincount(owner, minlength=self.groups)
+        self.expert_decisions += np.bincount(owner[np.asarray(actions) == 1], minlength=self.groups)
 
     def end(self, copies: np.ndarray, cut: np.ndarray | None = None) -> None:
-        for tracker, rows, own in self._by_group(copies):
-            tracker.end(own, None if cut is None else cut[rows])
-
-    def length(self, copies: np.ndarray) -> np.ndarray:
-        """The length so far of each listed copy's episode."""
-        return np.array(
-            [self.trackers[copy // self.copies].length[copy % self.copies] for copy in copies], np.int64
-        )
+        self.tracker.end(copies, cut)
+        for copy, episode in zip(copies, self.tracker.finished, strict=True):
+            self.finished[copy // self.copies].append(episode)
+        self.tracker.finished = []
 
     @staticmethod
     def rank_within_group(flags: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -110,9 +111,14 @@ class GroupEpisodes:
         before = (counts - flags)[starts]
         return counts - np.repeat(before, np.diff(np.r_[starts, len(group)]))
 
-    def finished(self) -> list[list[Episode]]:
-        return [tracker.finished for tracker in self.trackers]
-
     def read(self) -> list[dict[str, float]]:
-        """Each group's training window (``EpisodeTracker.read``)."""
-        return [tracker.read() for tracker in self.trackers]
+        """Each group's training window (``EpisodeTracker.read``); starts the next."""
+        windows = [
+            window(finished, int(decisions), int(asked))
+            for finished, decisions, asked in zip(
+                self.finished, self.decisions, self.expert_decisions, strict=True
+            )
+        ]
+        self.finished = [[] for _ in range(self.groups)]
+        self.decisions[:], self.expert_decisions[:] = 0, 0
+        return windows

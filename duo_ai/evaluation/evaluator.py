@@ -76,7 +76,7 @@ class Evaluator:
             obs, reward, terminated, truncated, info = step_copies(self.env, actions, playing)
             episodes.step(playing, reward, np.asarray(info.get("base_reward", reward), np.float64), actions)
             ended = np.asarray(terminated) | np.asarray(truncated)
-            cut = ~ended & (episodes.length(playing) >= max_len)
+            cut = ~ended & (episodes.length[playing] >= max_len)
             done = ended | cut
             episodes.end(playing[done], cut[done])
             bar.update(int(done.sum()))
@@ -93,7 +93,7 @@ class Evaluator:
                 policy.reset(copies_mask(playing[restarts], n))
         bar.close()
         summaries = []
-        for finished in episodes.finished():
+        for finished in episodes.finished:
             summary = summarize(finished)
             if keep_episodes:
                 summary["episode_rewards"] = [episode.reward for episode in finished]
