@@ -17,9 +17,7 @@ Writes go to a temporary file in the same folder, then an atomic rename.
 from __future__ import annotations
 
 import io
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from duo_ai.config import build_section
 from duo_ai.envs.base import env_identity
 from duo_ai.errors import CheckpointError
 from duo_ai.policies.base import Policy
+from duo_ai.run_folder import atomic_write
 
 FORMAT, VERSION = "duo-checkpoint", 1
 
@@ -55,30 +54,9 @@ def atomic_save(payload: dict[str, Any], path: str | Path) -> None:
     """Write ``payload`` to ``path`` all at once: a reader sees the old file or the new one. The
     bytes are built in memory first, so a full disk is an OSError that names ``path`` (torch's
     own writer reports it as an unrelated RuntimeError)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(buffer.getbuffer())
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a checkpoint is ordinary data
-        os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise OSError(error.errno, error.strerror, str(path)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    atomic_write(buffer.getbuffer(), path)
 
 
 def remove_partial_saves(folder: str | Path) -> None:

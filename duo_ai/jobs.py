@@ -37,7 +37,7 @@ from duo_ai.protocol.pairing import task_setting, test_side_reasons
 from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
 from duo_ai.run import Run, focus, seed_everything, start_group, start_run, stop_holding_lines
-from duo_ai.run_folder import GROUP_AXES, flatten
+from duo_ai.run_folder import GROUP_AXES, flatten, group_refusal
 
 logger = logging.getLogger("duo_ai")
 POLICY_TYPES = ("agent", "coord")  # what --type names: an agent or a coordinator
@@ -335,15 +335,13 @@ def train_group(configs: list[DictConfig]) -> list[Path]:
 
 def check_group(configs: list[DictConfig]) -> DictConfig:
     """Refuse a group whose runs differ in more than ``GROUP_AXES`` (and their folders), share a
-    folder, or do not train a PPO coordinator; the group's first config."""
+    folder, or cannot train in a group (``group_refusal``); the group's first config."""
     if not configs:
         raise ConfigError("a group needs at least one run")
     first = configs[0]
-    if first.algorithm.name != "ppo" or first.policy.name != "ppo":
-        raise ConfigError(
-            f"algorithm.name: a group trains PPO coordinators (algorithm.name=ppo, policy.name=ppo), "
-            f"not '{first.algorithm.name}' with policy '{first.policy.name}'"
-        )
+    refusal = group_refusal(first)
+    if refusal:
+        raise ConfigError(refusal)
     shared = {key: value for key, value in flatten(OmegaConf.to_container(first)).items()
               if key not in (*GROUP_AXES, "name")}  # fmt: skip
     folders = set()

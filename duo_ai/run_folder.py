@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,8 +46,27 @@ RESUMABLE_CHANGES = (
 RESULT_NEUTRAL = tuple(key for key in RESUMABLE_CHANGES if key != "algorithm.total_timesteps")
 # What the runs of one group (trained together, ``algorithms/grouped_ppo.py``) may differ in.
 GROUP_AXES = ("seed", "coordination.expert_query_cost_weight")
+# Settings that stop or undo one run's update, which a group makes for all its runs together.
+NOT_GROUPABLE = ("algorithm.target_kl", "algorithm.max_kl")
 # Settings added to duo after runs were saved without them, with the value those runs had.
 ADDED_SETTINGS = {"algorithm.normalize_reward": False, "algorithm.bootstrap_truncated": True}
+
+
+def group_refusal(config: DictConfig) -> str | None:
+    """Why a run cannot train in a group (one line naming the setting), or None where it can: a
+    group trains PPO coordinators without ``NOT_GROUPABLE`` settings."""
+    if (config.algorithm.name, config.policy.name) != ("ppo", "ppo"):
+        return (
+            "algorithm.name: a group trains PPO coordinators (algorithm.name=ppo, policy.name=ppo), "
+            f"not '{config.algorithm.name}' with policy '{config.policy.name}'"
+        )
+    for key in NOT_GROUPABLE:
+        if OmegaConf.select(config, key) is not None:
+            return (
+                f"{key}: it stops or undoes one run's update, which a group updates together; "
+                "train these runs one by one, or leave it unset"
+            )
+    return None
 
 
 def check_train_folder(folder: Path, config: DictConfig) -> None:
@@ -186,3 +206,30 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
         if isinstance(row, dict):
             rows.append(row)
     return rows
+
+
+def atomic_write(data: bytes | memoryview, path: str | Path) -> None:
+    """Write ``data`` to ``path`` all at once: a reader (or a run killed mid-write) sees the old
+    file or the new one, never half of one. A full disk is an OSError that names ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; these are ordinary files
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

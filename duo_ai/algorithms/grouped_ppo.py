@@ -44,7 +44,7 @@ from duo_ai.algorithms.reward_scaling import RewardScaler
 from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
 from duo_ai.checkpoint import read_checkpoint, save_checkpoint
 from duo_ai.coordination.coord_env import CoordEnv
-from duo_ai.errors import CheckpointError, ConfigError
+from duo_ai.errors import CheckpointError
 from duo_ai.evaluation import Evaluator
 from duo_ai.evaluation.episodes import GroupEpisodes
 from duo_ai.models.base import to_tensor
@@ -67,16 +67,6 @@ class Member:
     run: Run
     seed: int
     alpha: float
-
-
-def check_groupable(config: Any) -> None:
-    """Refuse the settings under which the runs of a group would stop being independent runs."""
-    for key in ("target_kl", "max_kl"):
-        if config.get(key) is not None:
-            raise ConfigError(
-                f"algorithm.{key}: it stops or undoes one run's update, which a group updates together; "
-                "train these runs one by one, or leave it unset"
-            )
 
 
 class GroupScaler:
@@ -233,10 +223,10 @@ class Group:
 
 
 class GroupedPPO:
-    """PPO (``PPO``'s settings) for the runs of a group at once."""
+    """PPO (``PPO``'s settings) for the runs of a group at once; ``jobs.train_group`` checks
+    that its runs can train together (``run_folder.group_refusal``)."""
 
     def __init__(self, config: Any):
-        check_groupable(config)
         self.config = config
 
     def train(self, members: list[Member], env: CoordEnv, validators: dict[str, Evaluator]) -> None:
@@ -331,8 +321,8 @@ class GroupedPPO:
     ) -> list[dict[str, float]]:
         """Every run's PPO update at once; each run's statistics (``PPO._update``'s)."""
         cfg = self.config
-        runs = torch.arange(stacked.size)[:, None]
         device = stacked.parameters()[0].device
+        runs = torch.arange(stacked.size, device=device)[:, None]
         stats: dict[str, list[torch.Tensor]] = {key: [] for key in UPDATE_STATISTICS}
         for _ in range(cfg.update_epochs):
             for index, mask in run_minibatches(samples["rows"], cfg.num_minibatches, generators):

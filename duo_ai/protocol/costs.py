@@ -12,7 +12,6 @@ import datetime
 import json
 import logging
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from duo_ai.envs.base import env_identity
 from duo_ai.errors import ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.policies.base import Policy
+from duo_ai.run_folder import atomic_write
 
 logger = logging.getLogger("duo_ai")
 
@@ -95,10 +95,7 @@ def calibrate(
     data = read_calibration(path)
     data["tasks"][task_key(env)] = entry
     data["tasks"] = dict(sorted(data["tasks"].items()))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")  # whole or not at all: a kill keeps the old file
-    partial.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(partial, path)
+    atomic_write((json.dumps(data, indent=2) + "\n").encode(), path)  # a kill keeps the old file
     return entry
 
 

@@ -38,7 +38,7 @@ from typing import Any
 from duo_ai.config import load_config
 from duo_ai.config.loader import read_yaml
 from duo_ai.errors import ConfigError
-from duo_ai.run_folder import GROUP_AXES
+from duo_ai.run_folder import GROUP_AXES, group_refusal
 
 KEYS = (
     "base",
@@ -167,19 +167,10 @@ def read_sweep(path: str | Path) -> Sweep:
         config = load_config(
             base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check")
         )
-        if is_groupable(config):
+        if group_refusal(config) is None:
             groupable.add(sweep.trial_name(params))
     sweep.groupable = frozenset(groupable)
     return sweep
-
-
-def is_groupable(config: Any) -> bool:
-    """Whether a run can train in a group: a PPO coordinator without the settings that stop or
-    undo one run's update."""
-    algorithm = config.algorithm
-    return (algorithm.name, config.policy.name) == ("ppo", "ppo") and all(
-        algorithm.get(key) is None for key in ("target_kl", "max_kl")
-    )
 
 
 def _check_settings(sweep: Sweep, path: str | Path) -> None:

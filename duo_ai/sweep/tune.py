@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 from duo_ai.algorithms.callbacks import Callback
 from duo_ai.errors import ConfigError, DuoError
-from duo_ai.run_folder import LAST_CHECKPOINT, LOG_FILE, METRICS_FILE, RESULT_FILE, read_metrics
+from duo_ai.run_folder import LAST_CHECKPOINT, LOG_FILE, METRICS_FILE, RESULT_FILE, atomic_write, read_metrics
 from duo_ai.sweep.spec import SELECTION_METRIC, Sweep
 
 logger = logging.getLogger("duo_ai")
@@ -149,9 +148,7 @@ def read_trial(path: Path) -> dict[str, Any] | None:
 
 def write_trial(path: Path, result: dict[str, Any]) -> None:
     """Store a finished trial's result whole or not at all (a kill never leaves half a file)."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(partial, path)
+    atomic_write((json.dumps(result, indent=2) + "\n").encode(), path)
 
 
 def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
@@ -227,10 +224,11 @@ def sort_trials(results: Any, sweep: Sweep) -> tuple[list[dict[str, Any]], list[
     """Tune's results as finished rows, one line per failed trial, and how many trials did not
     finish without failing (stopped early by the scheduler, or cut off)."""
     rows, failed, unfinished = [], [], 0
+    groups = sweep.groups() if sweep.group else []
     for result in results:
         metrics = result.metrics or {}
         config = result.config or {}
-        points = sweep.groups()[config["group"]] if "group" in config else [config] if config else []
+        points = groups[config["group"]] if "group" in config else [config] if config else []
         names = [sweep.trial_name(point) for point in points]
         label = f"trial {', '.join(names)}" if names else "trial (not started)"
         if result.error is not None:
