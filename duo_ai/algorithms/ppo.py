@@ -141,13 +141,8 @@ class Rollout:
         scaler: Any | None,
         episodes: Any | None = None,
     ):
-        self.env, self.actor, self.input_keys, self.buffer, self.scaler = (
-            env,
-            actor,
-            input_keys,
-            buffer,
-            scaler,
-        )
+        self.env, self.actor, self.input_keys = env, actor, input_keys
+        self.buffer, self.scaler = buffer, scaler
         self.episodes = episodes or EpisodeTracker(env.num_envs)
         self.obs = to_tensor(env.reset()[0], buffer.device)
         self.resetting = np.zeros(env.num_envs, bool)
