@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 from doc_block import write_block
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
-from skyline import RECIPE
+from skyline import DEFAULT_STEPS, RECIPE, run_suffix
 
 from duo_ai.protocol import SIMULATED_PAIRINGS
 
@@ -139,8 +139,17 @@ def main() -> None:
         run_grid(args, cpus)
     ran = len(list(RUNS.glob("**/test_result.json"))) - runs_before
     hours = (time.time() - started) / 3600
-    # skyline rows: benchmarks/skyline.py's runs with the configs' coordinator recipe, where they exist
-    skylines = [str(path) for pair in args.pairs if (path := SKYLINE_RUNS / pair / RECIPE).is_dir()]
+    # skyline rows: benchmarks/skyline.py's runs with the configs' coordinator recipe (trained alone
+    # or as a group, `skyline.py --group`), where they exist
+    skylines = [
+        str(path)
+        for pair in args.pairs
+        for path in (
+            SKYLINE_RUNS / pair / RECIPE,
+            SKYLINE_RUNS / pair / f"{RECIPE}{run_suffix(DEFAULT_STEPS, 1, True)}",
+        )
+        if path.is_dir()
+    ]
     subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "report", str(RUNS), *skylines,
                     "--out", str(RUNS / "report")], check=True, cwd=ROOT)  # fmt: skip
     table = (RUNS / "report" / "results.md").read_text()
