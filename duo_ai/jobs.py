@@ -70,6 +70,7 @@ def train(
     envs = make_envs(config, kind)
     describe_training(config, envs, kind)
     policy = make_policy(config.policy, envs["train"])
+    algorithm.check_fits(envs["train"], policy.device)
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
     algorithm.train(policy, envs["train"], validators, callbacks=callbacks)
@@ -316,6 +317,7 @@ def train_group(configs: list[DictConfig]) -> list[Path]:
     for config, run, alpha in zip(configs, runs, alphas, strict=True):
         seed_everything(config.seed)  # each run's network starts from its own seed
         members.append(Member(make_policy(config.policy, wide["train"]), run, int(config.seed), alpha))
+    algorithm.check_fits(wide["train"], members[0].policy.device)
     validators = {split: Evaluator(first.evaluation, wide[split]) for split in first.validation_splits}
     for run in runs:
         run.open_folder()

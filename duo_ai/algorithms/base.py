@@ -42,6 +42,11 @@ class Algorithm(ABC):
         algorithm makes it another method."""
         return policy_label
 
+    def check_fits(self, env: VectorEnv, device: Any) -> None:
+        """Refuse settings whose memory ``env`` and ``device`` cannot hold, before anything is
+        written (an algorithm with large storage overrides this)."""
+        return None
+
     @abstractmethod
     def train(
         self,

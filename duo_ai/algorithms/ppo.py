@@ -31,11 +31,11 @@ from duo_ai.algorithms.ppo_loss import (
     summarize_update,
 )
 from duo_ai.algorithms.reward_scaling import RewardScaler
-from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
+from duo_ai.algorithms.rollout import RolloutBuffer, check_rollout_fits, tree_map
 from duo_ai.checkpoint import read_checkpoint, remove_partial_saves, save_checkpoint
 from duo_ai.config import param
 from duo_ai.coordination.coord_env import CoordEnv
-from duo_ai.errors import CheckpointError
+from duo_ai.errors import CheckpointError, ConfigError
 from duo_ai.evaluation import Evaluator
 from duo_ai.evaluation.episodes import EpisodeTracker
 from duo_ai.models.base import to_tensor
@@ -210,6 +210,15 @@ def report_iteration(
 @registry.register_algorithm("ppo")
 class PPO(Algorithm):
     config_class = PPOConfig
+
+    def check_fits(self, env: VectorEnv, device: torch.device) -> None:
+        batch = self.config.num_steps * env.num_envs
+        if self.config.num_minibatches > batch:
+            raise ConfigError(
+                f"algorithm.num_minibatches: {self.config.num_minibatches} minibatches of a rollout of "
+                f"{batch} samples (algorithm.num_steps x env.num_envs) would leave some empty; use at most {batch}"
+            )
+        check_rollout_fits(self.config.num_steps, env, device)
 
     def train(
         self,

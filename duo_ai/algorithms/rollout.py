@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from gymnasium import spaces
+from gymnasium.vector import VectorEnv
+
+from duo_ai.errors import ConfigError
+
+BYTES_PER_SAMPLE = 40  # action, log-probability, value, reward, flags, advantage, return
 
 
 def tree_map(fn, tree: Any) -> Any:
@@ -49,6 +57,40 @@ class RolloutBuffer:
             "advantages": flat(advantages),
             "returns": flat(returns),
         }
+
+
+def check_rollout_fits(num_steps: int, env: VectorEnv, device: torch.device) -> None:
+    """Refuse a rollout larger than the memory free on ``device`` before anything is allocated:
+    a huge ``num_steps`` or ``num_envs`` would otherwise end in the kernel's or Ray's out-of-memory
+    kill, which takes other processes with it and says nothing."""
+    needed = num_steps * env.num_envs * (observation_bytes(env.single_observation_space) + BYTES_PER_SAMPLE)
+    free = free_memory(device)
+    if free is not None and needed > free:
+        raise ConfigError(
+            f"algorithm.num_steps x env.num_envs: a rollout of {num_steps} steps of {env.num_envs} copies "
+            f"needs {needed / 2**30:.1f} GiB, more than the {free / 2**30:.1f} GiB free on {device}; "
+            "lower algorithm.num_steps or env.num_envs"
+        )
+
+
+def observation_bytes(space: spaces.Space) -> int:
+    """Bytes of one observation of ``space`` (a Dict's parts added up)."""
+    if isinstance(space, spaces.Dict):
+        return sum(observation_bytes(part) for part in space.spaces.values())
+    return int(np.prod(space.shape or ())) * np.dtype(space.dtype or np.float32).itemsize
+
+
+def free_memory(device: torch.device) -> int | None:
+    """Bytes free on ``device`` (the kernel's MemAvailable for the CPU), or None where unknown."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def tree_map_pair(fn, left: Any, right: Any) -> None:

@@ -19,7 +19,8 @@ import argparse
 import errno
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from omegaconf import OmegaConf
 
@@ -29,6 +30,14 @@ from duo_ai.errors import DuoError
 from duo_ai.run import end_run
 
 EXIT_USAGE = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors in one line, like every other error of duo (the usage lines are
+    one ``-h`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, with_type: bool = True) -> None:
@@ -68,13 +77,22 @@ def guarded(job: Callable[..., Any], *args: Any) -> int:
         print("duo: interrupted", file=sys.stderr)
         return 130
     except OSError as error:  # a full disk, a read-only folder: the system's reason, in one line
-        where = f" ({error.filename})" if error.filename else ""
-        reason = "no space left on the device" if error.errno == errno.ENOSPC else error.strerror or error
-        print(f"duo: error: {reason}{where}", file=sys.stderr)
+        print(f"duo: error: {system_reason(error)}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         end_run()
     return 0
+
+
+def system_reason(error: OSError) -> str:
+    """An operating system's refusal in the user's words, with the path it concerns."""
+    if error.errno == errno.ENOTDIR and error.filename:
+        wanted = Path(error.filename)
+        in_the_way = next((part for part in [wanted, *wanted.parents] if part.is_file()), wanted)
+        return f"{in_the_way} is a file, not a folder (duo needs the folder {wanted})"
+    where = f" ({error.filename})" if error.filename else ""
+    reason = "no space left on the device" if error.errno == errno.ENOSPC else error.strerror or error
+    return f"{reason}{where}"
 
 
 def print_config(config: Any) -> None:
@@ -85,7 +103,7 @@ def print_config(config: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="duo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -140,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_with_overrides(build_parser(), argv)
+    try:
+        args = parse_with_overrides(build_parser(), argv)
+    except SystemExit as done:  # -h, or a usage error already printed in one line
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     if args.command == "demo":
         from duo_ai.cli.demo import run_demo
 

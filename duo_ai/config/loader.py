@@ -42,6 +42,10 @@ class UniqueKeyLoader(yaml.SafeLoader):
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(
+            f"{path} is a folder, not a config file: name a YAML file, e.g. configs/minigrid_distshift.yaml"
+        )
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -151,6 +155,7 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
     config = build_section(DuoConfig, from_reference(deep_merge(raw, parse_overrides(overrides))))
     _check_device(config.device)
     _check_run_name(config.name)
+    _check_eval_name(config.eval_name)
     return config
 
 
@@ -161,6 +166,16 @@ def _check_run_name(name: str) -> None:
         raise ConfigError(
             f"name: '{name}' is not a run name; use one or more plain folder names under experiment_dir "
             "(no '..', '.', empty parts or absolute paths), e.g. name=my_run or name=sweep/run_1"
+        )
+
+
+def _check_eval_name(eval_name: str) -> None:
+    """An evaluation's files are ``<eval_name>.log`` and the like inside the run's folder."""
+    name = str(eval_name)
+    if not name.strip() or name in (".", "..") or any(sep in name for sep in ("/", "\\", "\0")):
+        raise ConfigError(
+            f"eval_name: '{name}' is not a file name; evaluations write <eval_name>.log and "
+            "<eval_name>.json inside the run's folder, so use a plain name without '/', e.g. eval_name=test_hard"
         )
 
 

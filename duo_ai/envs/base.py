@@ -13,6 +13,9 @@ from duo_ai.errors import EnvError
 
 SPLITS = ("train", "val_sim", "val_true", "test")
 TRAINING_SPLITS = ("train", "val_sim")  # what a coordinator sees while it is trained and selected
+# A bound on env.num_envs: far above what one machine steps usefully, far below what would exhaust
+# its memory while the copies are made (a typo such as num_envs=1000000000 ends in one line).
+MAX_COPIES = 2**16
 
 
 class EnvironmentSuite(ABC):

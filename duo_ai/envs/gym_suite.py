@@ -11,7 +11,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param, section
-from duo_ai.envs.base import EnvironmentSuite
+from duo_ai.envs.base import MAX_COPIES, EnvironmentSuite
 from duo_ai.errors import ConfigError, EnvError
 
 
@@ -24,7 +24,7 @@ class GymSplitConfig:
 @dataclass
 class GymConfig(ComponentConfig):
     task: str = param("CartPole-v1", "Gymnasium environment id")
-    num_envs: int = param(8, "parallel copies", min=1)
+    num_envs: int = param(8, "parallel copies", min=1, max=MAX_COPIES)
     kwargs: dict[str, Any] = param({}, "keyword arguments for gymnasium.make")
     train: GymSplitConfig = section(GymSplitConfig)
     val_sim: GymSplitConfig = section(GymSplitConfig)

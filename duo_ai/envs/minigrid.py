@@ -12,7 +12,7 @@ from typing import Any
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param, section
-from duo_ai.envs.base import SPLITS, EnvironmentSuite
+from duo_ai.envs.base import MAX_COPIES, SPLITS, EnvironmentSuite
 from duo_ai.envs.envpool_env import EnvpoolVectorEnv, envpool_ids
 from duo_ai.errors import ConfigError
 
@@ -39,7 +39,7 @@ class MiniGridConfig(ComponentConfig):
         "task pair: novice task -> shifted task (custom: name env.<split>.task)",
         choices=(*PAIRS, CUSTOM),
     )
-    num_envs: int = param(16, "parallel copies", min=1)
+    num_envs: int = param(16, "parallel copies", min=1, max=MAX_COPIES)
     train: MiniGridSplitConfig = section(MiniGridSplitConfig)
     val_sim: MiniGridSplitConfig = section(MiniGridSplitConfig)
     val_true: MiniGridSplitConfig = section(MiniGridSplitConfig)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param, section
-from duo_ai.envs.base import EnvironmentSuite
+from duo_ai.envs.base import MAX_COPIES, EnvironmentSuite
 from duo_ai.envs.envpool_env import EnvpoolVectorEnv, envpool_ids
 from duo_ai.errors import ConfigError
 
@@ -31,7 +31,7 @@ class ProcgenSplitConfig:
 @dataclass
 class ProcgenConfig(ComponentConfig):
     task: str = param("coinrun", "Procgen game", choices=GAMES)
-    num_envs: int = param(64, "parallel copies", min=1)
+    num_envs: int = param(64, "parallel copies", min=1, max=MAX_COPIES)
     num_threads: int = param(
         0, "simulator threads; 0 = one per core (runs side by side: split the cores)", min=0
     )

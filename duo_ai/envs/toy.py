@@ -18,7 +18,7 @@ from gymnasium.vector.utils import batch_space
 
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param, section
-from duo_ai.envs.base import EnvironmentSuite
+from duo_ai.envs.base import MAX_COPIES, EnvironmentSuite
 
 
 class ChainEnv(VectorEnv):
@@ -87,7 +87,7 @@ class ToySplitConfig:
 
 @dataclass
 class ToyConfig(ComponentConfig):
-    num_envs: int = param(4, "parallel copies", min=1)
+    num_envs: int = param(4, "parallel copies", min=1, max=MAX_COPIES)
     length: int = param(5, "cells to cross", min=1)
     num_actions: int = param(3, "size of the action set", min=2)
     time_limit: int = param(8, "steps before truncation", min=1)

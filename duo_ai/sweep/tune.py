@@ -182,6 +182,14 @@ def run_sweep(sweep: Sweep, address: str | None = None) -> list[dict[str, Any]]:
     logging.getLogger("ray.tune.tune").addFilter(interrupt)
     try:
         results = tuner.fit()
+    except RuntimeError as error:  # Ray stops the whole sweep when its memory monitor kills a trial
+        if not killed_for_memory(error):
+            raise
+        raise SweepFailed(
+            "Ray killed a trial because the machine ran out of memory: give each trial more "
+            "(resources: {cpu: N} runs fewer at a time) or lower env.num_envs, then run the same duo sweep "
+            "command again (finished trials are kept, cut ones resume from their last save)"
+        ) from None
     finally:
         logging.getLogger("ray.tune.tune").removeFilter(interrupt)
     rows, failed, unfinished = sort_trials(results, sweep)
@@ -273,6 +281,18 @@ def check_resources(sweep: Sweep, nodes: list[dict[str, Any]]) -> None:
                 f"resources.{unit}: each trial asks for {asked:g}, but the largest node offers {largest:g}; "
                 f"valid: 0 to {largest:g}"
             )
+
+
+def killed_for_memory(error: BaseException | None) -> bool:
+    """Whether Ray's memory monitor killed a trial: its ``OutOfMemoryError`` is ``error`` or one
+    that ``error`` was raised from (Tune wraps it in a RuntimeError)."""
+    seen: list[BaseException] = []
+    while error is not None and error not in seen:
+        if type(error).__name__ == "OutOfMemoryError" and type(error).__module__.startswith("ray"):
+            return True
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    return False
 
 
 class SweepFailed(DuoError):

@@ -213,6 +213,29 @@ MORE = {
     "config from a missing file": (["config", "--config", "{tmp}/none.yaml"], "config file not found"),
 }
 HOSTILE.update(MORE)
+FRESH_PROBE = {  # inputs first tried in the fresh probe of issue 28 (round three)
+    "an evaluation name that leaves the folder": (
+        ["eval", "policy.load_path={tmp}/experiments/previous/last.ckpt", "eval_name=../escape"],
+        "eval_name: '../escape' is not a file name",
+    ),
+    "a billion copies": (["train", "env.num_envs=1000000000"], "env.num_envs: must be <= 65536"),
+    "a rollout larger than memory": (
+        ["train", "algorithm.num_steps=1000000000"],
+        "algorithm.num_steps x env.num_envs: a rollout of 1000000000 steps of 4 copies needs",
+    ),
+    "more minibatches than samples": (
+        ["train", "algorithm.num_minibatches=1000"],
+        "algorithm.num_minibatches: 1000 minibatches of a rollout of 32 samples",
+    ),
+    "a folder as the config": (["train", "--config", "{tmp}/experiments"], "is a folder, not a config file"),
+    "a file as the experiment folder": (
+        ["train", "experiment_dir={tmp}/empty.yaml"],
+        "empty.yaml is a file, not a folder",
+    ),
+    "a word for a number flag": (["oracle", "--layouts", "many"], "invalid int value: 'many'"),
+    "an unknown command": (["trian"], "invalid choice: 'trian'"),
+}
+HOSTILE.update(FRESH_PROBE)
 
 
 def prepare_workspace(root: Path, previous_run: Path) -> Path:

@@ -33,3 +33,14 @@ def test_switching_a_component_drops_the_file_settings_of_the_old_one(tmp_path):
 def test_overrides_the_property_tests_found_are_one_line_errors(overrides, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         duo_ai.load_config(None, overrides)
+
+
+@pytest.mark.parametrize("eval_name", ["../escape", "a/b", "..", "", "sub\\dir"])
+def test_an_eval_name_must_be_a_plain_file_name(eval_name):
+    with pytest.raises(ConfigError, match="eval_name: .* is not a file name"):
+        duo_ai.load_config(None, [f"eval_name='{eval_name}'"])
+
+
+def test_a_folder_is_not_a_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder, not a config file"):
+        duo_ai.load_config(tmp_path)

@@ -250,3 +250,19 @@ def test_group_size_splits_a_group_and_needs_group(tmp_path):
     )
     with pytest.raises(ConfigError, match="group_size: it limits the groups of group: true"):
         read_sweep(sweep_file(tmp_path, grid, overrides=TINY_PPO, group_size=4))
+
+
+def test_a_trial_killed_for_memory_is_recognised_through_tunes_wrapping():
+    from ray.exceptions import OutOfMemoryError
+
+    from duo_ai.sweep.tune import killed_for_memory
+
+    try:
+        try:
+            raise OutOfMemoryError("1 worker(s) were killed due to the node running low on memory")
+        except OutOfMemoryError as killed:
+            raise RuntimeError("Caught unexpected exception") from killed
+    except RuntimeError as wrapped:
+        assert killed_for_memory(wrapped)
+    assert not killed_for_memory(RuntimeError("a bug"))
+    assert not killed_for_memory(MemoryError())  # duo's own process: guarded's business, not Ray's
