@@ -162,10 +162,12 @@ def read_sweep(path: str | Path) -> Sweep:
         else None,
     )
     _check_settings(sweep, path)
+    if sweep.experiment_dir.exists() and not sweep.experiment_dir.is_dir():
+        raise ConfigError(f"{path}: experiment_dir: {sweep.experiment_dir} is a file, not a folder")
     groupable = set()
-    for params in sweep.grid_points():
+    for params in sweep.grid_points():  # each trial's own config, its folder's name included
         config = load_config(
-            base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, "check")
+            base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, sweep.trial_name(params))
         )
         if group_refusal(config) is None:
             groupable.add(sweep.trial_name(params))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+REPO_BASE = f"base: {Path(__file__).resolve().parents[2] / 'configs' / 'minigrid_distshift.yaml'}\n"
+
 # Each is refused with exit status 2 and one line on stderr, and nothing on disk changes (the
 # run folder opens only once every input has loaded).
 TOY_RUN = ["env.name=toy", "policy.name=ppo", "policy.model.name=mlp_ppo", "env.num_envs=4",
@@ -234,6 +236,11 @@ FRESH_PROBE = {  # inputs first tried in the fresh probe of issue 28 (round thre
     ),
     "a word for a number flag": (["oracle", "--layouts", "many"], "invalid int value: 'many'"),
     "an unknown command": (["trian"], "invalid choice: 'trian'"),
+    "a sweep whose trial names leave the folder": (
+        ["sweep", "{tmp}/sweep_escape.yaml"],
+        "'../x0' is not a run name",
+    ),
+    "a sweep into a file": (["sweep", "{tmp}/sweep_into_file.yaml"], "empty.yaml is a file, not a folder"),
 }
 HOSTILE.update(FRESH_PROBE)
 
@@ -253,7 +260,9 @@ def prepare_workspace(root: Path, previous_run: Path) -> Path:
     for name, text in (("sweep_typo.yaml", base + "grdi: {seed: [0]}\n"),
                        ("sweep_nan.yaml", base + "grid: {seed: [0]}\nresources: {cpu: .nan}\n"),
                        ("sweep_scalar.yaml", base + "grid: {seed: 0}\n"),
-                       ("sweep_nobase.yaml", "grid: {seed: [0]}\n")):  # fmt: skip
+                       ("sweep_nobase.yaml", "grid: {seed: [0]}\n"),
+                       ("sweep_escape.yaml", REPO_BASE + "grid: {seed: [0]}\nname: '../x{seed}'\n"),
+                       ("sweep_into_file.yaml", REPO_BASE + f"grid: {{seed: [0]}}\nexperiment_dir: {root / 'empty.yaml'}\n")):  # fmt: skip
         (root / name).write_text(text)
     payload = torch.load(previous_run / "last.ckpt", weights_only=True)
     torch.save({"format": payload["format"], "version": payload["version"], "policy": payload["policy"],
