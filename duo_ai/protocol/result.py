@@ -121,7 +121,13 @@ def read_result(folder: Path) -> dict[str, Any]:
     result = json.loads((folder / RESULT_FILE).read_text())
     if not isinstance(result, dict) or not isinstance(result.get("test"), dict):
         raise ValueError(f"{RESULT_FILE} holds no test summary")
-    if "version" not in result:
+    version = result.get("version")
+    if version is not None and version not in range(2, RESULT_VERSION + 1):
+        raise ValueError(
+            f"{RESULT_FILE}: version {version!r} is not one this duo reads (1 to {RESULT_VERSION}); "
+            "a newer duo wrote it, or it was edited"
+        )
+    if version is None:
         try:
             result = {**described(OmegaConf.load(folder / CONFIG_FILE), result), **result}
         except Exception as error:  # noqa: BLE001 - an old result whose config cannot describe it
@@ -147,6 +153,8 @@ def read_result(folder: Path) -> dict[str, Any]:
         )
         if not valid:
             raise ValueError(f"{RESULT_FILE}: '{key}' must be a {kind.__name__}, got {value!r}")
+    if result["alpha"] < 0:
+        raise ValueError(f"{RESULT_FILE}: 'alpha' is a cost weight, >= 0; got {result['alpha']!r}")
     return result
 
 

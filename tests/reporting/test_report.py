@@ -228,6 +228,9 @@ def test_runs_of_other_budgets_are_other_rows_and_a_repeated_seed_counts_once(tm
         ("alpha", "0.4", "'alpha' must be a float"),
         ("seed", 0.5, "'seed' must be a int"),
         ("method", 3, "'method' must be a str"),
+        ("alpha", -3, "'alpha' is a cost weight, >= 0; got -3"),
+        ("version", 99, "version 99 is not one this duo reads (1 to 2)"),
+        ("version", "2", "version '2' is not one this duo reads"),
     ],
 )
 def test_a_result_with_a_field_of_the_wrong_type_is_skipped_naming_it(
