@@ -2,11 +2,11 @@
 
     python benchmarks/reliability.py   # about 2 minutes; prints and writes docs/RELIABILITY.md
 
-Each input of the hostile table (tests/cli/hostile_inputs.py) runs as a user would run it: the
+Each input of the hostile table (benchmarks/hostile_inputs.py) runs as a user would run it: the
 installed command in a fresh process, in a workspace holding a finished duo run, a folder of the
 user's own and bad files. An input passes when it exits 2 with one line on stderr, no traceback,
 the expected message, and every file of the workspace unchanged. Then a PPO run is crashed at
-every write boundary in three ways (tests/algorithms/crash_injection.py) and resumed.
+every write boundary in three ways (benchmarks/crash_injection.py) and resumed.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from crash_injection import CRASH_MODES, count_writes, crash_then_resume
+from doc_block import publish
+from hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from doc_block import publish  # noqa: E402
-
-from tests.algorithms.crash_injection import CRASH_MODES, count_writes, crash_then_resume  # noqa: E402
-from tests.cli.hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace  # noqa: E402
 
 
 def duo(*args: str) -> subprocess.CompletedProcess:

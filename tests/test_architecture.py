@@ -66,3 +66,20 @@ def test_no_function_is_longer_than_a_screen():
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60
     ]
     assert long == []
+
+
+def test_benchmarks_stand_on_the_package_not_on_the_tests():
+    """A benchmark imports duo_ai and its sibling scripts: never the tests, never by patching
+    ``sys.path`` (the tests may import the benchmarks' shared tables)."""
+    leaning = []
+    for path in sorted((PACKAGE.parent / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tests":
+                leaning.append(f"{path.name} imports {node.module}")
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr == "path"
+                and getattr(node.value, "id", "") == "sys"
+            ):
+                leaning.append(f"{path.name}:{node.lineno} uses sys.path")
+    assert leaning == []

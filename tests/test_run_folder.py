@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.hostile_inputs import disk
 from duo_ai.cli.main import main
 from duo_ai.run_folder import MARKER, take_lock
-from tests.cli.hostile_inputs import disk
 
 TOY = ["--type", "agent", "env.name=toy", "policy.name=ppo", "policy.model.name=mlp_ppo", "env.num_envs=4",
        "algorithm.num_steps=8", "algorithm.total_timesteps=64", "evaluation.num_episodes=4"]  # fmt: skip

@@ -12,13 +12,13 @@ import pytest
 import torch
 
 import duo_ai
+from benchmarks.crash_injection import CRASH_MODES, count_writes, crash_then_resume
 from duo_ai.algorithms.ppo import Rollout, model_actor
 from duo_ai.algorithms.rollout import RolloutBuffer
 from duo_ai.checkpoint import read_checkpoint
 from duo_ai.cli.main import main
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.evaluation import Evaluator
-from tests.algorithms.crash_injection import CRASH_MODES, count_writes, crash_then_resume
 from tests.conftest import train_on_shifted_chain
 
 FAST_PPO = [

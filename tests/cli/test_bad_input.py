@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
+from benchmarks.hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace
 from duo_ai.cli.main import main
-from tests.cli.hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace
 
 CASES = [
     (["algoritm.name=random"], "unknown config key 'algoritm' (did you mean 'algorithm'?)"),
@@ -134,7 +134,7 @@ def test_installed_command_exits_2_without_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-# A hostile user's inputs (tests/cli/hostile_inputs.py): each is refused with exit status 2 and
+# A hostile user's inputs (benchmarks/hostile_inputs.py): each is refused with exit status 2 and
 # one line on stderr, and nothing on disk changes.
 @pytest.fixture(scope="module")
 def previous_run(tmp_path_factory):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-REPO_BASE = f"base: {Path(__file__).resolve().parents[2] / 'configs' / 'minigrid_distshift.yaml'}\n"
+REPO_BASE = f"base: {Path(__file__).resolve().parents[1] / 'configs' / 'minigrid_distshift.yaml'}\n"
 
 # Each is refused with exit status 2 and one line on stderr, and nothing on disk changes (the
 # run folder opens only once every input has loaded).
