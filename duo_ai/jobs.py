@@ -36,8 +36,10 @@ from duo_ai.protocol.costs import calibrate, run_base_penalty, task_key
 from duo_ai.protocol.pairing import task_setting, test_side_reasons
 from duo_ai.protocol.result import EXACT_OPTIMUM
 from duo_ai.reference import converted_policy, read_reference_checkpoint
-from duo_ai.run import Run, focus, seed_everything, start_group, start_run, stop_holding_lines
+from duo_ai.run import Run, start_group, start_run
 from duo_ai.run_folder import GROUP_AXES, flatten, group_refusal
+from duo_ai.run_log import focus, stop_holding_lines
+from duo_ai.seeding import seed_everything
 
 logger = logging.getLogger("duo_ai")
 POLICY_TYPES = ("agent", "coord")  # what --type names: an agent or a coordinator
@@ -69,11 +71,11 @@ def train(
     run = start_run(config, "train", own_process=True)
     envs = make_envs(config, kind)
     describe_training(config, envs, kind)
-    policy = make_policy(config.policy, envs["train"])
+    policy = make_policy(config.policy, envs["train"], run.device)
     algorithm.check_fits(envs["train"], policy.device)
     validators = {split: Evaluator(config.evaluation, envs[split]) for split in config.validation_splits}
     run.open_folder()  # every input has loaded: the folder and its log exist from the first step on
-    algorithm.train(policy, envs["train"], validators, callbacks=callbacks)
+    algorithm.train(policy, envs["train"], validators, run=run, callbacks=callbacks)
     if kind == "coord":
         selected_result(config, envs, run.folder)
     return policy, envs
@@ -316,7 +318,9 @@ def train_group(configs: list[DictConfig]) -> list[Path]:
     members = []
     for config, run, alpha in zip(configs, runs, alphas, strict=True):
         seed_everything(config.seed)  # each run's network starts from its own seed
-        members.append(Member(make_policy(config.policy, wide["train"]), run, int(config.seed), alpha))
+        members.append(
+            Member(make_policy(config.policy, wide["train"], run.device), run, int(config.seed), alpha)
+        )
     algorithm.check_fits(wide["train"], members[0].policy.device)
     validators = {split: Evaluator(first.evaluation, wide[split]) for split in first.validation_splits}
     for run in runs:

@@ -1,7 +1,9 @@
-"""The active run: its experiment folder, log files, metrics, device and seeds.
+"""A run: its experiment folder, metrics and device, and the run this process is doing.
 
-``make_config`` starts a run the way the tutorial expects (one per process); algorithms write
-their logs, metrics and checkpoints into its folder.
+``make_config`` starts a run the way the tutorial expects (one per process), and the tutorial's
+calls (``make_policy``, ``algorithm.train``) take their device and folder from it; duo's own jobs
+pass the run and its device explicitly. Its log is ``run_log``, its random generators
+``seeding``, its default thread count ``threads``.
 """
 
 from __future__ import annotations
@@ -12,38 +14,22 @@ import logging
 import logging.handlers
 import math
 import os
-import random
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
 from duo_ai import zoo
 from duo_ai.errors import ExperimentError
-from duo_ai.progress import ConsoleHandler
 from duo_ai.run_folder import CONFIG_FILE, LOG_FILE, METRICS_FILE, check_train_folder, claim_train_folder
+from duo_ai.run_log import configure_logging, log_to_file
+from duo_ai.seeding import seed_everything
+from duo_ai.threads import default_torch_threads
 
 logger = logging.getLogger("duo_ai")
 EVALUATION_FILES = (".log", ".json", ".mp4", ".gif", ".png")  # what an evaluation writes (a name's claim)
-
-
-class ElapsedFormatter(logging.Formatter):
-    """``[h:mm:ss LEVEL]: message`` with the time elapsed since the run started."""
-
-    def __init__(self, start: float):
-        super().__init__()
-        self.start = start
-
-    def format(self, record: logging.LogRecord) -> str:
-        seconds = int(record.created - self.start)
-        stamp = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-        return f"[{stamp} {record.levelname}]: {record.getMessage()}"
 
 
 class Run:
@@ -72,7 +58,7 @@ class Run:
         if mode == "train":
             check_train_folder(folder, config)
         if not in_group:
-            _configure_logging(self.start)
+            configure_logging(self.start)
 
     @property
     def folder(self) -> Path:
@@ -90,7 +76,7 @@ class Run:
         else:
             self._open_eval_folder()
         self._opened = True
-        _log_to_file(self.log_path, self)
+        log_to_file(self.log_path, self)
         if self.config.use_wandb:
             self._wandb = _start_wandb(self.config, self._folder)
 
@@ -211,7 +197,7 @@ def start_group(configs: list[DictConfig]) -> list[Run]:
     checked before any is written; the first run's seed, threads and device are the process's."""
     global _current
     threads = _prepare_process(configs[0], own_process=True)
-    _configure_logging(time.time())
+    configure_logging(time.time())
     runs = [Run(config, "train", Path(config.experiment_dir) / config.name, LOG_FILE, in_group=True)
             for config in configs]  # fmt: skip
     _current = runs[0]
@@ -258,73 +244,6 @@ def current_device() -> torch.device:
     return _current.device if _current is not None else torch.device("cpu")
 
 
-def default_torch_threads() -> int:
-    """Every core that other work is not using when the run starts. The simulator and torch take
-    turns within a step, so they do not compete, and IMPALA-sized networks run nearly twice as
-    fast on 2 threads as on 1 (benchmarks/threads.py). But a torch thread waiting for a core that
-    another process holds stalls every parallel op: on 2 busy cores two threads made the demo's
-    training 7.5-22x slower in two runs, one thread 2.3-2.4x (benchmarks/busy_machine.py,
-    docs/PERFORMANCE.md). ``start_run`` logs the count: float sums split over other thread counts
-    round differently, so a run repeats bit for bit only with the same ``torch_threads``."""
-    return max(1, (os.cpu_count() or 1) - busy_cores())
-
-
-def busy_cores(readings: int = 5, interval: float = 0.02) -> int:
-    """How many cores other processes keep busy now: the kernel's count of runnable tasks
-    (``/proc/loadavg``) less this one, the median of a few readings; 0 where the count is unknown
-    (not Linux). Instantaneous, unlike the load average, which lags by a minute."""
-    counts = []
-    for reading in range(readings):
-        try:
-            running = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
-            counts.append(int(running) - 1)
-        except (OSError, IndexError, ValueError):
-            return 0
-        if reading < readings - 1:
-            time.sleep(interval)
-    return max(0, int(np.median(counts)))
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def capture_rng() -> dict[str, Any]:
-    """Every random generator's state, as tensors and plain data (checkpoint-safe)."""
-    numpy_state = np.random.get_state(legacy=False)
-    return {
-        "torch": torch.get_rng_state(),
-        "numpy": {
-            "key": torch.from_numpy(numpy_state["state"]["key"].astype(np.int64)),
-            "pos": int(numpy_state["state"]["pos"]),
-            "has_gauss": int(numpy_state["has_gauss"]),
-            "gauss": float(numpy_state["gauss"]),
-        },
-        "python": random.getstate(),
-    }
-
-
-def restore_rng(state: dict[str, Any]) -> None:
-    """Restore ``capture_rng``'s states (from a checkpoint loaded onto any device)."""
-    torch.set_rng_state(state["torch"].cpu())
-    numpy_state = state["numpy"]
-    np.random.set_state(
-        {
-            "bit_generator": "MT19937",
-            "state": {
-                "key": numpy_state["key"].cpu().numpy().astype(np.uint32),
-                "pos": numpy_state["pos"],
-            },
-            "has_gauss": numpy_state["has_gauss"],
-            "gauss": numpy_state["gauss"],
-        }
-    )
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-
-
 def _start_wandb(config: DictConfig, folder: Path) -> Any:
     try:
         import wandb
@@ -344,68 +263,3 @@ def _start_wandb(config: DictConfig, folder: Path) -> Any:
             f"use_wandb=1: Weights & Biases could not start ({detail}); run `wandb login`, "
             "or set WANDB_MODE=offline to log locally"
         ) from None
-
-
-def _configure_logging(start: float) -> None:
-    """Log to stdout, and hold the lines for the log file until the run's folder opens."""
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-        handler.close()
-    formatter = ElapsedFormatter(start)
-    held = logging.handlers.MemoryHandler(capacity=1_000_000, flushLevel=logging.CRITICAL + 1)
-    for handler in (ConsoleHandler(sys.stdout), held):
-        handler.setFormatter(formatter)
-        logger.addHandler(handler)
-
-
-_focus: Run | None = None  # while set, log lines go to this run's file only (see ``focus``)
-
-
-@contextmanager
-def focus(run: Run) -> Iterator[None]:
-    """Lines logged inside go to ``run``'s log file (and the console), not to the other runs' of
-    its group; lines logged outside go to every run's file."""
-    global _focus
-    previous, _focus = _focus, run
-    try:
-        yield
-    finally:
-        _focus = previous
-
-
-class _ForRun(logging.Filter):
-    def __init__(self, run: Run):
-        super().__init__()
-        self.run = run
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return _focus is None or _focus is self.run
-
-
-def _log_to_file(log_path: Path, run: Run) -> None:
-    """From now on log ``run``'s lines to ``log_path`` too, starting with the lines held so far
-    (a run of a group replays them and leaves them held for the next, see ``stop_holding_lines``)."""
-    file_handler = logging.FileHandler(log_path)
-    file_handler.addFilter(_ForRun(run))
-    for handler in list(logger.handlers):
-        if isinstance(handler, logging.handlers.MemoryHandler):
-            file_handler.setFormatter(handler.formatter)
-            if run.in_group:
-                for record in handler.buffer:
-                    file_handler.handle(record)
-                continue
-            handler.setTarget(file_handler)
-            handler.flush()
-            logger.removeHandler(handler)
-            handler.close()
-    logger.addHandler(file_handler)
-
-
-def stop_holding_lines() -> None:
-    """Every run of a group has its log file: stop holding lines for one to come."""
-    for handler in list(logger.handlers):
-        if isinstance(handler, logging.handlers.MemoryHandler):
-            logger.removeHandler(handler)
-            handler.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from duo_ai.run import busy_cores, default_torch_threads
+from duo_ai.threads import busy_cores, default_torch_threads
 
 
 @pytest.mark.skipif(not Path("/proc/loadavg").exists(), reason="counts runnable tasks through Linux's /proc")

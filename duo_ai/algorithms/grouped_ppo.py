@@ -52,8 +52,10 @@ from duo_ai.models.stacked import StackedModels
 from duo_ai.policies.base import Policy, sample_actions
 from duo_ai.policies.ppo import PPOPolicy
 from duo_ai.progress import progress
-from duo_ai.run import Run, focus, restore_rng
+from duo_ai.run import Run
 from duo_ai.run_folder import LAST_CHECKPOINT
+from duo_ai.run_log import focus
+from duo_ai.seeding import restore_rng
 
 logger = logging.getLogger("duo_ai")
 GROUP_SAVE = ".last.ckpt.group"  # each run's part of a group's save, until every run has one

@@ -42,8 +42,9 @@ from duo_ai.models.base import to_tensor
 from duo_ai.policies.base import action_distribution
 from duo_ai.policies.ppo import PPOPolicy
 from duo_ai.progress import progress
-from duo_ai.run import Run, capture_rng, restore_rng
+from duo_ai.run import Run
 from duo_ai.run_folder import LAST_CHECKPOINT
+from duo_ai.seeding import capture_rng, restore_rng
 
 logger = logging.getLogger("duo_ai")
 PRECISIONS = ("float32", "bf16")

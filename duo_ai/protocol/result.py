@@ -18,8 +18,8 @@ from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.protocol.pairing import pairing_name, test_side_reasons
 from duo_ai.protocol.transfer import calibrate_to_test_novice
-from duo_ai.run import seed_everything
 from duo_ai.run_folder import CONFIG_FILE, RESULT_FILE, best_checkpoint
+from duo_ai.seeding import seed_everything
 
 logger = logging.getLogger("duo_ai")
 RESULT_VERSION = 2

@@ -11,7 +11,7 @@ from duo_ai.coordination.coord_env import CoordEnv, novice_observations
 from duo_ai.envs import make_env
 from duo_ai.policies.base import Policy, ThresholdPolicy
 from duo_ai.protocol.pairing import split_agent_keys
-from duo_ai.run import seed_everything
+from duo_ai.seeding import seed_everything
 
 logger = logging.getLogger("duo_ai")
 
