@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from doc_block import publish
+from harness import publish
 from speed import CASES, add_case_arguments, duo_coord_env, duo_run, in_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,9 +136,8 @@ def main() -> None:
         print(name, json.dumps(results[name]), flush=True)
     measured = write_doc(results, args)
     publish(
-        ROOT / "docs" / "PERFORMANCE.md",
+        "PERFORMANCE.md",
         "Performance",
-        "benchmarks/breakdown.py",
         measured,
         write=not args.no_doc,
     )

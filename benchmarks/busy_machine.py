@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from doc_block import publish
+from harness import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {  # label -> (extra environment, extra overrides)
@@ -82,7 +82,7 @@ def main() -> None:
         f"brackets) and beside {args.load} CPU-bound processes (one run).", "",
         "| threads | idle | beside the load | slowdown |", "|---|---|---|---|", *rows,
     ])  # fmt: skip
-    publish(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/busy_machine.py", measured)
+    publish("PERFORMANCE.md", "Performance", measured)
 
 
 if __name__ == "__main__":

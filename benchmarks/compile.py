@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from doc_block import publish
+from harness import publish
 from speed import CASES, duo_run, in_worker, repeated_batch, seconds_per_call, update_step
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,9 +102,8 @@ def main() -> None:
         print(name, json.dumps(results[name]), flush=True)
     measured = write_doc(results)
     publish(
-        ROOT / "docs" / "PERFORMANCE.md",
+        "PERFORMANCE.md",
         "Performance",
-        "benchmarks/compile.py",
         measured,
         write=not args.no_doc,
     )

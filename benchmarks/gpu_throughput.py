@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from doc_block import publish
+from harness import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shipped runs, then runs kept only as logs (a retrained expert not shipped: docs/ZOO.md).
@@ -55,7 +55,7 @@ def main() -> None:
             lines.append(f"| `{name}` | {first:,} to {last:,} | {where} | {how} | {rate:,.0f} |")
     lines += [f"| {label} | | | | {rate} |" for label, rate in PUBLISHED]
     measured = "\n".join(lines)
-    publish(ROOT / "docs" / "PERFORMANCE.md", "Performance", "benchmarks/gpu_throughput.py", measured)
+    publish("PERFORMANCE.md", "Performance", measured)
 
 
 if __name__ == "__main__":

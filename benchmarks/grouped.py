@@ -20,14 +20,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import yaml
-from doc_block import publish
+from harness import duo, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "grouped"
@@ -61,8 +60,7 @@ def timed_sweep(work: Path, way: str, steps: int, seeds: int, alphas: list[float
     }
     (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "sweep", str(folder / "sweep.yaml")],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    duo("sweep", str(folder / "sweep.yaml"), capture=True)
     return time.perf_counter() - started
 
 
@@ -239,8 +237,8 @@ def main() -> None:
         f"one after the other (measured by this script after the sweeps, on random inputs, {threads} torch threads).",
     ]
     # a grid other than the has a block of its own
-    marker = " ".join(["benchmarks/grouped.py", *(arg for arg in sys.argv[1:] if arg != "--from-results")])
-    publish(ROOT / "docs" / "SCALE.md", "Sweeps at scale", marker, "\n".join(lines))
+    block = "".join(f" {arg}" for arg in sys.argv[1:] if arg != "--from-results")  # a block per grid
+    publish("SCALE.md", "Sweeps at scale", "\n".join(lines), block=block)
 
 
 if __name__ == "__main__":

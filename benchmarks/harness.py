@@ -1,9 +1,40 @@
-"""Benchmarks write their measurements into a marked block of a docs page; the prose around
-the block (the reading of the numbers) is written by hand and kept across reruns."""
+"""What every benchmark does the same way: launch duo as a user does, name the code it measured,
+and publish its measured block on a docs page. The prose around a block (the reading of the
+numbers) is written by hand and kept across reruns."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+
+import __main__
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def duo(
+    *args: str, check: bool = True, quiet: bool = True, capture: bool = False, cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
+    """Run ``duo <args>`` in a fresh process (from the repository's root unless ``cwd``), as a user
+    would; ``quiet`` drops its stdout (the run's log is in its folder), ``capture`` keeps stdout
+    and stderr."""
+    output = (
+        {"capture_output": True, "text": True} if capture else {"stdout": subprocess.DEVNULL} if quiet else {}
+    )
+    return subprocess.run([sys.executable, "-m", "duo_ai.cli.main", *args], check=check, cwd=cwd, **output)
+
+
+def commit() -> str:
+    """The repository's current commit (short), to name the code a block measured."""
+    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return found.stdout.strip() or "unknown"
+
+
+def script_name() -> str:
+    """The running benchmark as its block marker names it, e.g. ``benchmarks/speed.py``."""
+    return Path(__main__.__file__).resolve().relative_to(ROOT).as_posix()
 
 
 def write_block(doc: Path, title: str, script: str, measured: str) -> None:
@@ -17,8 +48,9 @@ def write_block(doc: Path, title: str, script: str, measured: str) -> None:
     doc.write_text(f"{head}{begin}\n{measured.rstrip()}\n{end}{tail}")
 
 
-def publish(doc: Path, title: str, script: str, measured: str, write: bool = True) -> None:
-    """Print a benchmark's measured block and, unless ``write`` is off, put it on its docs page."""
+def publish(page: str, title: str, measured: str, block: str = "", write: bool = True) -> None:
+    """Print a benchmark's measured block and, unless ``write`` is off, put it on ``docs/<page>``
+    under the running script's marker (``block`` tells apart several blocks of one script)."""
     print(measured)
     if write:
-        write_block(doc, title, script, measured)
+        write_block(DOCS / page, title, script_name() + block, measured)

@@ -25,12 +25,10 @@ import argparse
 import functools
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
-from doc_block import write_block
+from harness import commit, duo, publish
 from yrc0 import ALPHAS, optimum
 from yrc0 import RUNS as YRC_RUNS
 
@@ -140,7 +138,7 @@ def fixed_runs(pair: str, alphas: list[float], cpus: int) -> list[Path]:
     path = RUNS / "sweeps" / f"{pair}_fixed.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "sweep", str(path)], check=False, cwd=ROOT)
+    duo("sweep", str(path), check=False, quiet=False)
     base = YRC_RUNS / pair / "weak_novice"
     return [base / "always_novice", base / "always_expert", base / "optimum"]
 
@@ -163,25 +161,18 @@ def main() -> None:
         if not args.report_only:
             fixed_runs(pair, args.alphas, cpus)
             sweep = sweep_file(pair, args.alphas, args.seeds, cpus)
-            subprocess.run(
-                [sys.executable, "-m", "duo_ai.cli.main", "sweep", str(sweep)], check=False, cwd=ROOT
-            )
+            duo("sweep", str(sweep), check=False, quiet=False)
         folders.append(RUNS / pair)
     out = RUNS / "report"
-    report = subprocess.run(
-        [sys.executable, "-m", "duo_ai.cli.main", "report", *map(str, folders), "--out", str(out)],
-        check=True, cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+    report = duo("report", *map(str, folders), "--out", str(out), capture=True)
     shares = report.stdout.split("report of")[0].strip()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     measured = (
         f"Measured on 2 CPU cores by `python benchmarks/imitation.py` (the runs' commits and invocations "
-        f"are listed below the block); reported at commit {commit.stdout.strip()}; the full table, "
+        f"are listed below the block); reported at commit {commit()}; the full table, "
         f"`{out.relative_to(ROOT)}/results.md`, is copied here below the shares.\n\n```\n{shares}\n```\n\n"
         f"{(out / 'results.md').read_text()}"
     )
-    write_block(ROOT / "docs" / "RESULTS.md", "Results on MiniGrid", "benchmarks/imitation.py", measured)
-    print(measured)
+    publish("RESULTS.md", "Results on MiniGrid", measured)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from doc_block import publish
+from harness import publish
 from imitation import held_out_split, method_overrides
 
 import duo_ai
@@ -130,11 +130,10 @@ def main() -> None:
         + "\n"
     )
     publish(
-        ROOT / "docs" / "RESULTS.md",
+        "RESULTS.md",
         "Results on MiniGrid",
-        "benchmarks/imitation_dev.py",
         measured,
-        not args.no_doc,
+        write=not args.no_doc,
     )
 
 

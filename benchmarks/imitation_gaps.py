@@ -23,7 +23,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from doc_block import publish
+from harness import publish
 from oracle import RANDOM_LAYOUTS, test_problem
 
 import duo_ai
@@ -115,11 +115,10 @@ def main() -> None:
         + "\n"
     )
     publish(
-        ROOT / "docs" / "RESULTS.md",
+        "RESULTS.md",
         "Results on MiniGrid",
-        "benchmarks/imitation_gaps.py",
         measured,
-        not args.no_doc,
+        write=not args.no_doc,
     )
 
 

@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from doc_block import publish  # noqa: E402
+from harness import duo, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "experiments" / "benchmarks" / "learning"
@@ -29,11 +27,11 @@ DOC = ROOT / "docs" / "LEARNING.md"
 FIGURE = ROOT / "docs" / "figures" / "learning_minigrid.png"
 
 
-def duo(*args: str) -> float:
-    command = [sys.executable, "-m", "duo_ai.cli.main", *args, f"experiment_dir={OUT}", "overwrite=1"]
+def timed_duo(*args: str) -> float:
+    """Seconds ``duo <args>`` takes, writing into this benchmark's folder."""
     print("+ duo", " ".join(args), flush=True)
     started = time.time()
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    duo(*args, f"experiment_dir={OUT}", "overwrite=1")
     return time.time() - started
 
 
@@ -52,12 +50,14 @@ TOY_AGENT = ["env.name=toy", "env.num_envs=8", "policy.model.name=mlp_ppo", "alg
 
 
 def main() -> None:
-    minigrid_seconds = duo("train", "--type", "agent", "--config", "configs/zoo/minigrid_agent.yaml",
+    minigrid_seconds = timed_duo("train", "--type", "agent", "--config", "configs/zoo/minigrid_agent.yaml",
                            "name=minigrid_agent", "algorithm.total_timesteps=200000")  # fmt: skip
     minigrid = best("minigrid_agent", "val_sim")
 
-    duo("train", "--type", "agent", *TOY_AGENT, "name=toy_novice")
-    duo("train", "--type", "agent", *TOY_AGENT, "name=toy_expert", "env.train.shift=1", "env.val_sim.shift=1")
+    timed_duo("train", "--type", "agent", *TOY_AGENT, "name=toy_novice")
+    timed_duo(
+        "train", "--type", "agent", *TOY_AGENT, "name=toy_expert", "env.train.shift=1", "env.val_sim.shift=1"
+    )
     coord = [
         "env.name=toy", "env.num_envs=8", f"train_novice={OUT}/toy_novice/last.ckpt",
         f"train_expert={OUT}/toy_expert/last.ckpt", f"test_novice={OUT}/toy_novice/last.ckpt",
@@ -67,8 +67,10 @@ def main() -> None:
         "algorithm.ent_coef=0.0", "algorithm.log_freq=32", "evaluation.temperature=0", "coordination.temperature=0",
         "name=toy_coord",
     ]  # fmt: skip
-    coord_seconds = duo("train", "--type", "coord", *coord)
-    duo("eval", "--type", "coord", *coord, f"policy.load_path={OUT}/toy_coord/last.ckpt", "eval_name=greedy")
+    coord_seconds = timed_duo("train", "--type", "coord", *coord)
+    timed_duo(
+        "eval", "--type", "coord", *coord, f"policy.load_path={OUT}/toy_coord/last.ckpt", "eval_name=greedy"
+    )
     toy = json.loads((OUT / "toy_coord" / "greedy.json").read_text())["test"]
 
     rows = [row for row in metrics("minigrid_agent") if "train/episode_reward" in row]
@@ -104,7 +106,7 @@ def main() -> None:
         "",
         "![MiniGrid learning curve](figures/learning_minigrid.png)",
     ]
-    publish(DOC, "Learning benchmarks", "benchmarks/learning.py", "\n".join(lines))
+    publish("LEARNING.md", "Learning benchmarks", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from doc_block import publish
+from harness import publish
 
 import duo_ai
 from duo_ai.coordination.oracle import Layout, coordination_optimum, task_layouts
@@ -148,7 +148,7 @@ def main() -> None:
             *areas_table,
         ]
     )
-    publish(ROOT / "docs" / "RESULTS.md", "Results", "benchmarks/oracle.py", measured)
+    publish("RESULTS.md", "Results", measured)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-from doc_block import publish
+from harness import duo, publish
 
 from duo_ai.evaluation.stats import mean_t_interval
 
@@ -34,13 +33,10 @@ def run(precision: str, seed: int, steps: int) -> Path:
     folder = RUNS / name
     if not (folder / "test_result.json").exists():
         print("+", name, flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "duo_ai.cli.main", "train", "--type", "coord", "--config", "configs/procgen_ppo.yaml",
-             f"experiment_dir={RUNS}", f"name={name}", "overwrite=1", f"seed={seed}",
-             "policy.model.feature_type=dist", f"algorithm.total_timesteps={steps}", f"algorithm.precision={precision}",
-             "evaluation.num_episodes=64", "evaluation.max_num_steps=256", "validation_splits=[val_sim]"],
-            check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        duo("train", "--type", "coord", "--config", "configs/procgen_ppo.yaml", f"experiment_dir={RUNS}",
+            f"name={name}", "overwrite=1", f"seed={seed}", "policy.model.feature_type=dist",
+            f"algorithm.total_timesteps={steps}", f"algorithm.precision={precision}", "evaluation.num_episodes=64",
+            "evaluation.max_num_steps=256", "validation_splits=[val_sim]")  # fmt: skip
     return folder
 
 
@@ -73,9 +69,7 @@ def main() -> None:
             *rows,
         ]
     )
-    publish(
-        ROOT / "docs" / "LEARNING.md", "Learning", "benchmarks/precision.py", measured, write=not args.no_doc
-    )
+    publish("LEARNING.md", "Learning", measured, write=not args.no_doc)
 
 
 if __name__ == "__main__":

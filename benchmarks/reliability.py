@@ -14,19 +14,19 @@ from __future__ import annotations
 import contextlib
 import io
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from crash_injection import CRASH_MODES, count_writes, crash_then_resume
-from doc_block import publish
+from harness import duo, publish
 from hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def duo(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "duo_ai.cli.main", *args], capture_output=True, text=True)
+def run_duo(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """duo as the user runs it in their workspace ``cwd``: its exit status and what it printed."""
+    return duo(*args, check=False, capture=True, cwd=cwd)
 
 
 def try_input(case: str, previous_run: Path) -> dict:
@@ -34,7 +34,7 @@ def try_input(case: str, previous_run: Path) -> dict:
         root = Path(tmp)
         experiments = prepare_workspace(root, previous_run)
         before = disk(root)
-        result = duo(*command_line(case, root, experiments))
+        result = run_duo(*command_line(case, root, experiments), cwd=root)
         changed = disk(root) != before
     lines = result.stderr.strip().splitlines()
     return {
@@ -52,7 +52,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         assert (
-            duo("train", "--type", "agent", *TOY_RUN, f"experiment_dir={root}", "name=previous").returncode
+            run_duo(
+                "train", "--type", "agent", *TOY_RUN, f"experiment_dir={root}", "name=previous", cwd=root
+            ).returncode
             == 0
         )
         results = [try_input(case, root / "previous") for case in HOSTILE]
@@ -87,7 +89,7 @@ def main() -> None:
         f"consistent, {len(problems)} problems{': ' + '; '.join(problems) if problems else ''}.",
     ]
     measured = "\n".join(lines)
-    publish(ROOT / "docs" / "RELIABILITY.md", "Reliability", "benchmarks/reliability.py", measured)
+    publish("RELIABILITY.md", "Reliability", measured)
 
 
 if __name__ == "__main__":

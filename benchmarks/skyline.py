@@ -27,14 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 import yaml
-from doc_block import publish
+from harness import duo, publish
 from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain
 
 from duo_ai.envs.minigrid import PAIRS
@@ -77,11 +76,6 @@ VARIANTS = {
     f"{RECIPE}_hidden_dist": [*RECIPE_SETTINGS, "policy.model.feature_type=hidden_dist"],
     f"{RECIPE}_obs_hidden_dist": [*RECIPE_SETTINGS, "policy.model.feature_type=obs_hidden_dist"],
 }  # fmt: skip
-
-
-def duo(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", *args], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
 
 
 def run_suffix(steps: int, threads: int, grouped: bool = False) -> str:
@@ -160,8 +154,8 @@ def main() -> None:
     )  # fmt: skip
     # one block per set of variants (budget, threads), so that measuring a new one keeps the others
     suffix = run_suffix(args.steps, args.threads, args.group)
-    marker = f"benchmarks/skyline.py --variants {' '.join(args.variants)}{suffix.replace('_', ' ')}"
-    publish(ROOT / "docs" / "LEARNING.md", "Learning", marker, measured)
+    block = f" --variants {' '.join(args.variants)}{suffix.replace('_', ' ')}"  # a block per set of variants
+    publish("LEARNING.md", "Learning", measured, block=block)
 
 
 def table(variants: list[str]) -> list[str]:

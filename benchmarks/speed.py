@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from doc_block import publish
+from harness import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "speed"
@@ -401,9 +401,8 @@ def main() -> None:
 def publish_run(run: dict[str, Any], args: argparse.Namespace) -> None:
     measured = write_doc(run["cases"], run)
     publish(
-        ROOT / "docs" / "PERFORMANCE.md",
+        "PERFORMANCE.md",
         "Performance",
-        "benchmarks/speed.py",
         measured,
         write=not args.no_doc,
     )

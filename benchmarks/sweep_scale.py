@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import yaml
-from doc_block import publish
+from harness import duo, publish
 from yrc0 import run_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +40,7 @@ def timed_sweep(cpus: int, trials: int, steps: int) -> float:
     }
     (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "sweep", str(folder / "sweep.yaml")],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+    duo("sweep", str(folder / "sweep.yaml"))
     return time.perf_counter() - started
 
 
@@ -84,7 +82,7 @@ def main() -> None:
             "half of each), one trial per core, cores scaling linearly:",
             "", "| cluster | wall time |", "|---|---|", *estimate,
         ])  # fmt: skip
-    publish(ROOT / "docs" / "SCALE.md", "Sweeps at scale", "benchmarks/sweep_scale.py", measured)
+    publish("SCALE.md", "Sweeps at scale", measured)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from doc_block import publish
+from harness import publish
 from speed import CASES, duo_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,9 +87,8 @@ def main() -> None:
         + "\n"
     )
     publish(
-        ROOT / "docs" / "PERFORMANCE.md",
+        "PERFORMANCE.md",
         "Performance",
-        "benchmarks/threads.py",
         measured,
         write=not args.no_doc,
     )

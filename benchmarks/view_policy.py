@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from doc_block import publish
+from harness import publish
 from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain, test_problem
 
 import duo_ai
@@ -171,9 +171,8 @@ def main() -> None:
         ]
     )
     publish(
-        ROOT / "docs" / "LEARNING.md",
+        "LEARNING.md",
         "Learning",
-        "benchmarks/view_policy.py",
         measured,
         write=not args.no_doc,
     )
@@ -196,10 +195,10 @@ def publish_held_out(args: argparse.Namespace, started: float) -> None:
         ]
     )
     publish(
-        ROOT / "docs" / "LEARNING.md",
+        "LEARNING.md",
         "Learning",
-        f"benchmarks/view_policy.py --held-out {' '.join(args.pairs)}",  # a block per set of pairs
         measured,
+        block=f" --held-out {' '.join(args.pairs)}",
         write=not args.no_doc,
     )
 

@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 from itertools import product
 from pathlib import Path
 
 import yaml
-from doc_block import write_block
+from harness import duo, publish
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
 from skyline import DEFAULT_STEPS, RECIPE, run_suffix
 
@@ -59,10 +57,18 @@ def optimum(pair: str, alpha: float, seed: int) -> None:
     if (RUNS / name / "test_result.json").exists():
         return
     print("+", name, flush=True)
-    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "oracle", "--config", f"configs/minigrid_{pair}.yaml",
-                    f"name={name}", f"experiment_dir={RUNS}", f"seed={seed}",
-                    f"coordination.expert_query_cost_weight={alpha}", "overwrite=1", "--layouts", str(LAYOUTS[pair])],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+    duo(
+        "oracle",
+        "--config",
+        f"configs/minigrid_{pair}.yaml",
+        f"name={name}",
+        f"experiment_dir={RUNS}",
+        f"seed={seed}",
+        f"coordination.expert_query_cost_weight={alpha}",
+        "overwrite=1",
+        "--layouts",
+        str(LAYOUTS[pair]),
+    )
 
 
 def sweep_file(
@@ -102,9 +108,7 @@ def run_grid(args: argparse.Namespace, cpus: int) -> None:
         for methods, pairings in ((fixed, ["weak_novice"]), (fitted, args.pairings)):
             if methods:
                 sweep = sweep_file(pair, methods, pairings, args, cpus)
-                subprocess.run(
-                    [sys.executable, "-m", "duo_ai.cli.main", "sweep", str(sweep)], check=False, cwd=ROOT
-                )
+                duo("sweep", str(sweep), check=False, quiet=False)
 
 
 def run_seconds(folders: str = "**") -> list[float]:
@@ -150,8 +154,7 @@ def main() -> None:
         )
         if path.is_dir()
     ]
-    subprocess.run([sys.executable, "-m", "duo_ai.cli.main", "report", str(RUNS), *skylines,
-                    "--out", str(RUNS / "report")], check=True, cwd=ROOT)  # fmt: skip
+    duo("report", str(RUNS), *skylines, "--out", str(RUNS / "report"), quiet=False)
     table = (RUNS / "report" / "results.md").read_text()
     figures = ROOT / "docs" / "figures"
     figures.mkdir(parents=True, exist_ok=True)
@@ -166,8 +169,7 @@ def main() -> None:
         f"listed below the block): {total_hours():.2f} h of run time summed over all "
         f"{len(list(RUNS.glob('**/test_result.json')))} runs{last}.\n\n{table}\n![Pareto plot](figures/pareto.png)\n"
     )
-    write_block(ROOT / "docs" / "RESULTS.md", "Results on MiniGrid", "benchmarks/yrc0.py", measured)
-    print(table)
+    publish("RESULTS.md", "Results on MiniGrid", measured)
 
 
 if __name__ == "__main__":
