@@ -135,12 +135,7 @@ def main() -> None:
         )
         print(name, json.dumps(results[name]), flush=True)
     measured = write_doc(results, args)
-    publish(
-        "PERFORMANCE.md",
-        "Performance",
-        measured,
-        write=not args.no_doc,
-    )
+    publish("PERFORMANCE.md", "Performance", measured, write=not args.no_doc)
 
 
 if __name__ == "__main__":

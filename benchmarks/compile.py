@@ -101,12 +101,7 @@ def main() -> None:
         results[name] = in_worker(sys.executable, [str(Path(__file__).resolve()), "--worker", name])
         print(name, json.dumps(results[name]), flush=True)
     measured = write_doc(results)
-    publish(
-        "PERFORMANCE.md",
-        "Performance",
-        measured,
-        write=not args.no_doc,
-    )
+    publish("PERFORMANCE.md", "Performance", measured, write=not args.no_doc)
 
 
 if __name__ == "__main__":

@@ -129,12 +129,7 @@ def main() -> None:
         + "\n".join(lines)
         + "\n"
     )
-    publish(
-        "RESULTS.md",
-        "Results on MiniGrid",
-        measured,
-        write=not args.no_doc,
-    )
+    publish("RESULTS.md", "Results on MiniGrid", measured, write=not args.no_doc)
 
 
 if __name__ == "__main__":

@@ -400,12 +400,7 @@ def main() -> None:
 
 def publish_run(run: dict[str, Any], args: argparse.Namespace) -> None:
     measured = write_doc(run["cases"], run)
-    publish(
-        "PERFORMANCE.md",
-        "Performance",
-        measured,
-        write=not args.no_doc,
-    )
+    publish("PERFORMANCE.md", "Performance", measured, write=not args.no_doc)
 
 
 if __name__ == "__main__":

@@ -86,12 +86,7 @@ def main() -> None:
         + "\n".join(rows)
         + "\n"
     )
-    publish(
-        "PERFORMANCE.md",
-        "Performance",
-        measured,
-        write=not args.no_doc,
-    )
+    publish("PERFORMANCE.md", "Performance", measured, write=not args.no_doc)
 
 
 if __name__ == "__main__":

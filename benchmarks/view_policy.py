@@ -170,12 +170,7 @@ def main() -> None:
             *rows,
         ]
     )
-    publish(
-        "LEARNING.md",
-        "Learning",
-        measured,
-        write=not args.no_doc,
-    )
+    publish("LEARNING.md", "Learning", measured, write=not args.no_doc)
 
 
 def publish_held_out(args: argparse.Namespace, started: float) -> None:
