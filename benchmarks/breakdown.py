@@ -71,7 +71,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     algorithm = make_algorithm(config.algorithm)
     timers = Timers()
     timers.instrument(env, policy)
-    update = timers.wrap("PPO update", algorithm._update)
+    update = timers.wrap("PPO update", algorithm.improve)
     updates, measured_from = 0, 0.0
 
     def counted_update(*args: Any) -> Any:
@@ -83,7 +83,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
             measured_from = time.perf_counter()
         return losses
 
-    algorithm._update = counted_update
+    algorithm.improve = counted_update
     algorithm.train(policy, env, {})
     train = timers.shares(time.perf_counter() - measured_from)
 

@@ -130,14 +130,14 @@ def run_duo(case: dict[str, Any]) -> dict[str, Any]:
     policy = make_policy(config.policy, env)
     algorithm = make_algorithm(config.algorithm)
     ends: list[float] = []
-    update = algorithm._update
+    update = algorithm.improve
 
     def timed_update(*args: Any) -> dict[str, float]:
         losses = update(*args)
         ends.append(time.perf_counter())
         return losses
 
-    algorithm._update = timed_update
+    algorithm.improve = timed_update
     algorithm.train(policy, env, {})
     measured = ends[case["warmup_iterations"] - 1 :]
     batch = case["num_envs"] * case["num_steps"]

@@ -257,7 +257,7 @@ class PPO(Algorithm):
 
             # 3. Update: clipped surrogate, clipped value loss, entropy bonus; an update that moved
             #    the policy further than max_kl is undone (TRPO's rule).
-            losses = self._improve(policy.model, optimizer, samples, scaler)
+            losses = self.improve(policy.model, optimizer, samples, scaler)
             global_step = (iteration + 1) * batch_size
 
             # 4. Record the iteration; every log_freq, report it, validate and save. A callback
@@ -281,14 +281,15 @@ class PPO(Algorithm):
                 break
         bar.close()
 
-    def _improve(
+    def improve(
         self,
         model: nn.Module,
         optimizer: torch.optim.Optimizer,
         samples: dict[str, Any],
         scaler: RewardScaler | None,
     ) -> dict[str, float]:
-        """One update on the batch (undone if it moved the policy past ``max_kl``), with its statistics."""
+        """One update on the batch (undone if it moved the policy past ``max_kl``), with its statistics.
+        Public so that a profiler can time it (benchmarks/speed.py, breakdown.py wrap it)."""
         before = snapshot(model, optimizer) if self.config.max_kl is not None else None
         losses = self._update(model, optimizer, samples)
         if before is not None:
