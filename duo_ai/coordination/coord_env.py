@@ -21,6 +21,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from duo_ai.config.schema import CoordinationConfig
 from duo_ai.envs.copies import copies_mask, copy_batch, put, reset_copies, step_copies, take
 from duo_ai.policies.base import EXPERT, NOVICE, AgentOutput, AgentPolicy, sample_actions
 
@@ -37,14 +38,15 @@ class CoordEnv(VectorEnv):
 
     def __init__(
         self,
-        config: Any,
+        config: CoordinationConfig,
         base_env: VectorEnv,
         novice: AgentPolicy,
         expert: AgentPolicy,
         base_penalty: float | None = None,
     ):
-        """A CoordEnv charges its costs once it knows the base penalty: give it here (or later
-        with ``set_costs``, as the tutorial does)."""
+        """``config`` is the ``coordination`` section (a ``DictConfig`` of ``CoordinationConfig``).
+        A CoordEnv charges its costs once it knows the base penalty: give it here (or later with
+        ``set_costs``, as the tutorial does)."""
         self.config, self.base_env, self.novice, self.expert = config, base_env, novice, expert
         self.num_envs = base_env.num_envs
         self.open_novice = bool(config.open_novice)

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from gymnasium.vector import VectorEnv
 
+from duo_ai.config.schema import EvaluationConfig
 from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.envs.copies import copies_mask, put, reset_copies, step_copies, take
 from duo_ai.evaluation.episodes import Episode, GroupEpisodes
@@ -30,7 +31,8 @@ logger = logging.getLogger("duo_ai")
 
 
 class Evaluator:
-    def __init__(self, config: Any, env: VectorEnv):
+    def __init__(self, config: EvaluationConfig, env: VectorEnv):
+        """``config`` is the ``evaluation`` section (a ``DictConfig`` of ``EvaluationConfig``)."""
         self.config, self.env = config, env
 
     def evaluate(
