@@ -26,7 +26,7 @@ from itertools import product
 from pathlib import Path
 
 import yaml
-from harness import duo, publish
+from harness import commit, duo, publish
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
 from skyline import DEFAULT_STEPS, RECIPE, run_suffix
 
@@ -154,7 +154,8 @@ def main() -> None:
         )
         if path.is_dir()
     ]
-    duo("report", str(RUNS), *skylines, "--out", str(RUNS / "report"), quiet=False)
+    report = duo("report", str(RUNS), *skylines, "--out", str(RUNS / "report"), capture=True)
+    shares = report.stdout.split("report of")[0].strip()  # the share of the gain, method by method
     table = (RUNS / "report" / "results.md").read_text()
     figures = ROOT / "docs" / "figures"
     figures.mkdir(parents=True, exist_ok=True)
@@ -167,7 +168,8 @@ def main() -> None:
     measured = (
         f"Measured on 2 CPU cores by `python benchmarks/yrc0.py` (the invocations that made these runs are "
         f"listed below the block): {total_hours():.2f} h of run time summed over all "
-        f"{len(list(RUNS.glob('**/test_result.json')))} runs{last}.\n\n{table}\n![Pareto plot](figures/pareto.png)\n"
+        f"{len(list(RUNS.glob('**/test_result.json')))} runs{last}; reported at commit {commit()}.\n\n"
+        f"```\n{shares}\n```\n\n{table}\n![Pareto plot](figures/pareto.png)\n"
     )
     publish("RESULTS.md", "Results on MiniGrid", measured)
 
