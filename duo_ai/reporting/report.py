@@ -20,7 +20,7 @@ import numpy as np
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import EXACT_OPTIMUM, read_result
-from duo_ai.reporting.gain import FIXED_METHODS, Share, envelope_area, method_share
+from duo_ai.reporting.gain import FIXED_METHODS, Share, correct_for_many, envelope_area, method_share
 from duo_ai.run_folder import RESULT_FILE, configuration_key, configuration_label, run_settings
 
 BOOTSTRAP_SAMPLES = 1000
@@ -236,6 +236,8 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
                           "oracle": any(cell.oracle for _, cell in points)})  # fmt: skip
     for area in areas:
         area["share"] = gain_share(area, cells)
+    for task in {area["task"] for area in areas}:  # a best-of-K claim on a task reads Holm's p
+        correct_for_many([area["share"] for area in areas if area["task"] == task and is_honest(area)])
     aggregates = across_tasks(areas, seed)
 
     (out / "results.md").write_text(markdown(rows, areas, aggregates))
@@ -285,12 +287,21 @@ def gain_share(area: dict[str, Any], cells: dict[tuple[str, str, float], Cell]) 
     return None
 
 
+def is_honest(area: dict[str, Any]) -> bool:
+    """A learned method that never saw the test (not an upper reference, not a fixed agent)."""
+    fixed = any(is_method(area["method"], method) for method in FIXED_METHODS)
+    return area["share"] is not None and not area["oracle"] and not fixed
+
+
 def format_share(share: Share | None) -> str:
     if share is None:
         return "-"
     text = f"{round(share.point, 2) + 0:.0%}"  # + 0: no "-0%"
     if share.seeds_mean is not None:
-        text += f" (seeds: {round(share.seeds_mean, 2) + 0:.0%} ± {share.seeds_ci:.0%}, {share.seeds})"
+        text += f" (seeds: {round(share.seeds_mean, 2) + 0:.0%} ± {share.seeds_ci:.0%}, {share.seeds}"
+        if share.p_holm is not None:
+            text += f"; above 0: p {share.p_above:.3f}, Holm over {share.family}: {share.p_holm:.3f}"
+        text += ")"
     return text + (" of skyline" if share.reference == "skyline" else "")
 
 
@@ -316,7 +327,9 @@ def area_lines(areas: list[dict[str, Any]]) -> list[str]:
         "exceeds it by, and its share of the available gain: its area above the better fixed agent "
         "at each α over the optimum's (the best skyline's where no optimum was computed, marked "
         "'of skyline'), from the pooled means, and the mean ± 95% t interval of the seeds' own "
-        "shares with their count:",
+        "shares with their count; for a learned method, the one-sided t test's p that its seeds' mean "
+        "share is above 0 (better than the better fixed agent) and that p after Holm's correction "
+        "over every learned method of the task with seeds (read this one for a best-of-K claim):",
         "",
         "| task | method | α grid | AUC [episodes] | AUC over seeds | below the optimum | share of the gain |",
         "|---|---|---|---|---|---|---|",

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from duo_ai.cli.main import main
+from duo_ai.reporting.gain import holm
 from duo_ai.reporting.report import across_tasks, build_report
 
 
@@ -183,8 +184,11 @@ def test_share_of_the_gain_over_the_optimum_with_seeds(tmp_path, capsys):
     assert shares["always expert"].point == pytest.approx(-0.125)  # area 0.3, 0.05 below the envelope
     assert shares["always novice"].point == pytest.approx(-0.375)
     assert shares["optimum (exact)"].point == pytest.approx(1.0)
-    assert "| 0.150 | 62% (seeds: 63% ± 159%, 2) |" in (tmp_path / "report" / "results.md").read_text()
-    assert "toy  learned          62% (seeds: 63% ± 159%, 2)" in capsys.readouterr().out
+    # one learned method: Holm over 1 leaves its p; t = 0.625 / (0.177 / sqrt 2) = 5 on 1 degree of freedom
+    assert learned.p_above == pytest.approx(0.0628, abs=1e-4) and learned.p_holm == learned.p_above
+    line = "62% (seeds: 63% ± 159%, 2; above 0: p 0.063, Holm over 1: 0.063)"
+    assert f"| 0.150 | {line} |" in (tmp_path / "report" / "results.md").read_text()
+    assert f"toy  learned          {line}" in capsys.readouterr().out
 
 
 def test_without_an_optimum_the_share_is_of_the_best_skyline(tmp_path, capsys):
@@ -244,3 +248,28 @@ def test_a_result_with_a_field_of_the_wrong_type_is_skipped_naming_it(
     report = build_report([tmp_path / "runs"], tmp_path / "report")
     assert [row["runs"] for row in report["rows"]] == [1]
     assert message in capsys.readouterr().err
+
+
+def test_holm_multiplies_the_smallest_p_by_the_count_and_never_lets_a_larger_one_fall_below():
+    assert holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert holm([0.3, 0.6]) == pytest.approx([0.6, 0.6])
+    assert holm([]) == []
+
+
+def test_a_best_of_k_claim_is_corrected_over_the_learned_methods_of_a_task(tmp_path):
+    # three learned methods with two seeds each; the fixed agents and the optimum are not counted
+    for alpha, novice, expert, optimum in ((0.0, 0.2, 0.5, 0.9), (1.0, 0.2, 0.1, 0.6)):
+        write_run(tmp_path / f"runs/novice{alpha}", "always novice", alpha, 0, [novice])
+        write_run(tmp_path / f"runs/expert{alpha}", "always expert", alpha, 0, [expert])
+        write_run(tmp_path / f"runs/optimum{alpha}", "optimum (exact)", alpha, 0, [optimum], oracle=True)
+    for method, rewards in {"a": (0.7, 0.8), "b": (0.5, 0.6), "c": (0.3, 0.9)}.items():
+        for seed, reward in enumerate(rewards):
+            for alpha in (0.0, 1.0):
+                write_run(tmp_path / f"runs/{method}{seed}_{alpha}", method, alpha, seed, [reward])
+    report = build_report([tmp_path / "runs"], tmp_path / "report")
+    shares = {area["method"]: area["share"] for area in report["auc"]}
+    assert {method: shares[method].family for method in "abc"} == {"a": 3, "b": 3, "c": 3}
+    assert shares["always expert"].p_holm is None and shares["optimum (exact)"].p_holm is None
+    raw = [shares[method].p_above for method in "abc"]
+    assert [shares[method].p_holm for method in "abc"] == pytest.approx(holm(raw))
+    assert shares["a"].p_holm == pytest.approx(3 * min(raw))
