@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import publish
+from harness import publish, table_head
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {  # label -> (extra environment, extra overrides)
@@ -80,7 +80,7 @@ def main() -> None:
         f"Measured by `{command}` on {os.cpu_count()} CPU cores: the demo's coordinator training for "
         f"{args.steps:,} steps, alone (median of {args.repeats} runs, the settings taking turns; each run in "
         f"brackets) and beside {args.load} CPU-bound processes (one run).", "",
-        "| threads | idle | beside the load | slowdown |", "|---|---|---|---|", *rows,
+        *table_head("threads", "idle", "beside the load", "slowdown"), *rows,
     ])  # fmt: skip
     publish("PERFORMANCE.md", "Performance", measured)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness import publish
+from harness import publish, table_head
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shipped runs, then runs kept only as logs (a retrained expert not shipped: docs/ZOO.md).
@@ -44,8 +44,7 @@ def segments(folder: Path) -> list[tuple[dict, int, int, float]]:
 
 def main() -> None:
     lines = [
-        "| run | steps | machine | how it ran | agent PPO steps/s |",
-        "|---|---|---|---|---|",
+        *table_head("run", "steps", "machine", "how it ran", "agent PPO steps/s"),
     ]
     for name in RUNS:
         for machine, first, last, rate in segments(ROOT / "experiments" / "zoo" / name):

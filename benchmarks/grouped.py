@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from harness import duo, publish
+from harness import duo, publish, table_head
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "grouped"
@@ -190,8 +190,7 @@ def main() -> None:
         f"config, {args.steps:,} steps each: {len(args.alphas)} cost weights x {args.seeds} seeds), one `duo sweep` "
         "per row, Ray started by each.",
         "",
-        "| way | wall time | runs per hour | vs one process per run |",
-        "|---|---|---|---|",
+        *table_head("way", "wall time", "runs per hour", "vs one process per run"),
     ]
     for way in done:
         lines.append(f"| {ways(runs)[way][0]} | {seconds[way]:.0f} s | {3600 * runs / seconds[way]:.0f} | "

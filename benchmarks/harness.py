@@ -54,3 +54,8 @@ def publish(page: str, title: str, measured: str, block: str = "", write: bool =
     print(measured)
     if write:
         write_block(DOCS / page, title, script_name() + block, measured)
+
+
+def table_head(*columns: str) -> list[str]:
+    """A markdown table's header and separator lines (the rows follow as ``| a | b |`` lines)."""
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from harness import publish
+from harness import publish, table_head
 from imitation import held_out_split, method_overrides
 
 import duo_ai
@@ -98,8 +98,7 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true", help="print the block, do not write it")
     args = parser.parse_args()
     lines = [
-        "| pair | variant | settings | share of the held-out size's gain (pooled) | per seed |",
-        "|---|---|---|---|---|",
+        *table_head("pair", "variant", "settings", "share of the held-out size's gain (pooled)", "per seed"),
     ]
     with tempfile.TemporaryDirectory() as folder:
         for pair in args.pairs:

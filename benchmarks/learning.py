@@ -19,7 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from harness import duo, publish  # noqa: E402
+from harness import duo, publish, table_head  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "experiments" / "benchmarks" / "learning"
@@ -96,8 +96,7 @@ def main() -> None:
     lines = [
         "Measured by `python benchmarks/learning.py` (2 CPU cores). Each row states the return PPO must reach.",
         "",
-        "| run | measured | stated | met | wall-clock |",
-        "|---|---|---|---|---|",
+        *table_head("run", "measured", "stated", "met", "wall-clock"),
         f"| {checks[0][0]} (at step {minigrid['step']:,}) | {checks[0][1]:.3f} ± {minigrid['val_sim/reward_ci']:.3f} "
         f"| >= 0.90 | {'yes' if checks[0][1] >= checks[0][2] else 'NO'} | {minigrid_seconds:.0f} s |",
         f"| {checks[1][0]} ({toy['num_episodes']} episodes, expert fraction {toy['action_1_fraction']:.2f}) "

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from harness import publish
+from harness import publish, table_head
 
 import duo_ai
 from duo_ai.coordination.oracle import Layout, coordination_optimum, task_layouts
@@ -119,14 +119,16 @@ def main() -> None:
         "--layouts", type=int, default=None, help="random layouts per task (default: 64 / 16)"
     )
     args = parser.parse_args()
-    table = [
-        "| pair | α | optimum (test reward) | its expert fraction | always expert | always novice |",
-        "|---|---|---|---|---|---|",
-    ]
-    areas_table = [
-        "| pair | optimum, α ∈ {0.2, 0.4, 0.8} | always expert | always novice | optimum, α ∈ [0, 1] (6 points) |",
-        "|---|---|---|---|---|",
-    ]
+    table = table_head(
+        "pair", "α", "optimum (test reward)", "its expert fraction", "always expert", "always novice"
+    )
+    areas_table = table_head(
+        "pair",
+        "optimum, α ∈ {0.2, 0.4, 0.8}",
+        "always expert",
+        "always novice",
+        "optimum, α ∈ [0, 1] (6 points)",
+    )
     layouts_note = []
     for pair in PAIRS:
         count = RANDOM_LAYOUTS[pair] if args.layouts is None or pair == "distshift" else args.layouts

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from harness import duo, publish
+from harness import duo, publish, table_head
 
 from duo_ai.evaluation.stats import mean_t_interval
 
@@ -64,8 +64,7 @@ def main() -> None:
             f"Measured by `{command}` ({args.steps:,} steps, seeds {', '.join(map(str, args.seeds))}): test reward "
             "of the checkpoint selected on val_sim (α = 0.4, 64 episodes cut at 256 steps), mean ± 95% over seeds (Student's t).",
             "",
-            "| precision | test reward | per seed | expert fraction |",
-            "|---|---|---|---|",
+            *table_head("precision", "test reward", "per seed", "expert fraction"),
             *rows,
         ]
     )

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from crash_injection import CRASH_MODES, count_writes, crash_then_resume
-from harness import duo, publish
+from harness import duo, publish, table_head
 from hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +59,9 @@ def main() -> None:
         )
         results = [try_input(case, root / "previous") for case in HOSTILE]
     lines = [
-        "| input | exit | stderr lines | the expected message | files changed | what the user reads |",
-        "|---|---|---|---|---|---|",
+        *table_head(
+            "input", "exit", "stderr lines", "the expected message", "files changed", "what the user reads"
+        ),
     ]
     for r in results:
         message = r["message"].replace("|", "\\|")

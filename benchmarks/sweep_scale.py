@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import yaml
-from harness import duo, publish
+from harness import duo, publish, table_head
 from yrc0 import run_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,14 +73,14 @@ def main() -> None:
     measured = "\n".join([
         f"Measured by `{command}` on 2 idle CPU cores: {args.trials} PPO coordinators of {args.steps:,} steps "
         "(MiniGrid DistShift), one sweep per row, Ray started by each.",
-        "", "| CPUs per trial | trials | wall time | trials per hour |", "|---|---|---|---|", *rows,
+        "", *table_head("CPUs per trial", "trials", "wall time", "trials per hour"), *rows,
     ])  # fmt: skip
     if estimate:
         measured += "\n\n" + "\n".join([
             f"The paper's grid ({PAPER_POLICIES:,} trained policies) at this machine's measured cost per run "
             f"(mean of `benchmarks/yrc0.py`'s runs, one core each: PPO 200k steps {ppo:.0f} s, `logit` {logit:.0f} s; "
             "half of each), one trial per core, cores scaling linearly:",
-            "", "| cluster | wall time |", "|---|---|", *estimate,
+            "", *table_head("cluster", "wall time"), *estimate,
         ])  # fmt: skip
     publish("SCALE.md", "Sweeps at scale", measured)
 
