@@ -30,7 +30,6 @@ from harness import commit, duo, publish
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
 from skyline import DEFAULT_STEPS, RECIPE, run_suffix
 
-from duo_ai.protocol import SIMULATED_PAIRINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "yrc"
@@ -49,6 +48,8 @@ FITTED = {
     "ppo": [],  # the pair config's PPO coordinator (obs_dist); its budget is --ppo-steps
 }
 METHODS = ["optimum", *FIXED, *FITTED]
+# The pairings the baselines train under (task_family trains optimum_imitation only: benchmarks/imitation.py)
+PAIRINGS = ("weak_novice", "shifted_tasks")
 
 
 def optimum(pair: str, alpha: float, seed: int) -> None:
@@ -129,7 +130,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--pairs", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
-    parser.add_argument("--pairings", nargs="+", default=list(SIMULATED_PAIRINGS), choices=SIMULATED_PAIRINGS)
+    parser.add_argument("--pairings", nargs="+", default=list(PAIRINGS), choices=PAIRINGS)
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
