@@ -30,7 +30,6 @@ from harness import commit, duo, publish
 from oracle import RANDOM_LAYOUTS as LAYOUTS  # random layouts the optimum averages over
 from skyline import DEFAULT_STEPS, RECIPE, run_suffix
 
-
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "yrc"
 SKYLINE_RUNS = ROOT / "experiments" / "skyline"
