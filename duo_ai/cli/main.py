@@ -52,7 +52,9 @@ def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str] | 
     args, extra = parser.parse_known_args(argv)
     unknown = [arg for arg in extra if arg.startswith("-") or not hasattr(args, "overrides")]
     if unknown:
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        command = getattr(parser, "commands", None)  # the command's own parser names it: "duo train: error"
+        owner = command.choices.get(getattr(args, "command", None), parser) if command else parser
+        owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     if hasattr(args, "overrides"):
         args.overrides = [*args.overrides, *extra]
     return args
@@ -154,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo = commands.add_parser("demo", help="MiniGrid DistShift: novice, expert and a trained coordinator")
     demo.add_argument("overrides", nargs="*", help="key=value config overrides")
+    parser.commands = commands  # type: ignore[attr-defined]  # each command's parser, for its errors
     return parser
 
 

@@ -154,3 +154,15 @@ def test_hostile_input_changes_nothing(case, tmp_path, previous_run, capsys):
     assert status == 2, err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
     assert disk(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["train", "--nope"], "duo train: error: unrecognized arguments: --nope (see duo train -h)"),
+     (["oracle", "--layouts", "x"], "duo oracle: error: argument --layouts: invalid int value: 'x'"),
+     (["trian"], "duo: error: argument command: invalid choice: 'trian'")],
+)  # fmt: skip
+def test_a_usage_error_is_one_line_naming_its_command(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
