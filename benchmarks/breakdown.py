@@ -25,7 +25,6 @@ from typing import Any
 from harness import publish
 from speed import CASES, add_case_arguments, duo_coord_env, duo_run, in_worker
 
-ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = ("simulate", "novice forward", "expert forward", "coordinator forward", "PPO update")
 
 

@@ -22,7 +22,6 @@ from typing import Any
 from harness import publish
 from speed import CASES, duo_run, in_worker, repeated_batch, seconds_per_call, update_step
 
-ROOT = Path(__file__).resolve().parent.parent
 UPDATE_MINIBATCH = {
     "coinrun_obs": 512,
     "coinrun_dist": 2048,

@@ -23,7 +23,6 @@ from harness import duo, publish, table_head  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "experiments" / "benchmarks" / "learning"
-DOC = ROOT / "docs" / "LEARNING.md"
 FIGURE = ROOT / "docs" / "figures" / "learning_minigrid.png"
 
 

@@ -21,8 +21,6 @@ from crash_injection import CRASH_MODES, count_writes, crash_then_resume
 from harness import duo, publish, table_head
 from hostile_inputs import HOSTILE, TOY_RUN, command_line, disk, prepare_workspace
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def run_duo(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """duo as the user runs it in their workspace ``cwd``: its exit status and what it printed."""

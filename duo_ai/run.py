@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import json
 import logging
-import logging.handlers
 import math
 import os
 import time
