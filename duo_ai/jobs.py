@@ -321,7 +321,7 @@ def train_group(configs: list[DictConfig]) -> list[Path]:
         members.append(
             Member(make_policy(config.policy, wide["train"], run.device), run, int(config.seed), alpha)
         )
-    algorithm.check_fits(wide["train"], members[0].policy.device)
+    algorithm.check_fits(wide["train"], members[0].policy.device, first.env.num_envs)
     validators = {split: Evaluator(first.evaluation, wide[split]) for split in first.validation_splits}
     for run in runs:
         run.open_folder()

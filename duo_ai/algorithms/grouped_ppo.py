@@ -32,6 +32,7 @@ from duo_ai.algorithms.ppo import (
     Actor,
     Rollout,
     autocast,
+    check_ppo_fits,
     explained_variance,
     model_inputs,
     read_resume_point,
@@ -41,7 +42,7 @@ from duo_ai.algorithms.ppo import (
 )
 from duo_ai.algorithms.ppo_loss import MINIBATCH_KEYS, UPDATE_STATISTICS, ppo_losses, summarize_update
 from duo_ai.algorithms.reward_scaling import RewardScaler
-from duo_ai.algorithms.rollout import RolloutBuffer, check_rollout_fits, tree_map
+from duo_ai.algorithms.rollout import RolloutBuffer, tree_map
 from duo_ai.checkpoint import read_checkpoint, save_checkpoint
 from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.errors import CheckpointError
@@ -231,8 +232,9 @@ class GroupedPPO:
     def __init__(self, config: Any):
         self.config = config
 
-    def check_fits(self, env: CoordEnv, device: torch.device) -> None:
-        check_rollout_fits(self.config.num_steps, env, device)
+    def check_fits(self, env: CoordEnv, device: torch.device, copies_per_run: int) -> None:
+        """``PPO.check_fits`` for a group: each run splits its own copies' samples."""
+        check_ppo_fits(self.config, env, device, copies_per_run)
 
     def train(self, members: list[Member], env: CoordEnv, validators: dict[str, Evaluator]) -> None:
         """Train every run; ``validators`` hold every run's copies like ``env`` (each run's block

@@ -208,18 +208,25 @@ def report_iteration(
     )  # fmt: skip
 
 
+def check_ppo_fits(config: Any, env: VectorEnv, device: torch.device, copies_per_run: int) -> None:
+    """Refuse, before anything is allocated, minibatches that would be empty (a run's update splits
+    its ``num_steps`` x ``copies_per_run`` samples) and a rollout of ``env`` larger than ``device``'s
+    free memory."""
+    batch = config.num_steps * copies_per_run
+    if config.num_minibatches > batch:
+        raise ConfigError(
+            f"algorithm.num_minibatches: {config.num_minibatches} minibatches of a rollout of "
+            f"{batch} samples (algorithm.num_steps x env.num_envs) would leave some empty; use at most {batch}"
+        )
+    check_rollout_fits(config.num_steps, env, device)
+
+
 @registry.register_algorithm("ppo")
 class PPO(Algorithm):
     config_class = PPOConfig
 
     def check_fits(self, env: VectorEnv, device: torch.device) -> None:
-        batch = self.config.num_steps * env.num_envs
-        if self.config.num_minibatches > batch:
-            raise ConfigError(
-                f"algorithm.num_minibatches: {self.config.num_minibatches} minibatches of a rollout of "
-                f"{batch} samples (algorithm.num_steps x env.num_envs) would leave some empty; use at most {batch}"
-            )
-        check_rollout_fits(self.config.num_steps, env, device)
+        check_ppo_fits(self.config, env, device, env.num_envs)
 
     def train(
         self,

@@ -183,6 +183,10 @@ def test_groups_of_runs_that_differ_in_more_are_refused(tmp_path, agent_checkpoi
     )
     with pytest.raises(ConfigError, match="a group trains PPO coordinators"):
         train_group([logit])
+    # each run splits only its own copies' samples: more minibatches than those is refused as alone
+    many = group_configs(tmp_path, agent_checkpoints, [(0.2, 0), (0.2, 1)], "algorithm.num_minibatches=1000")
+    with pytest.raises(ConfigError, match="algorithm.num_minibatches: 1000 minibatches of a rollout of"):
+        train_group(many)
     assert not (tmp_path / "exp").exists()  # nothing written by a refused group
 
 
