@@ -202,10 +202,11 @@ def main() -> None:
         "Test reward of each cost weight, mean over seeds ± 95% t-interval over the seeds (each run's "
         "`test_result.json`):",
         "",
-        "| alpha | "
-        + " | ".join(ways(runs)[way][0].split(" (")[0] for way in done)
-        + " | grouped within each other's intervals with one process per run |",
-        "|---" * (len(done) + 2) + "|",
+        *table_head(
+            "alpha",
+            *(ways(runs)[way][0].split(" (")[0] for way in done),
+            "grouped within each other's intervals with one process per run",
+        ),
     ]
     for alpha in args.alphas:
         cells = {way: interval(rewards[way][alpha]) for way in done}

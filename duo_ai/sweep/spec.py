@@ -166,11 +166,10 @@ def read_sweep(path: str | Path) -> Sweep:
         raise ConfigError(f"{path}: experiment_dir: {sweep.experiment_dir} is a file, not a folder")
     groupable = set()
     for params in sweep.grid_points():  # each trial's own config, its folder's name included
-        config = load_config(
-            base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, sweep.trial_name(params))
-        )
+        name = sweep.trial_name(params)
+        config = load_config(base, sweep.trial_overrides({**params, **_search_example(sweep.search)}, name))
         if group_refusal(config) is None:
-            groupable.add(sweep.trial_name(params))
+            groupable.add(name)
     sweep.groupable = frozenset(groupable)
     return sweep
 
