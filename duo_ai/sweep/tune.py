@@ -286,9 +286,11 @@ def check_resources(sweep: Sweep, nodes: list[dict[str, Any]]) -> None:
 def killed_for_memory(error: BaseException | None) -> bool:
     """Whether Ray's memory monitor killed a trial: its ``OutOfMemoryError`` is ``error`` or one
     that ``error`` was raised from (Tune wraps it in a RuntimeError)."""
+    from ray.exceptions import OutOfMemoryError
+
     seen: list[BaseException] = []
     while error is not None and error not in seen:
-        if type(error).__name__ == "OutOfMemoryError" and type(error).__module__.startswith("ray"):
+        if isinstance(error, OutOfMemoryError):
             return True
         seen.append(error)
         error = error.__cause__ or error.__context__
