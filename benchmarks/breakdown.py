@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness import publish
+from harness import publish, table_head
 from speed import CASES, add_case_arguments, duo_coord_env, duo_run, in_worker
 
 COMPONENTS = ("simulate", "novice forward", "expert forward", "coordinator forward", "PPO update")
@@ -107,8 +107,8 @@ def write_doc(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"Measured by `python benchmarks/breakdown.py{iterations} --warmup {args.warmup}`: share of duo's wall "
         "time in each component (training: the measured iterations, each case's own count unless --iterations "
         "says otherwise; evaluation: the whole evaluation).\n\n"
-        "| case | phase | wall s | " + " | ".join((*COMPONENTS, "other (duo's Python)")) + " |\n"
-        "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        + "\n".join([*table_head("case", "phase", "wall s", *COMPONENTS, "other (duo's Python)"), *rows])
+        + "\n"
     )
 
 

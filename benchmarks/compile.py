@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import publish
+from harness import publish, table_head
 from speed import CASES, duo_run, in_worker, repeated_batch, seconds_per_call, update_step
 
 UPDATE_MINIBATCH = {
@@ -79,8 +79,15 @@ def write_doc(results: dict[str, Any]) -> str:
             )
     return (
         "Measured by `python benchmarks/compile.py`: milliseconds per call, float32, the cases of speed.py.\n\n"
-        "| case | op | batch | eager ms | compiled ms | speed-up | compile s | pays after |\n"
-        "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        + "\n".join(
+            [
+                *table_head(
+                    "case", "op", "batch", "eager ms", "compiled ms", "speed-up", "compile s", "pays after"
+                ),
+                *rows,
+            ]
+        )
+        + "\n"
     )
 
 

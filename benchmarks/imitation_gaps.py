@@ -23,7 +23,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from harness import publish
+from harness import publish, table_head
 from oracle import RANDOM_LAYOUTS, test_problem
 
 import duo_ai
@@ -92,11 +92,17 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--no-doc", action="store_true", help="print the block, do not write it")
     args = parser.parse_args()
-    lines = [
-        "| pair | α | seed | family's held-out layouts, planner expert: coordinator of optimum | share | "
-        "test layouts, planner expert | share | test layouts, test expert (the real test) | share |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = table_head(
+        "pair",
+        "α",
+        "seed",
+        "family's held-out layouts, planner expert: coordinator of optimum",
+        "share",
+        "test layouts, planner expert",
+        "share",
+        "test layouts, test expert (the real test)",
+        "share",
+    )
     for pair in args.pairs:
         test = test_problem(pair, RANDOM_LAYOUTS[pair])
         lines += [

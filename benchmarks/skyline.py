@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from harness import duo, publish
+from harness import duo, publish, table_head
 from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain
 
 from duo_ai.envs.minigrid import PAIRS
@@ -160,11 +160,17 @@ def main() -> None:
 
 def table(variants: list[str]) -> list[str]:
     """One row per pair, variant and alpha with finished seeds (the block keeps every one)."""
-    lines = [
-        "| pair | variant | α | optimum | best always | selected (mean ± 95% over seeds) | share of the gain | "
-        "last | collapsed runs |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = table_head(
+        "pair",
+        "variant",
+        "α",
+        "optimum",
+        "best always",
+        "selected (mean ± 95% over seeds)",
+        "share of the gain",
+        "last",
+        "collapsed runs",
+    )
     for pair in PAIRS:
         alphas = sorted(
             {float(folder.parent.parent.name.removeprefix("alpha"))

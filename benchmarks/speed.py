@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import publish
+from harness import publish, table_head
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "speed"
@@ -313,13 +313,39 @@ def write_doc(results: dict[str, dict[str, Any]], run: dict[str, Any]) -> str:
         f"{first['duo']['float32']['torch_threads']}, reference {first['reference']['torch_threads']} (each its "
         "default unless stated). The reference runs float32 only; each row's floor is at the row's precision, and "
         "floor / reference is the most any implementation could gain over the reference here at that precision.\n\n"
-        "| case | phase | precision | reference steps/s | duo steps/s | duo / reference | floor steps/s "
-        "| floor / reference | duo time / floor |\n"
-        "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        + "\n".join(
+            [
+                *table_head(
+                    "case",
+                    "phase",
+                    "precision",
+                    "reference steps/s",
+                    "duo steps/s",
+                    "duo / reference",
+                    "floor steps/s",
+                    "floor / reference",
+                    "duo time / floor",
+                ),
+                *rows,
+            ]
+        )
+        + "\n\n"
         "The floor, per batched step of all copies (ms) and per PPO update (s), at each precision:\n\n"
-        "| case | precision | simulate | novice forward | expert forward (queried copies) | coordinator forward "
-        "| update |\n"
-        "|---|---|---|---|---|---|---|\n" + "\n".join(floors) + "\n\n"
+        + "\n".join(
+            [
+                *table_head(
+                    "case",
+                    "precision",
+                    "simulate",
+                    "novice forward",
+                    "expert forward (queried copies)",
+                    "coordinator forward",
+                    "update",
+                ),
+                *floors,
+            ]
+        )
+        + "\n\n"
         f"Copies duo's evaluation steps at once on average (only those with episodes left): {batches}.\n"
     )
 

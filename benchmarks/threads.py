@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import publish
+from harness import publish, table_head
 from speed import CASES, duo_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +82,7 @@ def main() -> None:
     measured = (
         f"Measured by `python benchmarks/threads.py --steps {args.steps}` on {cores} cores: coordinator "
         "rollout steps/s (every copy's steps) by torch thread count.\n\n"
-        f"| case | 1 thread | {cores} threads (the default) | ratio |\n|---|---|---|---|\n"
-        + "\n".join(rows)
+        + "\n".join([*table_head("case", "1 thread", f"{cores} threads (the default)", "ratio"), *rows])
         + "\n"
     )
     publish("PERFORMANCE.md", "Performance", measured, write=not args.no_doc)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from harness import publish
+from harness import publish, table_head
 from oracle import RANDOM_LAYOUTS, best_always, exact_rows, share_of_gain, test_problem
 
 import duo_ai
@@ -153,8 +153,17 @@ def main() -> None:
         publish_held_out(args, started)
         return
     if args.coordinators:
-        print("| coordinator | α | exact reward (± over layouts) | expert fraction | views asking the expert, "
-              "of those visited |\n|---|---|---|---|---|")  # fmt: skip
+        print(
+            "\n".join(
+                table_head(
+                    "coordinator",
+                    "α",
+                    "exact reward (± over layouts)",
+                    "expert fraction",
+                    "views asking the expert, of those visited",
+                )
+            )
+        )
         print("\n".join(coordinator_rows(args.pairs[0], args.alphas[0], args.coordinators)))
         return
     rows = [row for pair in args.pairs for row in pair_rows(pair, args.alphas)]
@@ -164,9 +173,18 @@ def main() -> None:
             f"Measured by `python benchmarks/view_policy.py` ({(time.time() - started) / 60:.0f} min; test layouts "
             f"per pair: {layouts}; the view map's interval is over layouts).",
             "",
-            "| pair | α | optimum | its expert fraction | best always | best view map found | share of the gain "
-            "| its expert fraction | views asking the expert, of those visited | evaluations |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            *table_head(
+                "pair",
+                "α",
+                "optimum",
+                "its expert fraction",
+                "best always",
+                "best view map found",
+                "share of the gain",
+                "its expert fraction",
+                "views asking the expert, of those visited",
+                "evaluations",
+            ),
             *rows,
         ]
     )
@@ -182,10 +200,19 @@ def publish_held_out(args: argparse.Namespace, started: float) -> None:
             f"layouts of the table above, evaluated exactly on the next {args.held_out} resets of the reference "
             "(interval over those layouts); the share of the gain is against their own optimum and best always.",
             "",
-            "| pair | α | held-out layouts not searched | optimum | best always | map, unseen views to the "
-            "novice | share of the gain | its expert fraction | map, unseen views to the expert | share of "
-            "the gain | its expert fraction |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            *table_head(
+                "pair",
+                "α",
+                "held-out layouts not searched",
+                "optimum",
+                "best always",
+                "map, unseen views to the novice",
+                "share of the gain",
+                "its expert fraction",
+                "map, unseen views to the expert",
+                "share of the gain",
+                "its expert fraction",
+            ),
             *rows,
         ]
     )
