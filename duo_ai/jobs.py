@@ -245,7 +245,7 @@ def calibrate_costs(config: DictConfig) -> dict[str, Any]:
 
 def exact_optimum(config: DictConfig, num_layouts: int, named: bool = True) -> dict[str, Any]:
     """The best expected test reward of any coordinator with the test agents and costs
-    (MiniGrid only), written as a finished run that ``duo report`` shows as an oracle row; a run
+    (MiniGrid only), written as a finished run that ``duo report`` shows as an upper-reference row; a run
     the user did not name goes to ``optimum/<test task>/alpha<α>`` (a config's own name is a
     coordinator's)."""
     from duo_ai.coordination.oracle import coordination_optimum, task_layouts
@@ -298,7 +298,7 @@ def exact_optimum(config: DictConfig, num_layouts: int, named: bool = True) -> d
     )
     return write_result(
         run.folder, config, summary, base_penalty, method=EXACT_OPTIMUM, exact_optimum=True,
-        oracle=True, pairing=None, selection_split=None, layouts=num_layouts,
+        upper_reference=True, pairing=None, selection_split=None, layouts=num_layouts,
     )  # fmt: skip
 
 

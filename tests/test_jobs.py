@@ -86,7 +86,7 @@ def test_selecting_on_test_and_skyline_runs_are_flagged(tmp_path, agent_checkpoi
     assert main(["train", "--type", "coord", *args, "selection_split=test"]) == 0
     folder = tmp_path / "exp" / "run"
     assert json.loads((folder / "test_result.json").read_text())["selected_on_test"] is True
-    assert "TEST result of best_test.ckpt (ORACLE)" in (folder / "train.log").read_text()
+    assert "TEST result of best_test.ckpt (UPPER REFERENCE)" in (folder / "train.log").read_text()
     assert main(["train", "--type", "coord", *args, "skyline=1", "overwrite=1"]) == 0
     result = json.loads((folder / "test_result.json").read_text())
     assert result["skyline"] is True
@@ -163,7 +163,7 @@ def test_the_exact_optimum_is_a_flagged_row_of_the_report(tmp_path):
     assert result["test"]["reward_mean"] == pytest.approx(0.9159, abs=1e-4)  # DistShift2, alpha 0.4
     assert main(["report", str(runs), "--out", str(tmp_path / "report")]) == 0
     markdown = (tmp_path / "report" / "results.md").read_text()
-    assert "| minigrid/distshift | optimum (exact) (oracle) | 0.4 | 0.916 ± 0.000 | - |" in markdown
+    assert "| minigrid/distshift | optimum (exact) (upper reference) | 0.4 | 0.916 ± 0.000 | - |" in markdown
 
 
 def test_an_unnamed_optimum_gets_a_folder_that_says_what_it_holds(tmp_path):

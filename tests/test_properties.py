@@ -61,7 +61,10 @@ def test_any_config_file_is_a_config_or_one_line(content):
 @QUICK
 @given(
     json_values,
-    st.dictionaries(st.sampled_from(["method", "task", "alpha", "seed", "oracle", "version"]), json_values),
+    st.dictionaries(
+        st.sampled_from(["method", "task", "alpha", "seed", "oracle", "upper_reference", "version"]),
+        json_values,
+    ),
 )
 def test_any_result_file_is_checked_or_refused(test, fields):
     with tempfile.TemporaryDirectory() as folder:
@@ -72,7 +75,7 @@ def test_any_result_file_is_checked_or_refused(test, fields):
         except (ValueError, DuoError) as error:
             one_line(error)
         else:
-            assert isinstance(result["method"], str) and isinstance(result["oracle"], bool)
+            assert isinstance(result["method"], str) and isinstance(result["upper_reference"], bool)
             assert all(math.isfinite(reward) for reward in result["test"]["episode_rewards"])
 
 

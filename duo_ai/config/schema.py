@@ -81,7 +81,7 @@ class DuoConfig:
     eval_name: str = param("eval", "name of an evaluation's files: <eval_name>.log, <eval_name>.json")
     eval_splits: list[str] = param(["test"], "splits that --mode eval reports")
     selection_split: str = param(
-        "val_sim", "split whose best checkpoint is reported on test (test = oracle, flagged)"
+        "val_sim", "split whose best checkpoint is reported on test (test = an upper reference, flagged)"
     )
     skyline: bool = param(False, "upper reference: train on the test distribution with the test pair")
     simulated_pairing: str = param(

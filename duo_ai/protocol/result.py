@@ -22,7 +22,7 @@ from duo_ai.run_folder import CONFIG_FILE, RESULT_FILE, best_checkpoint
 from duo_ai.seeding import seed_everything
 
 logger = logging.getLogger("duo_ai")
-RESULT_VERSION = 2
+RESULT_VERSION = 3  # 3: the upper-reference flag is 'upper_reference' (2 called it 'oracle')
 EXACT_OPTIMUM = "optimum (exact)"  # the method label of duo oracle's results
 PAIRING_LABELS = {
     "weak_novice": "",
@@ -47,7 +47,7 @@ def task_label(config: Any) -> str:
     return registry.lookup("environment", config.env.name, key="env.name").label(config.env)
 
 
-def is_oracle(config: Any) -> bool:
+def is_upper_reference(config: Any) -> bool:
     """An upper reference, not a protocol result: it selected on test or trained on it."""
     return config.get("selection_split") == "test" or pairing_name(config) == "skyline"
 
@@ -83,7 +83,7 @@ def write_result(
         "selection_split": config.get("selection_split"),
         "selected_on_test": config.get("selection_split") == "test",
         "skyline": pairing == "skyline",
-        "oracle": is_oracle(config) or bool(test_side),
+        "upper_reference": is_upper_reference(config) or bool(test_side),
         **extra,
         "test": test,
     }
@@ -94,8 +94,8 @@ def write_result(
 def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dict[str, Any]:
     """The protocol's number: the checkpoint chosen on ``selection_split``, evaluated on test
     (threshold coordinators first carried to the test novice), written as the run's result."""
-    oracle = is_oracle(config)
-    if oracle:
+    upper_reference = is_upper_reference(config)
+    if upper_reference:
         logger.warning(
             "this run %s: an upper reference, not a YRC-0 result",
             "trains on the test distribution (skyline)" if config.skyline else "selects on the test split",
@@ -108,7 +108,7 @@ def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dic
     logger.info(
         "TEST result of best_%s.ckpt%s: its own %d test episodes, the run's result (a 'BEST test so far' "
         "above is a validation on other episodes, kept for the curves)",
-        config.selection_split, " (ORACLE)" if oracle or test_side else "", config.evaluation.num_episodes,
+        config.selection_split, " (UPPER REFERENCE)" if upper_reference or test_side else "", config.evaluation.num_episodes,
     )  # fmt: skip
     logger.info(format_summary(summary))
     extra = {"calibration": calibration} if calibration else {}
@@ -135,6 +135,8 @@ def read_result(folder: Path) -> dict[str, Any]:
                 f"{RESULT_FILE} has no 'version' and {CONFIG_FILE} beside it cannot describe it: "
                 f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
             ) from None
+    if version == 2 and "oracle" in result:  # version 2 called the upper-reference flag 'oracle'
+        result["upper_reference"] = result.pop("oracle")
     test = result["test"]
     rewards = test.get("episode_rewards")
     if not isinstance(rewards, list) or not rewards or not all(_is_number(reward) for reward in rewards):
@@ -142,7 +144,13 @@ def read_result(folder: Path) -> dict[str, Any]:
     for key in ("base_reward_mean", "num_episodes", "action_1_fraction"):
         if not _is_number(test.get(key)):
             raise ValueError(f"{RESULT_FILE}: test.{key} must be a number, got {test.get(key)!r}")
-    for key, kind in (("method", str), ("task", str), ("alpha", float), ("seed", int), ("oracle", bool)):
+    for key, kind in (
+        ("method", str),
+        ("task", str),
+        ("alpha", float),
+        ("seed", int),
+        ("upper_reference", bool),
+    ):
         if key not in result:
             raise ValueError(f"{RESULT_FILE} has no '{key}'")
         value = result[key]
@@ -170,7 +178,7 @@ def described(config: Any, result: dict[str, Any]) -> dict[str, Any]:
         "task": task_label(config),
         "alpha": float(config.coordination.expert_query_cost_weight),
         "seed": int(config.seed),
-        "oracle": bool(
+        "upper_reference": bool(
             result.get("selected_on_test") or result.get("skyline") or result.get("exact_optimum")
         ),
     }

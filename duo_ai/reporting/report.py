@@ -2,7 +2,8 @@
 
 A finished run is a folder with ``test_result.json`` (written at the end of ``duo train --type
 coord``, see ``duo_ai.protocol.result``). Runs of one method, task and cost weight (seeds) are pooled by
-episode. Runs that selected on test or trained on it (skyline) are marked as oracles.
+episode. Runs that selected on test or trained on it (skyline), and the exact optimum, are upper
+references, marked so and kept apart from the honest methods.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from duo_ai.protocol.result import EXACT_OPTIMUM, read_result
 from duo_ai.reporting.gain import FIXED_METHODS, Share, correct_for_many, envelope_area, method_share
 from duo_ai.run_folder import RESULT_FILE, configuration_key, configuration_label, run_settings
 
+UPPER_REFERENCE_FLAG = " (upper reference)"  # beside a row that is no honest method
+
 BOOTSTRAP_SAMPLES = 1000
 ALPHA_KEY = "coordination.expert_query_cost_weight"
 REPORT_MARKER = ".duo_report"  # in every folder duo report writes: it rewrites only those
@@ -35,7 +38,7 @@ class FinishedRun:
     task: str
     alpha: float
     seed: int
-    oracle: bool
+    upper_reference: bool
     test: dict[str, Any]
 
 
@@ -49,7 +52,7 @@ class Cell:
     run_means: list[float] = field(default_factory=list)  # one mean reward per run
     seed_means: dict[int, float] = field(default_factory=dict)  # seed -> its run's mean reward
     runs: int = 0
-    oracle: bool = False
+    upper_reference: bool = False
 
 
 def find_runs(paths: list[str | Path]) -> list[FinishedRun]:
@@ -105,7 +108,7 @@ def read_run(folder: Path) -> FinishedRun:
         task=result["task"],
         alpha=float(result["alpha"]),
         seed=int(result["seed"]),
-        oracle=bool(result["oracle"]),
+        upper_reference=bool(result["upper_reference"]),
         test=result["test"],
     )
 
@@ -129,7 +132,7 @@ def pool(runs: list[FinishedRun]) -> dict[tuple[str, str, float], Cell]:
         cell.run_means.append(float(np.mean(run.test["episode_rewards"])))
         cell.seed_means[run.seed] = cell.run_means[-1]
         cell.runs += 1
-        cell.oracle |= run.oracle
+        cell.upper_reference |= run.upper_reference
     return dict(cells)
 
 
@@ -185,7 +188,7 @@ def across_tasks(areas: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]
         aggregates.append({"method": method, "tasks": len(mine), "seeds": len(seeds), "alphas": mine[0]["alphas"],
                            "iqm": (float(iqm), float(iqm_low), float(iqm_high)),
                            "mean": (float(mean), float(mean_low), float(mean_high)),
-                           "oracle": any(area["oracle"] for area in mine)})  # fmt: skip
+                           "upper_reference": any(area["upper_reference"] for area in mine)})  # fmt: skip
     return aggregates
 
 
@@ -216,7 +219,7 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
                 "expert_fraction": float(np.mean(cell.expert_fractions)),
                 "runs": cell.runs,
                 "episodes": len(cell.rewards),
-                "oracle": cell.oracle,
+                "upper_reference": cell.upper_reference,
             }
         )
     with (out / "results.csv").open("w", newline="") as file:
@@ -233,7 +236,7 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
             per_seed = seed_areas(alphas, [cell for _, cell in points])
             areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area,
                           "seed_areas": per_seed, "auc_seeds": seed_auc(per_seed),
-                          "oracle": any(cell.oracle for _, cell in points)})  # fmt: skip
+                          "upper_reference": any(cell.upper_reference for _, cell in points)})  # fmt: skip
     for area in areas:
         area["share"] = gain_share(area, cells)
     for task in {area["task"] for area in areas}:  # a best-of-K claim on a task reads Holm's p
@@ -290,7 +293,7 @@ def gain_share(area: dict[str, Any], cells: dict[tuple[str, str, float], Cell]) 
 def is_honest(area: dict[str, Any]) -> bool:
     """A learned method that never saw the test (not an upper reference, not a fixed agent)."""
     fixed = any(is_method(area["method"], method) for method in FIXED_METHODS)
-    return area["share"] is not None and not area["oracle"] and not fixed
+    return area["share"] is not None and not area["upper_reference"] and not fixed
 
 
 def format_share(share: Share | None) -> str:
@@ -344,7 +347,7 @@ def area_lines(areas: list[dict[str, Any]]) -> list[str]:
         over_seeds = f"{seeds[0]:.3f} ± {seeds[1]:.3f}" if seeds else "-"
         optimum = optima.get((area["task"], tuple(area["alphas"])))
         gap = f"{optimum - point:.3f}" if optimum is not None else "-"
-        flag = " (oracle)" if area["oracle"] else ""
+        flag = UPPER_REFERENCE_FLAG if area["upper_reference"] else ""
         lines.append(
             f"| {area['task']} | {area['method']}{flag} | {grid} | {point:.3f} [{low:.3f}, {high:.3f}] | "
             f"{over_seeds} | {gap} | {format_share(area.get('share'))} |"
@@ -361,7 +364,7 @@ def markdown(
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        flag = " (oracle)" if row["oracle"] else ""
+        flag = UPPER_REFERENCE_FLAG if row["upper_reference"] else ""
         seeds = f"± {row['seeds_ci']:.3f}" if np.isfinite(row["seeds_ci"]) else "-"  # one run: no interval
         lines.append(
             f"| {row['task']} | {row['method']}{flag} | {row['alpha']:g} | {row['reward_mean']:.3f} ± "
@@ -382,7 +385,7 @@ def markdown(
         ]
         for aggregate in aggregates:
             iqm, mean = aggregate["iqm"], aggregate["mean"]
-            flag = " (oracle)" if aggregate["oracle"] else ""
+            flag = UPPER_REFERENCE_FLAG if aggregate["upper_reference"] else ""
             grid = ", ".join(f"{a:g}" for a in aggregate["alphas"])
             lines.append(
                 f"| {aggregate['method']}{flag} | {aggregate['tasks']} | {aggregate['seeds']} | {grid} | "

@@ -32,7 +32,7 @@ def test_it_learns_the_familys_optimum_and_is_tested_like_any_coordinator(tmp_pa
     assert (folder / "best_val_sim.ckpt").exists() and (folder / "last.ckpt").exists()
     result = json.loads((folder / "test_result.json").read_text())
     assert result["method"] == "optimum_imitation on ppo obs_dist (shifted tasks)"
-    assert result["selection_split"] == "val_sim" and not result["oracle"]
+    assert result["selection_split"] == "val_sim" and not result["upper_reference"]
 
 
 @pytest.mark.parametrize(

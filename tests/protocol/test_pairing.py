@@ -63,7 +63,11 @@ def test_the_pairing_decides_what_is_selected_and_the_result_says_which(
     assert (weak["pairing"], weak["method"]) == ("weak_novice", "random")
     assert (shifted["pairing"], shifted["method"]) == ("shifted_tasks", "random (shifted tasks)")
     assert (shifted["alpha"], shifted["beta"], shifted["base_penalty"], shifted["seed"]) == (0.4, 0.0, 1.0, 0)
-    assert shifted["task"] == "toy" and shifted["selection_split"] == "val_sim" and not shifted["oracle"]
+    assert (
+        shifted["task"] == "toy"
+        and shifted["selection_split"] == "val_sim"
+        and not shifted["upper_reference"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -132,7 +136,7 @@ def test_a_run_that_trains_or_selects_on_the_test_pairing_is_recorded_as_a_skyli
         "weak_novice",
         "random (skyline)",
     )
-    assert result["skyline"] and result["oracle"]
+    assert result["skyline"] and result["upper_reference"]
     log = (tmp_path / "exp" / "run" / "train.log").read_text()
     assert log.count("trains on the test pairing") == 1  # said once, at the start
 
@@ -140,4 +144,4 @@ def test_a_run_that_trains_or_selects_on_the_test_pairing_is_recorded_as_a_skyli
 def test_an_honest_run_has_no_test_side_reasons(tmp_path, agent_checkpoints):
     assert main(["train", "--type", "coord", *coord_args(tmp_path, agent_checkpoints, *RANDOM_SWEEP)]) == 0
     result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
-    assert "trained_on_test_because" not in result and not result["oracle"]
+    assert "trained_on_test_because" not in result and not result["upper_reference"]

@@ -18,13 +18,30 @@ def test_a_result_written_before_it_described_itself_reads_from_its_config(tmp_p
     old = {key: current[key] for key in ("selection_split", "selected_on_test", "skyline", "test")}
     (folder / "test_result.json").write_text(json.dumps(old))  # as duo wrote it before version 2
     described = read_result(folder)
-    for key in ("method", "task", "alpha", "seed", "oracle"):
+    for key in ("method", "task", "alpha", "seed", "upper_reference"):
         assert described[key] == current[key]
-    assert (described["method"], described["seed"], described["oracle"]) == (
+    assert (described["method"], described["seed"], described["upper_reference"]) == (
         "always expert (skyline)",
         3,
         True,
     )
+
+
+def test_a_version_2_result_reads_its_oracle_flag_as_the_upper_reference(tmp_path):
+    test = {"episode_rewards": [0.5], "base_reward_mean": 1.0, "num_episodes": 1, "action_1_fraction": 0.0}
+    for flag in (True, False):
+        result = {
+            "version": 2,
+            "method": "m",
+            "task": "toy",
+            "alpha": 0.2,
+            "seed": 0,
+            "oracle": flag,
+            "test": test,
+        }
+        (tmp_path / "test_result.json").write_text(json.dumps(result))
+        read = read_result(tmp_path)
+        assert read["upper_reference"] is flag and "oracle" not in read
 
 
 def test_a_result_without_episodes_is_refused_by_name(tmp_path):

@@ -118,7 +118,13 @@ def test_runs_of_other_configurations_are_not_pooled(finished_runs, tmp_path, ag
 
 def test_across_tasks_gives_the_interquartile_mean_over_seeds_and_tasks():
     def area(task, method, per_seed):
-        return {"task": task, "method": method, "alphas": [0.0, 1.0], "seed_areas": per_seed, "oracle": False}
+        return {
+            "task": task,
+            "method": method,
+            "alphas": [0.0, 1.0],
+            "seed_areas": per_seed,
+            "upper_reference": False,
+        }
 
     areas = [
         area("a", "m", {0: 0.0, 1: 1.0}),
@@ -154,13 +160,13 @@ def test_a_rows_bootstrap_interval_does_not_depend_on_the_other_rows(finished_ru
     assert novice_area(alone) == novice_area(beside)
 
 
-def write_run(folder, method, alpha, seed, rewards, oracle=False):
+def write_run(folder, method, alpha, seed, rewards, upper_reference=False):
     """A finished run's result written by hand: every number of the report is then known."""
     folder.mkdir(parents=True)
     test = {"episode_rewards": rewards, "base_reward_mean": 1.0, "num_episodes": len(rewards),
             "action_1_fraction": 0.5}  # fmt: skip
-    result = {"version": 2, "method": method, "task": "toy", "alpha": alpha, "seed": seed,
-              "oracle": oracle, "test": test}  # fmt: skip
+    result = {"version": 3, "method": method, "task": "toy", "alpha": alpha, "seed": seed,
+              "upper_reference": upper_reference, "test": test}  # fmt: skip
     (folder / "test_result.json").write_text(json.dumps(result))
 
 
@@ -170,7 +176,9 @@ def test_share_of_the_gain_over_the_optimum_with_seeds(tmp_path, capsys):
     for alpha, novice, expert, optimum in ((0.0, 0.2, 0.5, 0.9), (1.0, 0.2, 0.1, 0.6)):
         write_run(tmp_path / f"runs/novice{alpha}", "always novice", alpha, 0, [novice])
         write_run(tmp_path / f"runs/expert{alpha}", "always expert", alpha, 0, [expert])
-        write_run(tmp_path / f"runs/optimum{alpha}", "optimum (exact)", alpha, 0, [optimum], oracle=True)
+        write_run(
+            tmp_path / f"runs/optimum{alpha}", "optimum (exact)", alpha, 0, [optimum], upper_reference=True
+        )
     for seed, (low, high) in enumerate(((0.7, 0.4), (0.8, 0.5))):
         write_run(tmp_path / f"runs/m{seed}_0", "learned", 0.0, seed, [low])
         write_run(tmp_path / f"runs/m{seed}_1", "learned", 1.0, seed, [high])
@@ -195,7 +203,7 @@ def test_without_an_optimum_the_share_is_of_the_best_skyline(tmp_path, capsys):
     for alpha in (0.0, 1.0):
         write_run(tmp_path / f"runs/novice{alpha}", "always novice", alpha, 0, [0.0])
         write_run(tmp_path / f"runs/expert{alpha}", "always expert", alpha, 0, [0.0])
-        write_run(tmp_path / f"runs/sky{alpha}", "ppo obs (skyline)", alpha, 0, [0.8], oracle=True)
+        write_run(tmp_path / f"runs/sky{alpha}", "ppo obs (skyline)", alpha, 0, [0.8], upper_reference=True)
         write_run(tmp_path / f"runs/m{alpha}", "learned", alpha, 0, [0.2])
     assert main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "report")]) == 0
     assert "toy  learned            25% of skyline" in capsys.readouterr().out
@@ -233,7 +241,7 @@ def test_runs_of_other_budgets_are_other_rows_and_a_repeated_seed_counts_once(tm
         ("seed", 0.5, "'seed' must be a int"),
         ("method", 3, "'method' must be a str"),
         ("alpha", -3, "'alpha' is a cost weight, >= 0; got -3"),
-        ("version", 99, "version 99 is not one this duo reads (1 to 2)"),
+        ("version", 99, "version 99 is not one this duo reads (1 to 3)"),
         ("version", "2", "version '2' is not one this duo reads"),
     ],
 )
@@ -261,7 +269,9 @@ def test_a_best_of_k_claim_is_corrected_over_the_learned_methods_of_a_task(tmp_p
     for alpha, novice, expert, optimum in ((0.0, 0.2, 0.5, 0.9), (1.0, 0.2, 0.1, 0.6)):
         write_run(tmp_path / f"runs/novice{alpha}", "always novice", alpha, 0, [novice])
         write_run(tmp_path / f"runs/expert{alpha}", "always expert", alpha, 0, [expert])
-        write_run(tmp_path / f"runs/optimum{alpha}", "optimum (exact)", alpha, 0, [optimum], oracle=True)
+        write_run(
+            tmp_path / f"runs/optimum{alpha}", "optimum (exact)", alpha, 0, [optimum], upper_reference=True
+        )
     for method, rewards in {"a": (0.7, 0.8), "b": (0.5, 0.6), "c": (0.3, 0.9)}.items():
         for seed, reward in enumerate(rewards):
             for alpha in (0.0, 1.0):
