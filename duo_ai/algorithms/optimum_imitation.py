@@ -52,9 +52,13 @@ NEGLIGIBLE = 1e-12  # a view's share of the update's weight below which it is le
 @dataclass
 class OptimumImitationConfig(AlgorithmConfig):
     family: list[Any] = param(
-        [], "simulated tasks, [{task: <MiniGrid id>, kwargs: {...}}, ...]; never the test task"
+        [],
+        "simulated tasks, [{task: <MiniGrid id>, kwargs: {...}, layouts: n}, ...] (layouts: this "
+        "task's own count, optional); never the test task",
     )
-    layouts: int = param(8, "layouts (reset seeds 0, 1, ...) of each family task to learn on", min=1)
+    layouts: int = param(
+        8, "layouts (reset seeds 0, 1, ...) of each family task to learn on, unless it gives its own", min=1
+    )
     val_family: list[Any] = param(
         [], "simulated tasks to select on (val_sim) instead of the family's own; never the test task"
     )
@@ -83,7 +87,8 @@ class _Problem:
 
 
 def family_settings(family: Any, key: str = "algorithm.family") -> list[dict[str, Any]]:
-    """The family as plain ``{task, kwargs}`` settings, refused when malformed."""
+    """The family as plain ``{task, kwargs}`` settings (with ``layouts`` where a member gives its
+    own count, e.g. fewer of a large task to bound the states), refused when malformed."""
     members = OmegaConf.to_container(family) if OmegaConf.is_config(family) else list(family)
     if not members:
         raise ConfigError(f"{key}: name the simulated tasks, e.g. [{{task: MiniGrid-LavaGapS5-v0}}]")
@@ -91,14 +96,21 @@ def family_settings(family: Any, key: str = "algorithm.family") -> list[dict[str
         if (
             not isinstance(member, dict)
             or not isinstance(member.get("task"), str)
-            or set(member) - {"task", "kwargs"}
+            or set(member) - {"task", "kwargs", "layouts"}
         ):
             raise ConfigError(
-                f"{key}[{index}]: expected {{task: <MiniGrid id>, kwargs: {{...}}}}, got {member}"
+                f"{key}[{index}]: expected {{task: <MiniGrid id>, kwargs: {{...}}, layouts: n}}, got {member}"
             )
         if not isinstance(member.get("kwargs") or {}, dict):
             raise ConfigError(f"{key}[{index}].kwargs: expected a mapping, got {member['kwargs']}")
-    return [{"task": member["task"], "kwargs": dict(member.get("kwargs") or {})} for member in members]
+        count = member.get("layouts", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ConfigError(f"{key}[{index}].layouts: expected a whole number >= 1, got {count!r}")
+    return [
+        {"task": member["task"], "kwargs": dict(member.get("kwargs") or {}),
+         **({"layouts": member["layouts"]} if "layouts" in member else {})}
+        for member in members
+    ]  # fmt: skip
 
 
 def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any, key: str) -> None:
@@ -141,8 +153,14 @@ class OptimumImitation(Algorithm):
         cost = float(env.expert_query_cost)
         logger.info("exploring the layouts of %d family tasks", len(self.family) + len(self.val_family or []))
         learn = self._problem(self.family, self.config.layouts, 0, env, policy, cost)
+        learned_seeds = max(member.get("layouts", self.config.layouts) for member in self.family)
         select = self._problem(
-            self.val_family or self.family, self.config.val_layouts, self.config.layouts, env, policy, None
+            self.val_family or [{**m, "layouts": self.config.val_layouts} for m in self.family],
+            self.config.val_layouts,
+            learned_seeds,  # the family's own tasks are selected on their later resets
+            env,
+            policy,
+            None,
         )
         logger.info(
             "%d distinct views to learn on, %d to select on",

@@ -43,12 +43,15 @@ def planner_probabilities(layout: Layout) -> np.ndarray:
 
 
 def family_layouts(family: list[dict[str, Any]], per_task: int, first_seed: int) -> list[Layout]:
-    """The layouts of ``per_task`` resets (seeds from ``first_seed``) of each family member, a
-    ``{task: <gym id>, kwargs: {...}}`` setting of the reference ``minigrid`` package."""
+    """The layouts of ``per_task`` resets (seeds from ``first_seed``; a member's own ``layouts``
+    where it gives one) of each family member, a ``{task: <gym id>, kwargs: {...}}`` setting of
+    the reference ``minigrid`` package."""
     return [
         layout
         for member in family
-        for layout in task_layouts(member["task"], per_task, first_seed, member.get("kwargs") or {})
+        for layout in task_layouts(
+            member["task"], member.get("layouts", per_task), first_seed, member.get("kwargs") or {}
+        )
     ]
 
 

@@ -45,6 +45,10 @@ def test_it_learns_the_familys_optimum_and_is_tested_like_any_coordinator(tmp_pa
             r"algorithm.family\[0\]: .* is the test task MiniGrid-DistShift2-v0",
         ),
         (
+            FAMILY.replace("}}]", "}, layouts: 0}]"),
+            r"algorithm.family\[0\].layouts: expected a whole number >= 1, got 0",
+        ),
+        (
             FAMILY.replace("family", "val_family").replace("strip2_row: 3", "strip2_row: 5"),
             r"algorithm.val_family\[0\]: .* is the test task",
         ),
@@ -55,3 +59,17 @@ def test_a_bad_family_is_one_line_naming_the_problem(tmp_path, capsys, override,
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("duo: error:")
     assert re.search(message, error)
+
+
+def test_a_family_selects_on_resets_after_the_most_any_member_learned_on(tmp_path, monkeypatch):
+    from duo_ai.algorithms import optimum_imitation
+
+    calls = []
+    real = optimum_imitation.family_layouts
+    monkeypatch.setattr(optimum_imitation, "family_layouts",
+                        lambda family, per_task, first: calls.append((family, per_task, first)) or real(family, per_task, first))  # fmt: skip
+    family = "algorithm.family=[{task: MiniGrid-DistShift1-v0, kwargs: {strip2_row: 3}, layouts: 3}]"
+    assert train(tmp_path, family, "algorithm.iterations=1", "algorithm.val_layouts=2") == 0
+    (learn_family, _, learn_first), (select_family, _, select_first) = calls
+    assert learn_first == 0 and learn_family[0]["layouts"] == 3
+    assert select_first == 3 and select_family[0]["layouts"] == 2  # seeds 3, 4: none learned on

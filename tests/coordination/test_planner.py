@@ -43,6 +43,16 @@ def test_a_family_is_the_members_layouts_in_order():
     assert layouts[0].start != layouts[2].start
 
 
+def test_a_member_with_its_own_layout_count_gives_that_many():
+    family = [{"task": "MiniGrid-LavaGapS5-v0", "layouts": 3}, {"task": "MiniGrid-LavaGapS5-v0"}]
+    layouts = family_layouts(family, 1, 5)
+    assert len(layouts) == 4
+    assert [layout.start for layout in layouts[:3]] == [
+        layout.start for layout in task_layouts("MiniGrid-LavaGapS5-v0", 3, 5)
+    ]
+    assert layouts[3].start == layouts[0].start  # the other member: seed 5 only
+
+
 def test_a_family_member_that_is_the_test_task_is_refused():
     """DistShift1 with its strip on row 5 is DistShift2, whatever its name says."""
     family = [{"task": "MiniGrid-DistShift1-v0", "kwargs": {"strip2_row": 4}},
