@@ -9,10 +9,11 @@ every pair: the real novice (``simulated_pairing=shifted_tasks``), a shortest-pa
 simulated expert, and a family made of the novice task's own generator with every size from the
 novice's to 5 more in each dimension (every valid strip row for DistShift), the test task's
 setting left out (``duo_ai.coordination.planner.check_excludes`` refuses it) and settings whose
-layouts have more than 10,000 states left out (this machine's budget: DoorKey 9 and 10). The
-learner learns on 32 layouts of each family setting but those of the family's second largest
-size, and selects (exactly) on 16 layouts of that held-out size: a size it never learned on, the
-shift a coordinator meets at test. The settings were chosen on the held-out size only
+first layout has more than 20,000 states left out (a compute budget: DoorKey 10; it was 10,000
+until the third revision, which also left out DoorKey 9 and so kept the test size, 8, outside
+the family). The learner learns on 32 layouts of each family setting but those of the family's
+second largest size, and selects (exactly) on 16 layouts of that held-out size: a size it never
+learned on, the shift a coordinator meets at test. The settings were chosen on the held-out size only
 (``benchmarks/imitation_dev.py``). Nothing of the test task, the test expert or test rewards is
 used to train or select. The fixed agents and the exact optimum come from ``benchmarks/yrc0.py``'s
 runs (one seed each: they fit nothing; the optimum is exact). Finished runs are skipped; the
@@ -39,7 +40,7 @@ RUNS = ROOT / "experiments" / "imitation"
 EXTRA_SIZE = 5  # the family's sizes run from the novice's to this much more, per dimension
 SETTINGS = ["algorithm.layouts=32"]  # chosen on the held-out size by benchmarks/imitation_dev.py
 SEEDS = (0, 1, 2, 3, 4)
-MAX_STATES = 10_000  # a family setting whose layouts have more states is past this machine's budget
+MAX_STATES = 20_000  # a family setting whose first layout has more states is left out (DoorKey 10)
 
 
 def family(pair: str, extra_size: int = EXTRA_SIZE, max_states: int | None = None) -> list[dict]:

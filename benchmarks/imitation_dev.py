@@ -4,9 +4,10 @@ scored on a family setting it never trained on.
     python benchmarks/imitation_dev.py                          # every variant, pair, alpha, seed
     python benchmarks/imitation_dev.py --variants base layouts32 --pairs lavagap --alphas 0.4
 
-Each pair's family (``imitation.family``, the rule of the final runs) is split by one rule: its
-largest size is held out (LavaGap size 8, DoorKey size 7, DistShift the 12 x 10 grids), the
-learner trains on the rest and selects on the held-out size (``algorithm.val_family``), and the
+Each pair's family (``imitation.family``, the rule of the final runs) is split by one rule
+(``imitation.held_out_split``): its second largest size is held out (LavaGap 9, DoorKey 7,
+DistShift 14 x 11), the learner trains on the rest and selects on the held-out size
+(``algorithm.val_family``), and the
 score is the selected coordinator's share of the held-out size's gain, exact, with the planner
 as expert: a new size is the shift a coordinator meets at test. Area over the alphas above the
 better fixed agent, over the optimum's (``duo_ai.reporting.gain``), pooled over seeds. Nothing of
