@@ -29,7 +29,7 @@ from duo_ai.policies import logit as _logit_policy  # noqa: F401
 from duo_ai.policies import ood as _ood_policy  # noqa: F401
 from duo_ai.policies import ppo as _ppo_policy  # noqa: F401
 from duo_ai.policies import simple as _simple_policies  # noqa: F401
-from duo_ai.protocol import calibrate_to_test_novice, make_base_envs, make_coord_envs
+from duo_ai.protocol import carry_to_test_novice, make_base_envs, make_coord_envs
 from duo_ai.protocol.costs import reward_per_action
 from duo_ai.registry import (
     register_algorithm,
@@ -57,7 +57,7 @@ __all__ = [
     "Callback",
     "EXPERT",
     "NOVICE",
-    "calibrate_to_test_novice",
+    "carry_to_test_novice",
     "CheckpointError",
     "ConfigError",
     "CoordEnv",

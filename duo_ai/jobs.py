@@ -26,7 +26,7 @@ from duo_ai.evaluation.video import plot_ask_map, record_episodes, write_video
 from duo_ai.factory import make_algorithm, make_policy
 from duo_ai.policies.base import Policy
 from duo_ai.protocol import (
-    calibrate_to_test_novice,
+    carry_to_test_novice,
     make_base_envs,
     make_coord_envs,
     selected_result,
@@ -175,7 +175,7 @@ def open_evaluation(config: DictConfig, kind: str) -> tuple[Run, Policy, dict[st
     some_env = envs[config.eval_splits[0]]
     policy = load_policy(load_path, some_env) if load_path else make_policy(config.policy, some_env)
     if kind == "coord":
-        calibrate_to_test_novice(policy, config, envs["test"])
+        carry_to_test_novice(policy, config, envs["test"])
     return run, policy, envs
 
 

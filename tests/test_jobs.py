@@ -152,7 +152,7 @@ def test_never_asking_chosen_on_val_sim_never_asks_at_test(tmp_path, agent_check
     )  # fmt: skip
     assert main(["train", "--type", "coord", *args]) == 0
     result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
-    assert "calibration" not in result and result["test"]["action_1_fraction"] == 0.0
+    assert "carried_to_test_novice" not in result and result["test"]["action_1_fraction"] == 0.0
 
 
 def test_the_exact_optimum_is_a_flagged_row_of_the_report(tmp_path):

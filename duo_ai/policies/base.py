@@ -92,7 +92,7 @@ class ThresholdPolicy(Policy):
 
     A threshold chosen as the p-th percentile of one novice's scores means little for another
     novice (a better-trained one is more confident everywhere), so the policy remembers p and
-    ``calibrate`` re-derives the threshold from the deployed novice's scores.
+    ``carry_percentile`` re-derives the threshold from the deployed novice's scores.
     """
 
     config_class: type = ThresholdConfig
@@ -124,7 +124,7 @@ class ThresholdPolicy(Policy):
     def fit(self, observations: list[Observation]) -> None:
         """Learn whatever ``score`` needs from novice states (nothing, for logits)."""
 
-    def calibrate(self, observations: list[Observation]) -> float:
+    def carry_percentile(self, observations: list[Observation]) -> float:
         """Refit on these states of the deployed novice; the threshold becomes the same percentile
         of its scores. Returns the new threshold."""
         if self.percentile is not None:

@@ -6,11 +6,11 @@ self-describing result of a run (``test_result.json``) that ``duo report`` reads
 from duo_ai.config.schema import SIMULATED_PAIRINGS
 from duo_ai.protocol.pairing import make_base_envs, make_coord_envs, pairing_name
 from duo_ai.protocol.result import read_result, selected_result, write_result
-from duo_ai.protocol.transfer import calibrate_to_test_novice
+from duo_ai.protocol.transfer import carry_to_test_novice
 
 __all__ = [
     "SIMULATED_PAIRINGS",
-    "calibrate_to_test_novice",
+    "carry_to_test_novice",
     "make_base_envs",
     "make_coord_envs",
     "pairing_name",

@@ -17,7 +17,7 @@ from duo_ai.checkpoint import load_policy
 from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.protocol.pairing import pairing_name, test_side_reasons
-from duo_ai.protocol.transfer import calibrate_to_test_novice
+from duo_ai.protocol.transfer import carry_to_test_novice
 from duo_ai.run_folder import CONFIG_FILE, RESULT_FILE, best_checkpoint
 from duo_ai.seeding import seed_everything
 
@@ -101,7 +101,7 @@ def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dic
             "trains on the test distribution (skyline)" if config.skyline else "selects on the test split",
         )
     chosen = load_policy(folder / best_checkpoint(config.selection_split), envs["test"])
-    calibration = calibrate_to_test_novice(chosen, config, envs["test"])
+    carried = carry_to_test_novice(chosen, config, envs["test"])
     seed_everything(config.seed)  # as `duo eval` does: reloading the checkpoint gives these numbers
     summary = Evaluator(config.evaluation, envs["test"]).evaluate(chosen, keep_episodes=True)
     test_side = test_side_reasons(config, envs)
@@ -111,7 +111,7 @@ def selected_result(config: Any, envs: dict[str, CoordEnv], folder: Path) -> dic
         config.selection_split, " (UPPER REFERENCE)" if upper_reference or test_side else "", config.evaluation.num_episodes,
     )  # fmt: skip
     logger.info(format_summary(summary))
-    extra = {"calibration": calibration} if calibration else {}
+    extra = {"carried_to_test_novice": carried} if carried else {}
     return write_result(folder, config, summary, envs["test"].base_penalty, test_side, **extra)
 
 

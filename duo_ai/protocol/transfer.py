@@ -16,7 +16,7 @@ from duo_ai.seeding import seed_everything
 logger = logging.getLogger("duo_ai")
 
 
-def calibrate_to_test_novice(policy: Policy, config: DictConfig, test_env: CoordEnv) -> dict[str, Any] | None:
+def carry_to_test_novice(policy: Policy, config: DictConfig, test_env: CoordEnv) -> dict[str, Any] | None:
     """Carry a threshold coordinator from the simulated novice to the test novice.
 
     YRC-0 allows the test novice on the training distribution: its states there, collected as the
@@ -38,7 +38,7 @@ def calibrate_to_test_novice(policy: Policy, config: DictConfig, test_env: Coord
         test_env.base_penalty,
     )
     steps, temperatures = policy.rollout["steps"], policy.rollout["temperatures"]
-    after = policy.calibrate(novice_observations(train_env, steps, temperatures))
+    after = policy.carry_percentile(novice_observations(train_env, steps, temperatures))
     train_env.close()
     logger.info(
         "threshold carried to the test novice: percentile %g of its training-split scores, %.6g (was %.6g)",

@@ -57,7 +57,7 @@ def test_logit_needs_the_novice_open(chain):
         duo_ai.make_policy(config.policy, env)
 
 
-def test_calibrate_takes_the_same_percentile_of_the_deployed_novices_scores(chain):
+def test_carrying_takes_the_same_percentile_of_the_deployed_novices_scores(chain):
     env = CoordEnv(coord_config(), chain, scripted(chain, 0), scripted(chain, 1))
     policy = duo_ai.make_policy(
         duo_ai.load_config(None, ["policy.name=logit", "policy.metric=max_logit"]).policy, env
@@ -67,7 +67,7 @@ def test_calibrate_takes_the_same_percentile_of_the_deployed_novices_scores(chai
         {"novice_logits": np.array([[2.0, 0, 0]])},
     ]
     policy.set_params({"threshold": 0.3, "percentile": 50.0})
-    assert policy.calibrate(observations) == 2.0  # the median of max logits 4, 1, 2
+    assert policy.carry_percentile(observations) == 2.0  # the median of max logits 4, 1, 2
     assert policy.act({"novice_logits": np.array([[1.5, 0, 0], [2.5, 0, 0]])}).tolist() == [1, 0]
     policy.set_params({"threshold": float("inf"), "percentile": None})  # always ask: nothing to carry
-    assert policy.calibrate(observations) == float("inf")
+    assert policy.carry_percentile(observations) == float("inf")

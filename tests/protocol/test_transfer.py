@@ -22,13 +22,13 @@ def test_threshold_carries_its_percentile_to_the_test_novice(tmp_path, agent_che
     weak, sure = confidence(np.array([[1.0, 0, 0], [50.0, 0, 0]]), "max_prob")
     rollout = {"steps": 4, "temperatures": [1.0]}
     policy.set_params({"threshold": weak, "percentile": 0.0, "rollout": rollout})
-    assert duo_ai.calibrate_to_test_novice(policy, config, envs["test"]) == pytest.approx(
+    assert duo_ai.carry_to_test_novice(policy, config, envs["test"]) == pytest.approx(
         {"percentile": 0.0, "threshold_simulated": weak, "threshold_test": sure}
     )
     assert policy.config.threshold == pytest.approx(sure)
     for always_or_never in (np.inf, -np.inf):  # carried as they are
         policy.set_params({"threshold": always_or_never, "percentile": None, "rollout": rollout})
-        assert duo_ai.calibrate_to_test_novice(policy, config, envs["test"]) is None
+        assert duo_ai.carry_to_test_novice(policy, config, envs["test"]) is None
     policy.set_params({"threshold": weak, "percentile": 0.0, "rollout": rollout})
     policy.config.recalibrate = False
-    assert duo_ai.calibrate_to_test_novice(policy, config, envs["test"]) is None
+    assert duo_ai.carry_to_test_novice(policy, config, envs["test"]) is None
