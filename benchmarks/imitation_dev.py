@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 from harness import publish, table_head
-from imitation import held_out_split, method_overrides
+from imitation import method_overrides
 
 import duo_ai
-from duo_ai.algorithms.optimum_imitation import ask_probabilities, coordinator_observations
+from duo_ai.algorithms.optimum_imitation import ask_probabilities, coordinator_observations, selection_family
 from duo_ai.coordination.guidance import follow
 from duo_ai.coordination.oracle import action_probabilities, solve
 from duo_ai.coordination.planner import family_layouts, planner_probabilities
@@ -44,14 +44,12 @@ VARIANTS = {  # name: the settings it changes (algorithm.* and policy.model.*)
     "layouts32_iter20": ["algorithm.layouts=32", "algorithm.iterations=20"],
     "layouts64": ["algorithm.layouts=64"],
 }
-VAL_LAYOUTS = 16  # as the method's algorithm.val_layouts
 
 
 def run_variant(
     pair: str, variant: str, alpha: float, seed: int, folder: Path, extra_size: int
 ) -> tuple[float, float, float]:
     """(optimum, better fixed, selected coordinator) exact mean rewards on the held-out size."""
-    _, held_out = held_out_split(pair, extra_size)
     overrides = [
         *method_overrides(pair, extra_size, VARIANTS[variant]),
         f"coordination.expert_query_cost_weight={alpha}",
@@ -68,7 +66,7 @@ def run_variant(
     policy = duo_ai.load_policy(run.folder / best_checkpoint("val_sim"), env)
     cost = env.expert_query_cost
     rewards = []
-    for layout in family_layouts(held_out, VAL_LAYOUTS, config.algorithm.layouts):
+    for layout in family_layouts(*selection_family(config.algorithm)):  # what the run selected on
         probs = (
             action_probabilities(env.novice, layout.observations, env.temperature),
             planner_probabilities(layout),
@@ -125,7 +123,7 @@ def main() -> None:
                 print(lines[-1], flush=True)
     measured = (
         f"Measured by `python benchmarks/imitation_dev.py` (alphas {' '.join(f'{a:g}' for a in args.alphas)}, "
-        f"seeds {' '.join(map(str, args.seeds))}; exact, {VAL_LAYOUTS} layouts of each held-out task).\n\n"
+        f"seeds {' '.join(map(str, args.seeds))}; exact, the layouts each run selected on).\n\n"
         + "\n".join(lines)
         + "\n"
     )

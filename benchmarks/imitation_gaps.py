@@ -27,7 +27,7 @@ from harness import publish, table_head
 from oracle import RANDOM_LAYOUTS, test_problem
 
 import duo_ai
-from duo_ai.algorithms.optimum_imitation import ask_probabilities, coordinator_observations, family_settings
+from duo_ai.algorithms.optimum_imitation import ask_probabilities, coordinator_observations, selection_family
 from duo_ai.coordination.guidance import follow
 from duo_ai.coordination.oracle import Layout, action_probabilities, solve
 from duo_ai.coordination.planner import family_layouts, planner_probabilities
@@ -63,9 +63,7 @@ def gaps(pair: str, alpha: float, seed: int, test: tuple) -> str:
     env = duo_ai.make_coord_envs(config, duo_ai.make_base_envs(config, ("test",)))["test"]
     policy = duo_ai.load_policy(folder / "best_val_sim.ckpt", env)
     cost = env.expert_query_cost
-    settings = config.algorithm
-    selection = settings.val_family or settings.family  # where the run selected: its held-out size
-    held_out = family_layouts(family_settings(selection), settings.val_layouts, settings.layouts)
+    held_out = family_layouts(*selection_family(config.algorithm))  # where the run selected
     novice = lambda layout: action_probabilities(env.novice, layout.observations, env.temperature)  # noqa: E731
     family = exact_share(held_out, (novice, planner_probabilities), policy, env, cost)
     test_novice, test_expert, _, layouts = test

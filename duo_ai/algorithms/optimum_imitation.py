@@ -113,6 +113,17 @@ def family_settings(family: Any, key: str = "algorithm.family") -> list[dict[str
     ]  # fmt: skip
 
 
+def selection_family(config: OptimumImitationConfig) -> tuple[list[dict[str, Any]], int, int]:
+    """What a run selects on, as ``family_layouts`` takes it (members, layouts per member, first
+    reset seed): ``val_family``, or the family's own tasks on resets after the most that any
+    member learned on."""
+    family = family_settings(config.family)
+    first_seed = max(member.get("layouts", config.layouts) for member in family)
+    if config.val_family:
+        return family_settings(config.val_family, "algorithm.val_family"), config.val_layouts, first_seed
+    return [{**member, "layouts": config.val_layouts} for member in family], config.val_layouts, first_seed
+
+
 def check_leaves_out_test(family: list[dict[str, Any]], run_config: Any, key: str) -> None:
     from duo_ai.envs.minigrid import split_task
 
@@ -153,15 +164,7 @@ class OptimumImitation(Algorithm):
         cost = float(env.expert_query_cost)
         logger.info("exploring the layouts of %d family tasks", len(self.family) + len(self.val_family or []))
         learn = self._problem(self.family, self.config.layouts, 0, env, policy, cost)
-        learned_seeds = max(member.get("layouts", self.config.layouts) for member in self.family)
-        select = self._problem(
-            self.val_family or [{**m, "layouts": self.config.val_layouts} for m in self.family],
-            self.config.val_layouts,
-            learned_seeds,  # the family's own tasks are selected on their later resets
-            env,
-            policy,
-            None,
-        )
+        select = self._problem(*selection_family(self.config), env, policy, None)
         logger.info(
             "%d distinct views to learn on, %d to select on",
             len(learn.views["base_obs"]),
