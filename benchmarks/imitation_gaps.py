@@ -20,6 +20,7 @@ This is an explanation, never a selection: it reads test layouts after the runs 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,9 @@ from duo_ai.coordination.guidance import follow
 from duo_ai.coordination.oracle import Layout, action_probabilities, solve
 from duo_ai.coordination.planner import family_layouts, planner_probabilities
 from duo_ai.policies.base import EXPERT, NOVICE
+from duo_ai.protocol.result import read_result
 from duo_ai.reporting.gain import share_of_gain
+from duo_ai.run_folder import METRICS_FILE, RESULT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "imitation"
@@ -81,6 +84,42 @@ def gaps(pair: str, alpha: float, seed: int, test: tuple) -> str:
     return f"| {pair} | {alpha:g} | {seed} | " + " | ".join(cells) + " |"
 
 
+def convergence_rows(pair: str, alphas: list[float], seeds: list[int]) -> list[str]:
+    """Per finished run: the exact reward on the learning family at the first and last iteration,
+    the selected iteration and its held-out reward, and the run's test reward (its
+    ``test_result.json``): whether the runs that fail on test had stopped improving on the family."""
+    rows = []
+    for alpha in alphas:
+        for seed in seeds:
+            folder = RUNS / pair / f"alpha{alpha:g}" / f"seed{seed}"
+            if not (folder / RESULT_FILE).exists():
+                continue
+            metrics = [json.loads(line) for line in (folder / METRICS_FILE).read_text().splitlines()]
+            chosen = max(metrics, key=lambda row: row["val_sim/reward_mean"])  # the first best, as saved
+            test = read_result(folder)["test"]
+            rows.append(
+                f"| {pair} | {alpha:g} | {seed} | {metrics[0]['train/exact_reward']:.4f} | "
+                f"{metrics[-1]['train/exact_reward']:.4f} | {chosen['step']} | {chosen['val_sim/reward_mean']:.4f} | "
+                f"{test['reward_mean']:.3f} ± {test['reward_ci']:.3f} |"
+            )
+    return rows
+
+
+def publish_convergence(args: argparse.Namespace) -> None:
+    lines = table_head(
+        "pair", "α", "seed", "family reward, first iteration", "family reward, last iteration",
+        "selected iteration", "its held-out reward", "test reward (± over episodes)",
+    )  # fmt: skip
+    for pair in args.pairs:
+        lines += convergence_rows(pair, args.alphas, args.seeds)
+    measured = (
+        f"Measured by `python benchmarks/imitation_gaps.py --convergence --alphas "
+        f"{' '.join(f'{a:g}' for a in args.alphas)}` (exact rewards of the run's metrics; test from its "
+        "result).\n\n" + "\n".join(lines) + "\n"
+    )
+    publish("RESULTS.md", "Results on MiniGrid", measured, block=" --convergence", write=not args.no_doc)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -89,7 +128,15 @@ def main() -> None:
     parser.add_argument("--alphas", nargs="+", type=float, default=[0.4])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--no-doc", action="store_true", help="print the block, do not write it")
+    parser.add_argument(
+        "--convergence",
+        action="store_true",
+        help="the runs' family reward by iteration against their test reward",
+    )
     args = parser.parse_args()
+    if args.convergence:
+        publish_convergence(args)
+        return
     lines = table_head(
         "pair",
         "α",
