@@ -18,7 +18,6 @@ layout is explored once for all variants.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from duo_ai.coordination.oracle import action_probabilities, solve
 from duo_ai.coordination.planner import family_layouts, planner_probabilities
 from duo_ai.policies.base import EXPERT, NOVICE
 from duo_ai.reporting.gain import share_of_gain
-from duo_ai.run_folder import METRICS_FILE, best_checkpoint
+from duo_ai.run_folder import METRICS_FILE, best_checkpoint, read_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {  # name: the settings it changes (algorithm.* and policy.model.*)
@@ -77,7 +76,7 @@ def run_variant(
             max(solve(layout, probs, cost, allowed=(agent,)).reward for agent in (NOVICE, EXPERT)),
             follow(layout, probs, asks, cost)[0],
         ))  # fmt: skip
-    selected = max(json.loads(row)["val_sim/reward_mean"] for row in (run.folder / METRICS_FILE).open())
+    selected = max(row["val_sim/reward_mean"] for row in read_metrics(run.folder / METRICS_FILE))
     means = np.mean(rewards, axis=0)
     assert abs(means[2] - selected) < 1e-6, (means[2], selected)  # the score is what selection saw
     return tuple(float(m) for m in means)

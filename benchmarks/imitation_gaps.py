@@ -20,7 +20,6 @@ This is an explanation, never a selection: it reads test layouts after the runs 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,7 @@ from duo_ai.coordination.planner import family_layouts, planner_probabilities
 from duo_ai.policies.base import EXPERT, NOVICE
 from duo_ai.protocol.result import read_result
 from duo_ai.reporting.gain import share_of_gain
-from duo_ai.run_folder import METRICS_FILE, RESULT_FILE
+from duo_ai.run_folder import METRICS_FILE, RESULT_FILE, read_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "experiments" / "imitation"
@@ -94,7 +93,7 @@ def convergence_rows(pair: str, alphas: list[float], seeds: list[int]) -> list[s
             folder = RUNS / pair / f"alpha{alpha:g}" / f"seed{seed}"
             if not (folder / RESULT_FILE).exists():
                 continue
-            metrics = [json.loads(line) for line in (folder / METRICS_FILE).read_text().splitlines()]
+            metrics = read_metrics(folder / METRICS_FILE)
             chosen = max(metrics, key=lambda row: row["val_sim/reward_mean"])  # the first best, as saved
             test = read_result(folder)["test"]
             rows.append(
