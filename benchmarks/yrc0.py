@@ -72,26 +72,33 @@ def optimum(pair: str, alpha: float, seed: int) -> None:
 
 
 def sweep_file(
-    pair: str, methods: list[str], pairings: list[str], args: argparse.Namespace, cpus: int
+    pair: str,
+    methods: dict[str, list[str]],
+    pairings: list[str],
+    args: argparse.Namespace,
+    cpus: int,
+    config: Path | None = None,
+    runs: Path = RUNS,
 ) -> Path:
-    """One pair's methods as a sweep file: every (pairing, method, alpha, seed) is a trial whose
-    folder is ``<pair>/<pairing>/<method>/alpha<alpha>/seed<seed>`` under experiments/yrc."""
-    budget = {"ppo": [f"algorithm.total_timesteps={args.ppo_steps}"]}
+    """One pair's methods (name: overrides) as a sweep file of its ``config`` (by default
+    configs/minigrid_<pair>.yaml): every (pairing, method, alpha, seed) is a trial whose folder is
+    ``<pair>/<pairing>/<method>/alpha<alpha>/seed<seed>`` under ``runs``."""
+    budget = [f"algorithm.total_timesteps={args.ppo_steps}"]
     spec = {
-        "base": str(ROOT / "configs" / f"minigrid_{pair}.yaml"),
+        "base": str(config or ROOT / "configs" / f"minigrid_{pair}.yaml"),
         "type": "coord",
-        "experiment_dir": str(RUNS / pair),
+        "experiment_dir": str(runs / pair),
         "overrides": ["validation_splits=[val_sim]"],
         "grid": {"simulated_pairing": pairings, "coordination.expert_query_cost_weight": args.alphas,
                  "seed": args.seeds},
-        "bundles": {"method": {method: [*(FIXED.get(method) or FITTED[method]), *budget.get(method, [])]
-                               for method in methods}},
+        "bundles": {"method": {method: [*overrides, *(budget if method.startswith("ppo") else [])]
+                               for method, overrides in methods.items()}},
         "name": "{simulated_pairing}/{method}/alpha{coordination.expert_query_cost_weight}/seed{seed}",
         "resources": {"cpu": cpus},
         "group": True,  # the PPO runs of a pairing train together (grouped_ppo); the other methods alone
     }  # fmt: skip
-    group = "fixed" if methods[0] in FIXED else "fitted"
-    path = RUNS / "sweeps" / f"{pair}_{group}_{'_'.join(methods)}.yaml"
+    group = "fixed" if set(methods) <= set(FIXED) else "fitted"
+    path = runs / "sweeps" / f"{pair}_{group}_{'_'.join(methods)}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
@@ -102,8 +109,8 @@ def run_grid(args: argparse.Namespace, cpus: int) -> None:
     if "optimum" in args.methods:
         for pair, alpha in product(args.pairs, args.alphas):
             optimum(pair, alpha, args.seeds[0])  # exact: one seed
-    fixed = [method for method in args.methods if method in FIXED]  # fit nothing: one pairing
-    fitted = [method for method in args.methods if method in FITTED]
+    fixed = {method: FIXED[method] for method in args.methods if method in FIXED}  # fit nothing: one pairing
+    fitted = {method: FITTED[method] for method in args.methods if method in FITTED}
     for pair in args.pairs:
         for methods, pairings in ((fixed, ["weak_novice"]), (fitted, args.pairings)):
             if methods:

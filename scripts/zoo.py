@@ -132,6 +132,19 @@ AGENTS = [
         trained_by="python scripts/gpu_zoo.py run --minutes 8.4",
     ),
     Agent(
+        "procgen/coinrun/novice_weak",
+        PROCGEN,
+        # YRC-0's simulated novice on coinrun: the novice's recipe (easy levels) stopped early, on the CPU
+        [
+            "env.task=coinrun",
+            "env.train.distribution_mode=easy",
+            "algorithm.total_timesteps=327680",
+            "algorithm.precision=bf16",
+            "algorithm.log_freq=4",
+        ],
+        checkpoint="last.ckpt",
+    ),
+    Agent(
         "procgen/coinrun/expert",
         PROCGEN,
         ["env.task=coinrun", "env.train.distribution_mode=hard", "env.val_sim.distribution_mode=hard"],
@@ -322,6 +335,13 @@ def write_doc() -> None:
         "expert with the recipe (`python scripts/gpu_zoo.py run --resume --agents procgen/coinrun/expert",
         "--set env.num_threads=15`, then `collect`, `export`, `measure` and `doc`), or start it anew with",
         "the recipe to see whether it stalls when the time limit ends the game from the start.",
+        "",
+        "`zoo:procgen/coinrun/novice_weak`, YRC-0's simulated novice on coinrun, is the novice's",
+        "recipe (easy levels) stopped after 327,680 steps, trained on this 2-core CPU in bf16 with one",
+        "torch thread beside another benchmark (its wall-clock is an upper bound); its last checkpoint",
+        "ships. With the novice as stand-in expert on easy levels it makes the honest pairing of",
+        "`configs/procgen_coinrun.yaml`. The tutorial's `configs/procgen_ppo.yaml` trains with the test",
+        "agents on hard levels: duo records its runs as trained on the test pairing (an upper reference).",
         "",
         "The tutorial's command runs end to end with this pair at a small budget (`python",
         "examples/procgen_yrc.py --config configs/procgen_ppo.yaml --mode train --type coord",

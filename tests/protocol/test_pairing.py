@@ -1,13 +1,18 @@
 """What each split of a coordinator run sees under each pairing, and what the pairings refuse."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 import duo_ai
 from duo_ai.cli.main import main
+from duo_ai.config.loader import load_config
 from duo_ai.envs.toy import ChainEnv
+from duo_ai.protocol.pairing import make_base_envs, test_side_reasons
 from tests.conftest import coord_args, scripted
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 RANDOM_SWEEP = ("policy.name=random", "algorithm.name=random", "algorithm.probs=[0.0,1.0]")
 
@@ -145,3 +150,23 @@ def test_an_honest_run_has_no_test_side_reasons(tmp_path, agent_checkpoints):
     assert main(["train", "--type", "coord", *coord_args(tmp_path, agent_checkpoints, *RANDOM_SWEEP)]) == 0
     result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
     assert "trained_on_test_because" not in result and not result["upper_reference"]
+
+
+@pytest.mark.parametrize(
+    ("config", "reasons"),
+    [
+        ("procgen_coinrun", []),
+        (
+            "procgen_ppo",  # the tutorial's: the test agents on the test levels
+            [
+                "its train expert (train_expert) is the test expert zoo:procgen/coinrun/expert",
+                "its train split is the test task ({'suite': 'procgen', 'task': 'CoinrunHard-v0', "
+                "'game': 'coinrun', 'distribution_mode': 'hard', 'start_level': 0, 'num_levels': 100000})",
+                "its val_sim expert (train_expert) is the test expert zoo:procgen/coinrun/expert",
+            ],
+        ),
+    ],
+)
+def test_the_shipped_coinrun_configs_are_labelled_by_what_they_train_on(config, reasons):
+    config = load_config(CONFIGS / f"{config}.yaml", ["env.num_envs=1"])
+    assert test_side_reasons(config, make_base_envs(config)) == reasons

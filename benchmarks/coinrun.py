@@ -1,0 +1,113 @@
+"""The YRC benchmark on Procgen coinrun: where coordination pays with the shipped agents.
+
+    python benchmarks/coinrun.py --jobs 2               # the grid: 6 cost weights x 3 seeds
+    python benchmarks/coinrun.py --seeds 0 --alphas 0.2 --methods always_novice always_expert   # a slice
+
+Honest methods train and select under ``configs/procgen_coinrun.yaml``: the weak novice with the
+novice as stand-in expert on the novice's easy levels (YRC-0's pairing). ``ppo_test_pairing`` is
+the same PPO coordinator trained and selected with the test novice, the test expert and hard
+levels: duo records it as trained on the test pairing (an upper reference) and, with no exact
+optimum on Procgen, it is the denominator of the share of the gain. Every run is tested on the
+hard test levels with the test agents. The break-even cost weight is where always-expert's test
+reward falls to always-novice's (linear between the grid's points). Runs are ``duo sweep``s on
+Ray Tune, ``--jobs`` trials at a time (each PPO variant's runs are one grouped trial); finished
+runs are skipped, so an interrupted benchmark continues. The report goes to docs/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+from harness import commit, duo, publish
+from yrc0 import ALPHAS, FIXED, sweep_file
+
+from duo_ai.protocol.result import read_result
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "experiments" / "coinrun"
+CONFIG = ROOT / "configs" / "procgen_coinrun.yaml"
+GRID = (0, 20, 40, 60, 80, 100)  # candidates of the fitted rules (percent): six validations, not eleven (CPU)
+TEST_PAIRING = [  # the tutorial's pairing (configs/procgen_ppo.yaml): the test agents on hard levels
+    "train_novice=zoo:procgen/coinrun/novice",
+    "train_expert=zoo:procgen/coinrun/expert",
+    "env.train.distribution_mode=hard",
+    "env.val_sim.distribution_mode=hard",
+]
+FITTED = {
+    "random": ["policy.name=random", "algorithm.name=random", f"algorithm.probs={[p / 100 for p in GRID]}"],
+    "logit_max_prob": ["policy.name=logit", "policy.metric=max_prob", "algorithm.name=logit",
+                       f"algorithm.percentiles={list(GRID)}"],
+    "ppo": [],  # configs/procgen_coinrun.yaml's PPO coordinator (dist features); budget --ppo-steps
+    "ppo_test_pairing": TEST_PAIRING,
+}  # fmt: skip
+METHODS = [*FIXED, *FITTED]
+
+
+def run_grid(args: argparse.Namespace, cpus: int) -> None:
+    """The fixed agents (fit nothing: one seed), then the fitted methods, as ``duo sweep``s."""
+    fixed = {method: FIXED[method] for method in args.methods if method in FIXED}
+    fitted = {method: FITTED[method] for method in args.methods if method in FITTED}
+    for methods, seeds in ((fixed, args.seeds[:1]), (fitted, args.seeds)):
+        if methods:
+            grid = argparse.Namespace(**{**vars(args), "seeds": seeds})
+            sweep = sweep_file("coinrun", methods, ["weak_novice"], grid, cpus, config=CONFIG, runs=RUNS)
+            duo("sweep", str(sweep), check=False, quiet=False)
+
+
+def fixed_rewards(method: str) -> dict[float, float]:
+    """A fixed agent's mean test reward at each cost weight it ran at."""
+    rewards = {}
+    for path in (RUNS / "coinrun" / "weak_novice" / method).glob("alpha*/seed*/test_result.json"):
+        result = read_result(path.parent)
+        rewards[result["alpha"]] = result["test"]["reward_mean"]
+    return dict(sorted(rewards.items()))
+
+
+def break_even() -> str:
+    """The cost weight where always-expert's test reward falls to always-novice's, read linearly
+    between the grid's points: asking for help can pay only below it."""
+    novice, expert = fixed_rewards("always_novice"), fixed_rewards("always_expert")
+    alphas = sorted(set(novice) & set(expert))
+    if len(alphas) < 2:
+        return "not measured (the fixed agents need two cost weights)"
+    margin = np.array([expert[a] - novice[a] for a in alphas])
+    for (low, m_low), (high, m_high) in pairwise(zip(alphas, margin, strict=True)):
+        if m_low >= 0 > m_high:
+            return f"{low + (high - low) * m_low / (m_low - m_high):.2f}"
+    return f"outside the grid (always-expert minus always-novice: {', '.join(f'{m:+.2f}' for m in margin)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
+    parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--ppo-steps", type=int, default=131_072, help="training steps of a PPO coordinator")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (Ray Tune trials)")
+    parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
+    args = parser.parse_args()
+    started = time.time()
+    if not args.report_only:
+        run_grid(args, max(1, (os.cpu_count() or 1) // args.jobs))
+    hours = (time.time() - started) / 3600
+    report = duo("report", str(RUNS / "coinrun"), "--out", str(RUNS / "report"), capture=True)
+    shares = report.stdout.split("report of")[0].strip()
+    table = (RUNS / "report" / "results.md").read_text()
+    measured = (
+        f"Measured on 2 CPU cores by `python benchmarks/coinrun.py` ({len(list(RUNS.glob('**/test_result.json')))} "
+        f"runs; the last invocation {hours:.2f} h of wall time); reported at commit {commit()}. PPO "
+        f"coordinators: {args.ppo_steps:,} steps each. Break-even cost weight of the pair (always-expert's "
+        f"test reward down to always-novice's): {break_even()}.\n\n```\n{shares}\n```\n\n{table}\n"
+    )
+    publish("RESULTS.md", "Results", measured)
+
+
+if __name__ == "__main__":
+    main()
