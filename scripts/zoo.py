@@ -28,6 +28,7 @@ EXPERIMENTS = ROOT / "experiments" / "zoo"
 MINIGRID = "configs/zoo/minigrid_agent.yaml"
 PROCGEN = "configs/zoo/procgen_agent.yaml"
 MEASURE_EPISODES = 256
+HAND_WRITTEN = "## Procgen agents"  # docs/ZOO.md from this heading on is prose, kept by `doc`
 
 
 @dataclass
@@ -289,67 +290,11 @@ def write_doc() -> None:
                 f"({fmt(results['expert']['test'])} vs {fmt(results['novice']['test'])})."
             )
     lines += ["", "## Expert vs novice on the test split", "", *verdicts, ""]
-    lines += [
-        "## Procgen agents, trained on a GPU",
-        "",
-        "The coinrun pair was trained on lent GPU machines (16 cores each) by `python scripts/gpu_zoo.py",
-        "run`, which installs what travelled with it, trains the chosen agents side by side with the",
-        "recipe of `configs/zoo/procgen_agent.yaml` plus the GPU settings in `scripts/gpu_zoo.py` (256",
-        "copies x 128 steps, bf16), and returns each run's last save every minute. A session lends 15",
-        "minutes. The novice (easy mode) was trained on an H100 beside an earlier expert, 8.2 minutes,",
-        "4.75M steps, with the recipe of that day: raw rewards, time limits bootstrapped. The expert",
-        "(hard mode) was trained alone on an H200 with rewards scaled by the running spread of returns",
-        "(`algorithm.normalize_reward`) for 8.5 minutes (5.9M steps), then 2.9 more minutes (to 7.7M)",
-        "with the 1000-step limit ending the game (`algorithm.bootstrap_truncated=false`, now the",
-        "recipe's). Wall-clock above is training time on those machines; throughput in",
-        "docs/PERFORMANCE.md. The machines of each run: `experiments/zoo/procgen_coinrun_*/machines.jsonl`.",
-        "",
-        "Measured here, on the CPU, with envpool 1.2.5 (Qt 5 rendering); trained with envpool 1.2.7",
-        "(Qt 6 rendering, the only build for the GPU machine's Python 3.12). The two give the same",
-        "levels, dynamics and episode ends, and frames that differ by 2.2/255 on average (0.5% of",
-        "pixels by more than 32/255), so the table measures the agents under a small shift of",
-        "rendering.",
-        "",
-        "The shipped checkpoints are each run's `best_val_sim.ckpt` (validated during training on 64",
-        "episodes of the agent's own mode). Against each run's last checkpoint on 256 episodes (`duo eval",
-        "--type agent --config configs/zoo/procgen_agent.yaml env.task=coinrun",
-        "env.val_sim.distribution_mode=MODE policy.load_path=experiments/zoo/procgen_coinrun_ROLE/CKPT",
-        "evaluation.num_episodes=256 eval_splits=[val_sim]`, or `[test]` for hard): novice 8.75 ± 0.41",
-        "against 8.52 ± 0.44 (easy); expert 6.17 ± 0.60 (step 1.97M; test episodes 112 steps long on",
-        "average) against 4.61 ± 0.61 at 5.9M (488 steps) and 4.61 ± 0.61 at 7.7M (402 steps), on the",
-        "hard test split.",
-        "",
-        "The expert stalls. Its training reward on hard rose to 6.5 by 2.6M steps, then fell to 4.7 by",
-        "5.9M while its episodes grew from 100 to 460 steps: it hesitates, and more of its episodes run",
-        "into the 1000-step limit (mean test episode 488 steps at 5.9M). The same happened to",
-        "the earlier expert trained with raw rewards (6.3 at 2.9M, 4.5 and 490 steps at 6.55M; in git",
-        "history), so reward scaling did not prevent it. One explanation: bootstrapping the value at the",
-        "time limit, as duo did, makes running out the clock cost almost nothing, while every move risks",
-        "death; Procgen's own `done` and the literature's agents end the game there. After the switch the",
-        "episodes shortened to 350 steps within 2M steps but the training reward did not recover (4.9):",
-        "not enough to say the switch fixes it.",
-        "",
-        "Where this stands against the targets of the GPU zoo issue: the novice reaches 8.75 on easy",
-        "(target 8.5: met); the expert beats the novice on the hard test split with separate intervals",
-        "(met); the expert reaches 6.17 on hard (target 7.5: missed). Next GPU session: continue the",
-        "expert with the recipe (`python scripts/gpu_zoo.py run --resume --agents procgen/coinrun/expert",
-        "--set env.num_threads=15`, then `collect`, `export`, `measure` and `doc`), or start it anew with",
-        "the recipe to see whether it stalls when the time limit ends the game from the start.",
-        "",
-        "`zoo:procgen/coinrun/novice_weak`, YRC-0's simulated novice on coinrun, is the novice's",
-        "recipe (easy levels) stopped after 327,680 steps, trained on this 2-core CPU in bf16 with one",
-        "torch thread beside another benchmark (its wall-clock is an upper bound); its last checkpoint",
-        "ships. With the novice as stand-in expert on easy levels it makes the honest pairing of",
-        "`configs/procgen_coinrun.yaml`. The tutorial's `configs/procgen_ppo.yaml` trains with the test",
-        "agents on hard levels: duo records its runs as trained on the test pairing (an upper reference).",
-        "",
-        "The tutorial's command runs end to end with this pair at a small budget (`python",
-        "examples/procgen_yrc.py --config configs/procgen_ppo.yaml --mode train --type coord",
-        "overwrite=1 algorithm.total_timesteps=32768`: 6.8 minutes on the 2-core CPU; its coordinator,",
-        "two PPO iterations old, asks on 47% of steps and scores 4.64 ± 0.63 on test).",
-        "",
-    ]
-    (ROOT / "docs" / "ZOO.md").write_text("\n".join(lines))
+    # the hand-written sections (from the first one after the tables) are kept as they are
+    doc = ROOT / "docs" / "ZOO.md"
+    old = doc.read_text() if doc.exists() else ""
+    hand_written = old[old.index(HAND_WRITTEN) :] if HAND_WRITTEN in old else ""
+    doc.write_text("\n".join([*lines, hand_written]))
     print("wrote docs/ZOO.md")
 
 
