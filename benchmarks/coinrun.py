@@ -98,13 +98,15 @@ def main() -> None:
         run_grid(args, max(1, (os.cpu_count() or 1) // args.jobs))
     hours = (time.time() - started) / 3600
     report = duo("report", str(RUNS / "coinrun"), "--out", str(RUNS / "report"), capture=True)
-    shares = report.stdout.split("report of")[0].strip()
+    shares = report.stdout.split("report of")[0].strip()  # empty until a method has a share
     table = (RUNS / "report" / "results.md").read_text()
     measured = (
         f"Measured on 2 CPU cores by `python benchmarks/coinrun.py` ({len(list(RUNS.glob('**/test_result.json')))} "
         f"runs; the last invocation {hours:.2f} h of wall time); reported at commit {commit()}. PPO "
         f"coordinators: {args.ppo_steps:,} steps each. Break-even cost weight of the pair (always-expert's "
-        f"test reward down to always-novice's): {break_even()}.\n\n```\n{shares}\n```\n\n{table}\n"
+        f"test reward down to always-novice's): {break_even()}.\n\n"
+        + (f"```\n{shares}\n```\n\n" if shares else "")
+        + f"{table}\n"
     )
     publish("RESULTS.md", "Results", measured)
 
