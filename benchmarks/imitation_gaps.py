@@ -112,7 +112,7 @@ def publish_convergence(args: argparse.Namespace) -> None:
     for pair in args.pairs:
         lines += convergence_rows(pair, args.alphas, args.seeds)
     measured = (
-        f"Measured by `python benchmarks/imitation_gaps.py --convergence --alphas "
+        f"Measured by `python benchmarks/imitation_gaps.py --convergence --pairs {' '.join(args.pairs)} --alphas "
         f"{' '.join(f'{a:g}' for a in args.alphas)}` (exact rewards of the run's metrics; test from its "
         "result).\n\n" + "\n".join(lines) + "\n"
     )
