@@ -9,7 +9,7 @@ import duo_ai
 from duo_ai.cli.main import main
 from duo_ai.config.loader import load_config
 from duo_ai.envs.toy import ChainEnv
-from duo_ai.protocol.pairing import make_base_envs, test_side_reasons
+from duo_ai.protocol import pairing
 from tests.conftest import coord_args, scripted
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -169,4 +169,4 @@ def test_an_honest_run_has_no_test_side_reasons(tmp_path, agent_checkpoints):
 )
 def test_the_shipped_coinrun_configs_are_labelled_by_what_they_train_on(config, reasons):
     config = load_config(CONFIGS / f"{config}.yaml", ["env.num_envs=1"])
-    assert test_side_reasons(config, make_base_envs(config)) == reasons
+    assert pairing.test_side_reasons(config, pairing.make_base_envs(config)) == reasons  # module: not a test
