@@ -17,14 +17,13 @@ runs are skipped, so an interrupted benchmark continues. The report goes to docs
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 from harness import commit, duo, publish
-from yrc0 import ALPHAS, FIXED, sweep_file
+from yrc0 import FIXED, add_grid_arguments, sweep_file, trial_cpus
 
 from duo_ai.protocol.result import read_result
 
@@ -87,15 +86,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
-    parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    add_grid_arguments(parser, seeds=[0, 1, 2])
     parser.add_argument("--ppo-steps", type=int, default=131_072, help="training steps of a PPO coordinator")
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (Ray Tune trials)")
-    parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
     args = parser.parse_args()
     started = time.time()
     if not args.report_only:
-        run_grid(args, max(1, (os.cpu_count() or 1) // args.jobs))
+        run_grid(args, trial_cpus(args.jobs))
     hours = (time.time() - started) / 3600
     report = duo("report", str(RUNS / "coinrun"), "--out", str(RUNS / "report"), capture=True)
     shares = report.stdout.split("report of")[0].strip()  # empty until a method has a share

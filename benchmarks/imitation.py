@@ -25,13 +25,12 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 from pathlib import Path
 
 import yaml
 from harness import commit, duo, publish
-from yrc0 import ALPHAS, optimum
 from yrc0 import RUNS as YRC_RUNS
+from yrc0 import add_grid_arguments, optimum, trial_cpus
 
 from duo_ai.coordination.oracle import TooManyStates, explore, resets
 
@@ -149,12 +148,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--pairs", nargs="+", default=["distshift", "lavagap", "doorkey"])
-    parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (Ray Tune trials)")
-    parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
+    add_grid_arguments(parser, seeds=list(SEEDS))
     args = parser.parse_args()
-    cpus = max(1, (os.cpu_count() or 1) // args.jobs)
+    cpus = trial_cpus(args.jobs)
     folders = []
     for pair in args.pairs:
         base = YRC_RUNS / pair / "weak_novice"

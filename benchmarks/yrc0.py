@@ -51,6 +51,20 @@ METHODS = ["optimum", *FIXED, *FITTED]
 PAIRINGS = ("weak_novice", "shifted_tasks")
 
 
+def add_grid_arguments(parser: argparse.ArgumentParser, seeds: list[int]) -> None:
+    """The options every sweep-driven grid benchmark shares: its slice (cost weights, seeds), how many
+    trials run side by side, and reporting without running."""
+    parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=seeds)
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (Ray Tune trials)")
+    parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
+
+
+def trial_cpus(jobs: int) -> int:
+    """Cores per trial: ``jobs`` trials side by side must not oversubscribe the cores."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
 def optimum(pair: str, alpha: float, seed: int) -> None:
     """The exact optimum (``duo oracle``: no training, nothing to sweep) unless it is there."""
     name = f"{pair}/weak_novice/optimum/alpha{alpha:g}/seed{seed}"
@@ -147,14 +161,11 @@ def main() -> None:
     parser.add_argument("--pairs", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
     parser.add_argument("--pairings", nargs="+", default=list(PAIRINGS), choices=PAIRINGS)
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
-    parser.add_argument("--alphas", nargs="+", type=float, default=list(ALPHAS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    add_grid_arguments(parser, seeds=[0, 1, 2])
     parser.add_argument("--ppo-steps", type=int, default=200_000, help="training steps of a PPO coordinator")
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (Ray Tune trials)")
-    parser.add_argument("--report-only", action="store_true", help="report the finished runs, run nothing")
     args = parser.parse_args()
     started, runs_before = time.time(), len(list(RUNS.glob("**/test_result.json")))
-    cpus = max(1, (os.cpu_count() or 1) // args.jobs)  # trials side by side must not oversubscribe the cores
+    cpus = trial_cpus(args.jobs)
     if not args.report_only:
         run_grid(args, cpus)
     ran = len(list(RUNS.glob("**/test_result.json"))) - runs_before
