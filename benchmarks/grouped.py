@@ -1,17 +1,18 @@
-"""A research grid trained two ways under `duo sweep`: one process per run, and grouped.
+"""A research grid trained several ways under `duo sweep`: one process per run, and grouped.
 
     python benchmarks/grouped.py                      # 6 cost weights x 5 seeds, 200k steps each
+    python benchmarks/grouped.py --ways per_core      # one process per run and a group per core only
     python benchmarks/grouped.py --steps 40000 --seeds 2
 
-Both ways run the same sweep file (the shipped DistShift config, PPO, `grid` over seeds and
+Every way runs the same sweep file (the shipped DistShift config, PPO, `grid` over seeds and
 cost weights) on Ray from a fresh start, one after the other on this machine: first one trial
 per run with one CPU each (two at a time on 2 cores: `docs/SCALE.md` measured that as the faster
-use of them), then `group: true` (the whole grid is one group: one trial of all the CPUs). Run it
-on an idle machine: it times wall clock. Then the simulation floor: envpool stepping the group's
-copies (every run's) with random actions for the grid's training steps, which no way of training
-can skip. Then each cost weight's test reward over seeds, both ways, with 95% t-intervals over
-the seeds. Writes the block of docs/SCALE.md.
-"""
+use of them), then `group: true` as one group of every run on all the CPUs (`grouped`) and as a
+group per core (`per_core`). Run it on an idle machine: it times wall clock. Then two floors
+that no way of training can go below: the simulation (envpool stepping every run's copies with
+random actions for the grid's training steps) and the update (every run's PPO minibatch steps,
+in grouped layers, a group per core, on random inputs). Then each cost weight's test reward over
+seeds, every way, with 95% t-intervals over the seeds. Writes the block of docs/SCALE.md."""
 
 from __future__ import annotations
 
@@ -31,12 +32,12 @@ from harness import duo, publish, table_head
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "experiments" / "grouped"
 ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+CORES = os.cpu_count() or 1
 
 
 def ways(runs: int) -> dict[str, tuple[str, dict]]:
     """Each way of running the grid: its label, and what its sweep file sets."""
-    cores = os.cpu_count() or 1
-    size = -(-runs // cores)
+    cores, size = CORES, -(-runs // CORES)
     return {
         "alone": ("one process per run (`resources: {cpu: 1}`, one per core)", {"resources": {"cpu": 1}}),
         "grouped": (f"grouped (`group: true`, `resources: {{cpu: {cores}}}`)", {"group": True, "resources": {"cpu": cores}}),
@@ -84,21 +85,23 @@ def simulation_floor(steps: int, runs: int) -> float:
     return per_batch * steps / config.env.num_envs
 
 
-def update_seconds(runs: int, repeats: int = 20) -> tuple[float, float, int]:
-    """Seconds of one PPO minibatch step (forward, backward, Adam; 256 samples a run) of ``runs``
-    DistShift coordinators: stacked into one computation, and one after the other."""
+def update_seconds(size: int, repeats: int = 20) -> tuple[float, float]:
+    """Seconds of one PPO minibatch step (forward, backward, Adam; 256 samples a run) of ``size``
+    DistShift coordinators on one torch thread, as a group per core runs them: stacked (grouped
+    layers), and one run after the other (as runs alone do)."""
     import torch
 
     from duo_ai import load_config, make_policy
     from duo_ai.jobs import make_group_envs
     from duo_ai.models.stacked import StackedModels
 
+    torch.set_num_threads(1)
     config = load_config(ROOT / "configs" / "minigrid_distshift.yaml", [])
     env = make_group_envs(config, 1)[1]["train"]
-    models = [make_policy(config.policy, env).model for _ in range(runs)]
+    models = [make_policy(config.policy, env).model for _ in range(size)]
     obs = {
-        "base_obs": torch.randint(0, 6, (runs, 256, 7, 7, 3), dtype=torch.uint8),
-        "novice_logits": torch.randn(runs, 256, 7),
+        "base_obs": torch.randint(0, 6, (size, 256, 7, 7, 3), dtype=torch.uint8),
+        "novice_logits": torch.randn(size, 256, 7),
     }
 
     def timed(step) -> float:
@@ -127,7 +130,17 @@ def update_seconds(runs: int, repeats: int = 20) -> tuple[float, float, int]:
             (out.logits.logsumexp(-1).mean() + out.value.square().mean()).backward()
             optimizer.step()
 
-    return timed(stacked_step), timed(separate_steps), torch.get_num_threads()
+    return timed(stacked_step), timed(separate_steps)
+
+
+def minibatch_steps(steps: int) -> int:
+    """The PPO minibatch steps of one run of ``steps`` under the shipped config."""
+    from duo_ai import load_config
+
+    algorithm = load_config(ROOT / "configs" / "minigrid_distshift.yaml", []).algorithm
+    env = load_config(ROOT / "configs" / "minigrid_distshift.yaml", []).env
+    iterations = -(-steps // (algorithm.num_steps * env.num_envs))
+    return iterations * algorithm.update_epochs * algorithm.num_minibatches
 
 
 def test_rewards(work: Path, way: str, alphas: list[float], seeds: int) -> dict[float, list[float]]:
@@ -163,6 +176,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--alphas", type=float, nargs="+", default=list(ALPHAS))
     parser.add_argument(
+        "--ways",
+        nargs="+",
+        choices=["alone", "grouped", "per_core"],
+        default=["alone", "grouped", "per_core"],
+        help="the ways to time (one process per run is always the first)",
+    )
+    parser.add_argument(
         "--from-results", action="store_true", help="rewrite the block from the last run's figures"
     )
     args = parser.parse_args()
@@ -176,8 +196,12 @@ def main() -> None:
     if args.from_results:
         seconds = json.loads(saved.read_text())
     else:
-        seconds = {way: timed_sweep(work, way, args.steps, args.seeds, args.alphas) for way in ways(runs)}
+        chosen = ["alone", *(way for way in args.ways if way != "alone")]
+        seconds = {way: timed_sweep(work, way, args.steps, args.seeds, args.alphas) for way in chosen}
         seconds["floor"] = simulation_floor(args.steps, runs)
+        saved.write_text(json.dumps(seconds))
+    if "update_stacked" not in seconds:  # measured last (a saved run from before it lacks it)
+        seconds["update_stacked"], seconds["update_separate"] = update_seconds(-(-runs // CORES))
         saved.write_text(json.dumps(seconds))
     floor = seconds["floor"]
     done = [way for way in ways(runs) if way in seconds]  # a saved run from before a way was added lacks it
@@ -195,9 +219,21 @@ def main() -> None:
     for way in done:
         lines.append(f"| {ways(runs)[way][0]} | {seconds[way]:.0f} s | {3600 * runs / seconds[way]:.0f} | "
                      f"{seconds['alone'] / seconds[way]:.2f}x |")  # fmt: skip
+    size = -(-runs // CORES)
+    per_run = minibatch_steps(args.steps)
+    update = {
+        key: seconds[f"update_{key}"] * per_run * -(-runs // size) / CORES for key in ("stacked", "separate")
+    }
     lines += [
         f"| simulation floor (envpool alone, every run's copies in one env, random actions) | {floor:.1f} s | "
         f"{3600 * runs / floor:.0f} | {seconds['alone'] / floor:.2f}x |",
+        f"| update floor (every run's {per_run:,} PPO minibatch steps, groups of {size} in grouped layers, "
+        f"a group per core, random inputs) | {update['stacked']:.0f} s | {3600 * runs / update['stacked']:.0f} | "
+        f"{seconds['alone'] / update['stacked']:.2f}x |",
+        f"| both floors | {floor + update['stacked']:.0f} s | {3600 * runs / (floor + update['stacked']):.0f} | "
+        f"{seconds['alone'] / (floor + update['stacked']):.2f}x |",
+    ]
+    lines += [
         "",
         "Test reward of each cost weight, mean over seeds ± 95% t-interval over the seeds (each run's "
         "`test_result.json`):",
@@ -218,24 +254,19 @@ def main() -> None:
         ]
         lines.append(f"| {alpha:g} | " + " | ".join(f"{mean:.3f} ± {ci:.3f}" for mean, ci in cells.values())
                      + f" | {', '.join(agree)} |")  # fmt: skip
-    rates = {way: training_rate(work, way) for way in ("alone", "grouped")}
-    stacked, separate, threads = update_seconds(runs)
-    training = {
-        "alone": runs * args.steps / rates["alone"] / 2,
-        "grouped": runs * args.steps / rates["grouped"],
-    }
-    lines += [
-        "",
-        f"Where the time goes: a run alone trains at {rates['alone']:,.0f} steps/s (median of its iterations), "
-        f"so training is {training['alone']:.0f} s of the {seconds['alone']:.0f} s wall time two at a time; "
-        f"the group trains at {rates['grouped']:,.0f} steps/s (every run's steps), {training['grouped']:.0f} s of its "
-        f"{seconds['grouped']:.0f} s. The rest is Ray's start, building envs and loading agents, validation and "
-        "each run's final test.",
-        "",
-        f"The update bounds the group: one PPO minibatch step (forward, backward, Adam; 256 samples a run) of the "
-        f"{runs} coordinators takes {1000 * stacked:.0f} ms stacked into one computation and {1000 * separate:.0f} ms "
-        f"one after the other (measured by this script after the sweeps, on random inputs, {threads} torch threads).",
-    ]
+    lines += ["", "Where the time goes: " + "; ".join(
+        f"{ways(runs)[way][0].split(' (')[0]} trains at {training_rate(work, way):,.0f} steps/s (median of its "
+        f"iterations{', every run of a group' if way != 'alone' else ''}), "
+        f"{runs * args.steps / training_rate(work, way) / (CORES if way != 'grouped' else 1):.0f} s of its "
+        f"{seconds[way]:.0f} s" for way in done
+    ) + ". The rest is Ray's start, building envs and loading agents, validation and each run's final test.", ""]  # fmt: skip
+    lines.append(
+        f"The update bounds every way: one PPO minibatch step (forward, backward, Adam; 256 samples a run) of "
+        f"{size} coordinators on one torch thread takes {1000 * seconds['update_stacked']:.0f} ms in grouped layers "
+        f"and {1000 * seconds['update_separate']:.0f} ms one run after the other (random inputs, measured by this "
+        f"script after the sweeps); the grid's {runs} x {per_run:,} steps are {update['stacked']:.0f} s on "
+        f"{CORES} cores that way and {update['separate']:.0f} s one run after the other."
+    )
     # a grid other than the issue's has a block of its own
     block = "".join(f" {arg}" for arg in sys.argv[1:] if arg != "--from-results")  # a block per grid
     publish("SCALE.md", "Sweeps at scale", "\n".join(lines), block=block)

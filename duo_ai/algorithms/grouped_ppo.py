@@ -150,23 +150,24 @@ def run_samples(
 
 
 def run_minibatches(
-    rows: list[torch.Tensor], num_minibatches: int, generators: list[torch.Generator]
+    rows: list[torch.Tensor], num_minibatches: int, generators: list[torch.Generator], capacity: int
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """One pass of every run over its own rows in its own random order, split as a lone run splits
-    them; minibatch j of every run side by side: indices [runs, M] padded to the longest, and a
-    mask of the real ones."""
+    them; minibatch j of every run side by side: indices [runs, M] and a mask of the real ones.
+    M is the largest minibatch a rollout of ``capacity`` samples a run can give, whatever the rows:
+    the same shapes at every update, which oneDNN and cuDNN plan once."""
     splits = [
         torch.tensor_split(run_rows[torch.randperm(len(run_rows), generator=generator)], num_minibatches)
         for run_rows, generator in zip(rows, generators, strict=True)
     ]
+    width = -(-capacity // num_minibatches)
     minibatches = []
     for parts in zip(*splits, strict=True):
-        width = max(len(part) for part in parts)
         index = torch.zeros(len(parts), width, dtype=torch.long)
         mask = torch.zeros(len(parts), width)
         for run, part in enumerate(parts):
             index[run, : len(part)], mask[run, : len(part)] = part, 1.0
-        if width:
+        if any(len(part) for part in parts):
             minibatches.append((index, mask))
     return minibatches
 
@@ -332,7 +333,8 @@ class GroupedPPO:
         runs = torch.arange(stacked.size, device=device)[:, None]
         stats: dict[str, list[torch.Tensor]] = {key: [] for key in UPDATE_STATISTICS}
         for _ in range(cfg.update_epochs):
-            for index, mask in run_minibatches(samples["rows"], cfg.num_minibatches, generators):
+            capacity = samples["actions"].shape[1]
+            for index, mask in run_minibatches(samples["rows"], cfg.num_minibatches, generators, capacity):
                 index, mask = index.to(device), mask.to(device)
                 with autocast(cfg.precision, device):
                     logits, values = stacked(tree_map(lambda x, i=index: x[runs, i], samples["obs"]))

@@ -18,6 +18,7 @@ from torch import nn
 from duo_ai import registry
 from duo_ai.config import ComponentConfig, param
 from duo_ai.errors import ConfigError
+from duo_ai.models import grouped_layers
 from duo_ai.models.agents import action_count
 from duo_ai.models.base import ActorCritic
 from duo_ai.models.trunks import GridTrunk, ImpalaTrunk, MlpTrunk, flat_dim
@@ -66,14 +67,31 @@ class CoordinatorModel(ActorCritic):
         self.head = MlpTrunk(width, list(config.head_sizes)) if config.head_sizes else nn.Identity()
 
     def features(self, obs: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.join(obs, self.trunk, self.head)
+
+    def grouped(
+        self, params: dict[str, torch.Tensor], obs: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``forward`` of N stacked members at once (``grouped_layers``; ``obs`` rows ``[N, B, ...]``):
+        logits ``[N, B, A]`` and values ``[N, B]``."""
+
+        def layer(name: str):
+            return lambda x: grouped_layers.apply(getattr(self, name), grouped_layers.part(params, name), x)
+
+        hidden = self.join(obs, layer("trunk"), layer("head"))
+        logits = grouped_layers.linear(hidden, grouped_layers.part(params, "policy_head"))
+        return logits, grouped_layers.linear(hidden, grouped_layers.part(params, "value_head")).squeeze(-1)
+
+    def join(self, obs: dict[str, torch.Tensor], trunk, head) -> torch.Tensor:
+        """The features read (``trunk`` on the base observation), joined, through ``head``."""
         joined = []
         if self.trunk is not None:
-            joined.append(self.trunk(obs["base_obs"]))
+            joined.append(trunk(obs["base_obs"]))
         if "hidden" in self.parts:
             joined.append(obs["novice_hidden"].float())
         if "dist" in self.parts:
             joined.append(torch.softmax(obs["novice_logits"].float(), dim=-1))
-        return self.head(torch.cat(joined, dim=-1))
+        return head(torch.cat(joined, dim=-1))
 
 
 @dataclass

@@ -1,9 +1,12 @@
-"""N networks of one architecture run as one batched computation (``torch.func``).
+"""N networks of one architecture run as one batched computation.
 
-Their weights are stacked along a new first axis and ``vmap`` runs each member on its own slice
-of a batch shaped ``[N, B, ...]``: one call where a loop over members would pay N times the
-per-call overhead, which is most of the time of the small networks that coordinate. The members
-stay ordinary modules: ``write_into`` hands each its current weights, to save or evaluate it.
+Their weights are stacked along a new first axis and each member runs on its own slice of a
+batch shaped ``[N, B, ...]``: one call per layer where a loop over members would pay N times the
+per-call overhead, which is most of the time of the small networks that coordinate. A model whose
+layers all have a grouped form runs through them (``grouped_layers``: channels-last grouped
+convolutions, batched matrix products); any other runs through ``torch.func``'s ``vmap``. The
+members stay ordinary modules: ``write_into`` hands each its current weights, to save or evaluate
+it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state
+
+from duo_ai.models.grouped_layers import supports_grouped
 
 
 class StackedModels:
@@ -27,7 +32,11 @@ class StackedModels:
         self.template = copy.deepcopy(models[0]).to("meta")  # the architecture, without storage
         self.input_keys = getattr(models[0], "input_keys", None)
         self.size = len(models)
-        self._forward = torch.vmap(self._member, randomness="error")
+        self.grouped = supports_grouped(models[0])  # grouped layers where the model has them, else vmap
+        self._forward = self._grouped if self.grouped else torch.vmap(self._member, randomness="error")
+
+    def _grouped(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], obs: Any):
+        return self.template.grouped(params, obs)
 
     def _member(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], obs: Any):
         out = functional_call(self.template, (params, buffers), (obs,))

@@ -8,6 +8,7 @@ from gymnasium import spaces
 from torch import nn
 
 from duo_ai.errors import ConfigError
+from duo_ai.models import grouped_layers
 from duo_ai.models.base import as_float, layer_init
 
 
@@ -19,6 +20,11 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv1(torch.relu(self.conv0(torch.relu(x))))
+
+    def grouped(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """``forward`` of N stacked members on ``grouped_layers.images``."""
+        inner = grouped_layers.conv2d(torch.relu(x), grouped_layers.part(params, "conv0"), self.conv0)
+        return x + grouped_layers.conv2d(torch.relu(inner), grouped_layers.part(params, "conv1"), self.conv1)
 
 
 class ConvSequence(nn.Module):
@@ -32,6 +38,12 @@ class ConvSequence(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.res1(self.res0(self.pool(self.conv(x))))
+
+    def grouped(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """``forward`` of N stacked members on ``grouped_layers.images``."""
+        for name in ("conv", "pool", "res0", "res1"):
+            x = grouped_layers.apply(getattr(self, name), grouped_layers.part(params, name), x)
+        return x
 
 
 class ImpalaTrunk(nn.Module):
@@ -55,6 +67,13 @@ class ImpalaTrunk(nn.Module):
         x = self.stages(x).flatten(1)
         return torch.relu(self.fc(torch.relu(x)))
 
+    def grouped(self, params: dict[str, torch.Tensor], images: torch.Tensor) -> torch.Tensor:
+        """``forward`` of N stacked members (``grouped_layers``): ``[N, B, C, H, W] -> [N, B, hidden]``."""
+        x = grouped_layers.images(as_float(images).movedim(2, -1))
+        x = grouped_layers.apply(self.stages, grouped_layers.part(params, "stages"), x)
+        x = grouped_layers.member_rows(x, len(images))
+        return torch.relu(grouped_layers.linear(torch.relu(x), grouped_layers.part(params, "fc")))
+
 
 class GridTrunk(nn.Module):
     """Small CNN for MiniGrid's symbolic view [H, W, 3] (the rl-starter-files architecture)."""
@@ -76,6 +95,14 @@ class GridTrunk(nn.Module):
         x = grid.float().permute(0, 3, 1, 2)
         return torch.relu(self.fc(self.convs(x).flatten(1)))
 
+    def grouped(self, params: dict[str, torch.Tensor], grids: torch.Tensor) -> torch.Tensor:
+        """``forward`` of N stacked members (``grouped_layers``): ``[N, B, H, W, 3] -> [N, B, hidden]``."""
+        x = grouped_layers.apply(
+            self.convs, grouped_layers.part(params, "convs"), grouped_layers.images(grids)
+        )
+        x = grouped_layers.member_rows(x, len(grids))
+        return torch.relu(grouped_layers.linear(x, grouped_layers.part(params, "fc")))
+
 
 class MlpTrunk(nn.Module):
     """Tanh MLP on flat vectors."""
@@ -91,6 +118,10 @@ class MlpTrunk(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.float().flatten(1))
+
+    def grouped(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """``forward`` of N stacked members (``grouped_layers``): ``[N, B, ...] -> [N, B, out]``."""
+        return grouped_layers.apply(self.net, grouped_layers.part(params, "net"), x.float().flatten(2))
 
 
 def require_shape(space: spaces.Space, ndim: int, what: str) -> tuple[int, ...]:

@@ -97,8 +97,8 @@ def test_the_group_update_is_each_runs_own_update():
 
 def test_each_run_passes_over_its_own_rows_once_per_epoch():
     rows = [torch.arange(10), torch.arange(3, 10), torch.tensor([0, 5])]
-    batches = run_minibatches(rows, 3, [torch.Generator().manual_seed(seed) for seed in range(3)])
-    assert len(batches) == 3
+    batches = run_minibatches(rows, 3, [torch.Generator().manual_seed(seed) for seed in range(3)], 10)
+    assert len(batches) == 3 and all(index.shape == (3, 4) for index, _ in batches)  # 10 rows: 4, 3, 3
     for run, run_rows in enumerate(rows):
         seen = torch.cat([index[run][mask[run] > 0] for index, mask in batches])
         assert sorted(seen.tolist()) == run_rows.tolist()
