@@ -21,7 +21,7 @@
     group: true                             # optional: trials that differ only in seed and
                                             # alpha train together, one Ray trial per group
     group_size: 15                          # optional: at most this many runs a group (more
-                                            # groups, e.g. one per core)
+                                            # groups, e.g. one per core, each a mix of the grid)
 
 Every trial's config is built and checked before anything runs, so a bad key or value in the
 sweep file is one error before Ray starts.
@@ -96,7 +96,10 @@ class Sweep:
 
     def groups(self) -> list[list[dict[str, Any]]]:
         """The grid's points, those that differ only in ``GROUP_AXES`` together; alone, each point
-        of a sweep that does not group and each that no group can hold (``groupable``)."""
+        of a sweep that does not group and each that no group can hold (``groupable``). A group
+        larger than ``group_size`` is dealt out in turn, in order of cost weight, to the fewest
+        groups that hold it: each gets every cost weight it can, whose runs take unequal time (high ones ask
+        in loops: longer episodes, more expert steps), so groups side by side end together."""
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for params in self.grid_points():
             if self.group and self.trial_name(params) in self.groupable:
@@ -105,9 +108,12 @@ class Sweep:
             else:
                 groups[("alone", self.trial_name(params))] = [params]
         size = self.group_size or max(1, len(self.grid_points()))
-        return [
-            group[start : start + size] for group in groups.values() for start in range(0, len(group), size)
-        ]
+        split = []
+        for group in groups.values():
+            parts = -(-len(group) // size)
+            ordered = sorted(group, key=lambda params: [params.get(axis, 0) for axis in reversed(GROUP_AXES)])
+            split += [ordered[part::parts] for part in range(parts)]
+        return split
 
     def trial_overrides(self, params: dict[str, Any], name: str) -> list[str]:
         settings = []
