@@ -11,7 +11,8 @@ optimum on Procgen, it is the denominator of the share of the gain. Every run is
 hard test levels with the test agents. The break-even cost weight is where always-expert's test
 reward falls to always-novice's (linear between the grid's points). Runs are ``duo sweep``s on
 Ray Tune, ``--jobs`` trials at a time (each PPO variant's runs are one grouped trial); finished
-runs are skipped, so an interrupted benchmark continues. The report goes to docs/RESULTS.md.
+runs are skipped, so an interrupted benchmark continues. The report goes to docs/RESULTS.md once
+every run of the invocation has its result (until then it is only printed).
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ def run_grid(args: argparse.Namespace, cpus: int) -> None:
             grid = argparse.Namespace(**{**vars(args), "seeds": seeds})
             sweep = sweep_file("coinrun", methods, ["weak_novice"], grid, cpus, config=CONFIG, runs=RUNS)
             duo("sweep", str(sweep), check=False, quiet=False)
+
+
+def missing_runs(args: argparse.Namespace) -> list[Path]:
+    """The folders of this invocation's runs that hold no result (an interrupted or failed sweep)."""
+    seeds = {method: args.seeds[:1] if method in FIXED else args.seeds for method in args.methods}
+    folders = [RUNS / "coinrun" / "weak_novice" / method / f"alpha{alpha:g}" / f"seed{seed}"
+               for method in args.methods for alpha in args.alphas for seed in seeds[method]]  # fmt: skip
+    return [folder for folder in folders if not (folder / "test_result.json").exists()]
 
 
 def fixed_rewards(method: str) -> dict[float, float]:
@@ -104,7 +113,11 @@ def main() -> None:
         + (f"```\n{shares}\n```\n\n" if shares else "")
         + f"{table}\n"
     )
-    publish("RESULTS.md", "Results", measured)
+    missing = missing_runs(args)
+    if missing:
+        print(f"{len(missing)} runs of this grid have no result yet (e.g. {missing[0]}): the block is printed, "
+              "not written to docs/RESULTS.md; the same command finishes them")  # fmt: skip
+    publish("RESULTS.md", "Results", measured, write=not missing)
 
 
 if __name__ == "__main__":
