@@ -2,7 +2,7 @@
 
 ``StackedModels`` runs N members through ``vmap`` in general; for the small convolutional
 coordinators of MiniGrid that is slow on CPU (``vmap`` lays the members' convolutions out
-channels-first, where pooling and convolution run several times slower than channels-last).
+channels-first, where pooling and convolution are slow on CPU).
 A model whose modules all have a grouped form computes its members here instead: convolutions as
 one grouped convolution over channels-last images ``[B, N * C, H, W]`` (member k's channels are
 the k-th block), linear layers as one batched matrix product over ``[N, B, F]``. The arithmetic is
@@ -36,7 +36,8 @@ def part(params: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor
 
 def linear(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
     """Member k's ``nn.Linear`` on ``x[k]``: ``[N, B, in] -> [N, B, out]``."""
-    return torch.baddbmm(params["bias"].unsqueeze(1), x, params["weight"].transpose(1, 2))
+    weight = params["weight"].transpose(1, 2)
+    return torch.baddbmm(params["bias"].unsqueeze(1), x, weight) if "bias" in params else torch.bmm(x, weight)
 
 
 def images(grids: torch.Tensor) -> torch.Tensor:

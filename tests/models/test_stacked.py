@@ -7,6 +7,7 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
+from duo_ai.models import grouped_layers
 from duo_ai.models.base import ActorCritic
 from duo_ai.models.stacked import StackedModels
 from tests.models.test_models import FLAT, GRID, IMAGE, coord_space, policy_for
@@ -68,6 +69,32 @@ def test_shipped_coordinators_stack_as_grouped_layers(model, base, features):
     stacked = StackedModels(models)
     assert stacked.grouped
     check_members_alone(stacked, models, member_inputs(base))
+
+
+class BiasFree(ActorCritic):
+    """Linear layers without bias have a grouped form too."""
+
+    def __init__(self):
+        super().__init__(4, 2)
+        self.body = nn.Linear(15, 4, bias=False)
+
+    def features(self, obs):
+        return torch.tanh(self.body(obs["novice_logits"]))
+
+    def grouped(self, params, obs):
+        hidden = torch.tanh(grouped_layers.linear(obs["novice_logits"], grouped_layers.part(params, "body")))
+        logits = grouped_layers.linear(hidden, grouped_layers.part(params, "policy_head"))
+        return logits, grouped_layers.linear(hidden, grouped_layers.part(params, "value_head")).squeeze(-1)
+
+
+def test_a_linear_layer_without_bias_stacks_as_a_grouped_layer():
+    models = []
+    for seed in range(MEMBERS):
+        torch.manual_seed(seed)
+        models.append(BiasFree())
+    stacked = StackedModels(models)
+    assert stacked.grouped
+    check_members_alone(stacked, models, member_inputs(FLAT))
 
 
 class NoGroupedForm(ActorCritic):
