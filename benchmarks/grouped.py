@@ -3,6 +3,7 @@
     python benchmarks/grouped.py                      # 6 cost weights x 5 seeds, 200k steps each
     python benchmarks/grouped.py --ways per_core      # one process per run and a group per core only
     python benchmarks/grouped.py --steps 40000 --seeds 2
+    python benchmarks/grouped.py --device cuda --ways grouped   # on a GPU machine: one group of every run
 
 Every way runs the same sweep file (the shipped DistShift config, PPO, `grid` over seeds and
 cost weights) on Ray from a fresh start, one after the other on this machine: first one trial
@@ -35,29 +36,38 @@ ALPHAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 CORES = os.cpu_count() or 1
 
 
-def ways(runs: int) -> dict[str, tuple[str, dict]]:
-    """Each way of running the grid: its label, and what its sweep file sets."""
+def ways(runs: int, gpu: bool = False) -> dict[str, tuple[str, dict]]:
+    """Each way of running the grid: its label, and what its sweep file sets (with ``gpu``, every
+    trial also gets its share of the one GPU)."""
     cores, size = CORES, -(-runs // CORES)
+
+    def resources(cpu: int, trials_at_once: int) -> dict:
+        return {"cpu": cpu, "gpu": round(1 / trials_at_once, 4)} if gpu else {"cpu": cpu}
+
+    def shown(settings: dict) -> str:
+        return "{" + ", ".join(f"{key}: {value}" for key, value in settings.items()) + "}"
+
+    alone, grouped, per_core = resources(1, cores), resources(cores, 1), resources(1, cores)
     return {
-        "alone": ("one process per run (`resources: {cpu: 1}`, one per core)", {"resources": {"cpu": 1}}),
-        "grouped": (f"grouped (`group: true`, `resources: {{cpu: {cores}}}`)", {"group": True, "resources": {"cpu": cores}}),
-        "per_core": (f"a group per core (`group: true`, `group_size: {size}`, `resources: {{cpu: 1}}`)",
-                     {"group": True, "group_size": size, "resources": {"cpu": 1}}),
+        "alone": (f"one process per run (`resources: {shown(alone)}`, one per core)", {"resources": alone}),
+        "grouped": (f"grouped (`group: true`, `resources: {shown(grouped)}`)", {"group": True, "resources": grouped}),
+        "per_core": (f"a group per core (`group: true`, `group_size: {size}`, `resources: {shown(per_core)}`)",
+                     {"group": True, "group_size": size, "resources": per_core}),
     }  # fmt: skip
 
 
-def timed_sweep(work: Path, way: str, steps: int, seeds: int, alphas: list[float]) -> float:
-    """Wall seconds of a fresh sweep of the grid, one of ``ways``."""
+def timed_sweep(work: Path, way: str, steps: int, seeds: int, alphas: list[float], device: str) -> float:
+    """Wall seconds of a fresh sweep of the grid, one of ``ways``, its networks on ``device``."""
     folder = work / way
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     spec = {
         "base": str(ROOT / "configs" / "minigrid_distshift.yaml"),
         "experiment_dir": str(folder / "runs"),
-        "overrides": [f"algorithm.total_timesteps={steps}"],
+        "overrides": [f"algorithm.total_timesteps={steps}", f"device={device}"],
         "grid": {"seed": list(range(seeds)), "coordination.expert_query_cost_weight": alphas},
         "name": "alpha{coordination.expert_query_cost_weight}/seed{seed}",
-        **ways(seeds * len(alphas))[way][1],
+        **ways(seeds * len(alphas), gpu=device != "cpu")[way][1],
     }
     (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
     started = time.perf_counter()
@@ -85,10 +95,10 @@ def simulation_floor(steps: int, runs: int) -> float:
     return per_batch * steps / config.env.num_envs
 
 
-def update_seconds(size: int, repeats: int = 20) -> tuple[float, float]:
+def update_seconds(size: int, device: str, repeats: int = 20) -> tuple[float, float]:
     """Seconds of one PPO minibatch step (forward, backward, Adam; 256 samples a run) of ``size``
-    DistShift coordinators on one torch thread, as a group per core runs them: stacked (grouped
-    layers), and one run after the other (as runs alone do)."""
+    DistShift coordinators on one torch thread (and ``device``), as a group per core runs them:
+    stacked (grouped layers), and one run after the other (as runs alone do)."""
     import torch
 
     from duo_ai import load_config, make_policy
@@ -98,18 +108,24 @@ def update_seconds(size: int, repeats: int = 20) -> tuple[float, float]:
     torch.set_num_threads(1)
     config = load_config(ROOT / "configs" / "minigrid_distshift.yaml", [])
     env = make_group_envs(config, 1)[1]["train"]
-    models = [make_policy(config.policy, env).model for _ in range(size)]
+    models = [make_policy(config.policy, env).model.to(device) for _ in range(size)]
     obs = {
-        "base_obs": torch.randint(0, 6, (size, 256, 7, 7, 3), dtype=torch.uint8),
-        "novice_logits": torch.randn(size, 256, 7),
+        "base_obs": torch.randint(0, 6, (size, 256, 7, 7, 3), dtype=torch.uint8, device=device),
+        "novice_logits": torch.randn(size, 256, 7, device=device),
     }
+
+    def finish() -> None:  # a GPU's work is queued: time it done
+        if device != "cpu":
+            torch.cuda.synchronize()
 
     def timed(step) -> float:
         for _ in range(3):
             step()
+        finish()
         started = time.perf_counter()
         for _ in range(repeats):
             step()
+        finish()
         return (time.perf_counter() - started) / repeats
 
     stacked = StackedModels(models)
@@ -141,6 +157,12 @@ def minibatch_steps(steps: int) -> int:
     env = load_config(ROOT / "configs" / "minigrid_distshift.yaml", []).env
     iterations = -(-steps // (algorithm.num_steps * env.num_envs))
     return iterations * algorithm.update_epochs * algorithm.num_minibatches
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def test_rewards(work: Path, way: str, alphas: list[float], seeds: int) -> dict[float, list[float]]:
@@ -183,12 +205,22 @@ def main() -> None:
         help="the ways to time (one process per run is always the first)",
     )
     parser.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="where the networks run (cuda: every trial gets a share of the GPU)",
+    )
+    parser.add_argument(
         "--from-results", action="store_true", help="rewrite the block from the last run's figures"
     )
     args = parser.parse_args()
+    if args.device == "cuda" and not cuda_available():
+        parser.error("--device cuda: torch sees no CUDA device on this machine")
     runs = args.seeds * len(args.alphas)
     grid = (
-        "" if (args.steps, args.seeds, args.alphas) == (200_000, 5, list(ALPHAS)) else " ".join(sys.argv[1:])
+        ""
+        if (args.steps, args.seeds, args.alphas, args.device) == (200_000, 5, list(ALPHAS), "cpu")
+        else " ".join(sys.argv[1:])
     )
     work = WORK / (re.sub(r"[^\w.]+", "_", grid.replace("--from-results", "")).strip("_") or "default")
     work.mkdir(parents=True, exist_ok=True)
@@ -197,27 +229,30 @@ def main() -> None:
         seconds = json.loads(saved.read_text())
     else:
         chosen = ["alone", *(way for way in args.ways if way != "alone")]
-        seconds = {way: timed_sweep(work, way, args.steps, args.seeds, args.alphas) for way in chosen}
+        seconds = {
+            way: timed_sweep(work, way, args.steps, args.seeds, args.alphas, args.device) for way in chosen
+        }
         seconds["floor"] = simulation_floor(args.steps, runs)
         saved.write_text(json.dumps(seconds))
     if "update_stacked" not in seconds:  # measured last (a saved run from before it lacks it)
-        seconds["update_stacked"], seconds["update_separate"] = update_seconds(-(-runs // CORES))
+        seconds["update_stacked"], seconds["update_separate"] = update_seconds(-(-runs // CORES), args.device)
         saved.write_text(json.dumps(seconds))
     floor = seconds["floor"]
-    done = [way for way in ways(runs) if way in seconds]  # a saved run from before a way was added lacks it
+    labels = {way: label for way, (label, _) in ways(runs, gpu=args.device != "cpu").items()}
+    done = [way for way in labels if way in seconds]  # a saved run from before a way was added lacks it
     rewards = {way: test_rewards(work, way, args.alphas, args.seeds) for way in done}
     command = " ".join(
         ["python benchmarks/grouped.py", *(arg for arg in sys.argv[1:] if arg != "--from-results")]
     )
     lines = [
-        f"Measured by `{command}` on 2 idle CPU cores: {runs} PPO coordinators (MiniGrid DistShift, the shipped "
+        f"Measured by `{command}` on {CORES} idle CPU cores{' and one GPU' if args.device != 'cpu' else ''}: {runs} PPO coordinators (MiniGrid DistShift, the shipped "
         f"config, {args.steps:,} steps each: {len(args.alphas)} cost weights x {args.seeds} seeds), one `duo sweep` "
         "per row, Ray started by each.",
         "",
         *table_head("way", "wall time", "runs per hour", "vs one process per run"),
     ]
     for way in done:
-        lines.append(f"| {ways(runs)[way][0]} | {seconds[way]:.0f} s | {3600 * runs / seconds[way]:.0f} | "
+        lines.append(f"| {labels[way]} | {seconds[way]:.0f} s | {3600 * runs / seconds[way]:.0f} | "
                      f"{seconds['alone'] / seconds[way]:.2f}x |")  # fmt: skip
     size = -(-runs // CORES)
     per_run = minibatch_steps(args.steps)
@@ -240,7 +275,7 @@ def main() -> None:
         "",
         *table_head(
             "alpha",
-            *(ways(runs)[way][0].split(" (")[0] for way in done),
+            *(labels[way].split(" (")[0] for way in done),
             "grouped within each other's intervals with one process per run",
         ),
     ]
@@ -255,7 +290,7 @@ def main() -> None:
         lines.append(f"| {alpha:g} | " + " | ".join(f"{mean:.3f} ± {ci:.3f}" for mean, ci in cells.values())
                      + f" | {', '.join(agree)} |")  # fmt: skip
     lines += ["", "Where the time goes: " + "; ".join(
-        f"{ways(runs)[way][0].split(' (')[0]} trains at {training_rate(work, way):,.0f} steps/s (median of its "
+        f"{labels[way].split(' (')[0]} trains at {training_rate(work, way):,.0f} steps/s (median of its "
         f"iterations{', every run of a group' if way != 'alone' else ''}), "
         f"{runs * args.steps / training_rate(work, way) / (CORES if way != 'grouped' else 1):.0f} s of its "
         f"{seconds[way]:.0f} s" for way in done
