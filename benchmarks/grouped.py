@@ -153,10 +153,9 @@ def minibatch_steps(steps: int) -> int:
     """The PPO minibatch steps of one run of ``steps`` under the shipped config."""
     from duo_ai import load_config
 
-    algorithm = load_config(ROOT / "configs" / "minigrid_distshift.yaml", []).algorithm
-    env = load_config(ROOT / "configs" / "minigrid_distshift.yaml", []).env
-    iterations = -(-steps // (algorithm.num_steps * env.num_envs))
-    return iterations * algorithm.update_epochs * algorithm.num_minibatches
+    config = load_config(ROOT / "configs" / "minigrid_distshift.yaml", [])
+    iterations = -(-steps // (config.algorithm.num_steps * config.env.num_envs))
+    return iterations * config.algorithm.update_epochs * config.algorithm.num_minibatches
 
 
 def cuda_available() -> bool:

@@ -332,8 +332,8 @@ class GroupedPPO:
         device = stacked.parameters()[0].device
         runs = torch.arange(stacked.size, device=device)[:, None]
         stats: dict[str, list[torch.Tensor]] = {key: [] for key in UPDATE_STATISTICS}
+        capacity = samples["actions"].shape[1]  # samples a run's rollout holds
         for _ in range(cfg.update_epochs):
-            capacity = samples["actions"].shape[1]
             for index, mask in run_minibatches(samples["rows"], cfg.num_minibatches, generators, capacity):
                 index, mask = index.to(device), mask.to(device)
                 with autocast(cfg.precision, device):

@@ -98,8 +98,9 @@ class Sweep:
         """The grid's points, those that differ only in ``GROUP_AXES`` together; alone, each point
         of a sweep that does not group and each that no group can hold (``groupable``). A group
         larger than ``group_size`` is dealt out in turn, in order of cost weight, to the fewest
-        groups that hold it: each gets every cost weight it can, whose runs take unequal time (high ones ask
-        in loops: longer episodes, more expert steps), so groups side by side end together."""
+        groups that hold it: each gets every cost weight it can. Runs at high cost weights take
+        longer (they ask in loops: longer episodes, more expert steps), so groups side by side then
+        end together."""
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for params in self.grid_points():
             if self.group and self.trial_name(params) in self.groupable:

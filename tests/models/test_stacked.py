@@ -15,12 +15,17 @@ from tests.models.test_models import FLAT, GRID, IMAGE, coord_space, policy_for
 MEMBERS, ROWS = 3, 5
 
 
-def members(model: str, base: spaces.Space, *overrides: str) -> list[torch.nn.Module]:
+def seeded(make) -> list[torch.nn.Module]:
+    """MEMBERS models from ``make``, member k's weights drawn under seed k."""
     models = []
     for seed in range(MEMBERS):
         torch.manual_seed(seed)
-        models.append(policy_for(model, coord_space(base), *overrides).model)
+        models.append(make())
     return models
+
+
+def members(model: str, base: spaces.Space, *overrides: str) -> list[torch.nn.Module]:
+    return seeded(lambda: policy_for(model, coord_space(base), *overrides).model)
 
 
 def member_inputs(base: spaces.Space) -> dict[str, torch.Tensor]:
@@ -88,10 +93,7 @@ class BiasFree(ActorCritic):
 
 
 def test_a_linear_layer_without_bias_stacks_as_a_grouped_layer():
-    models = []
-    for seed in range(MEMBERS):
-        torch.manual_seed(seed)
-        models.append(BiasFree())
+    models = seeded(BiasFree)
     stacked = StackedModels(models)
     assert stacked.grouped
     check_members_alone(stacked, models, member_inputs(FLAT))
@@ -110,10 +112,7 @@ class NoGroupedForm(ActorCritic):
 
 
 def test_other_models_stack_through_vmap():
-    models = []
-    for seed in range(MEMBERS):
-        torch.manual_seed(seed)
-        models.append(NoGroupedForm())
+    models = seeded(NoGroupedForm)
     stacked = StackedModels(models)
     assert not stacked.grouped
     check_members_alone(stacked, models, member_inputs(FLAT))
