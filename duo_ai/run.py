@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from duo_ai import zoo
 from duo_ai.errors import ExperimentError
+from duo_ai.provenance import code_version
 from duo_ai.run_folder import CONFIG_FILE, LOG_FILE, METRICS_FILE, check_train_folder, claim_train_folder
 from duo_ai.run_log import configure_logging, log_to_file
 from duo_ai.seeding import seed_everything
@@ -187,7 +188,7 @@ def start_run(
     else:
         raise ExperimentError(f"unknown mode '{mode}'; valid choices: train, eval")
     logger.info("%s run, folder %s", activity or mode, folder)
-    _log_threads(config, threads)
+    _log_process(config, threads)
     return _current
 
 
@@ -203,7 +204,7 @@ def start_group(configs: list[DictConfig]) -> list[Run]:
     logger.info(
         "train group of %d runs, folders %s", len(runs), ", ".join(str(run.log_path.parent) for run in runs)
     )
-    _log_threads(configs[0], threads)
+    _log_process(configs[0], threads)
     return runs
 
 
@@ -219,7 +220,9 @@ def _prepare_process(config: DictConfig, own_process: bool) -> int | None:
     return threads
 
 
-def _log_threads(config: DictConfig, threads: int | None) -> None:
+def _log_process(config: DictConfig, threads: int | None) -> None:
+    """The code version and torch threads: what, beside the config, a rerun needs to repeat it."""
+    logger.info("code version: %s", code_version())
     if threads:
         chosen = "set" if config.torch_threads else "the default: cores not busy at the start"
         logger.info("torch threads: %d of %d cores (%s); torch_threads=%d repeats this run's numbers",

@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "duo_ai"
 # Lowest first; a folder or module may import only those in earlier rows.
 LAYERS = [
     {"errors"},
-    {"progress", "registry", "run_folder", "reference", "zoo", "seeding", "threads"},
+    {"progress", "provenance", "registry", "run_folder", "reference", "zoo", "seeding", "threads"},
     {"run_log"},
     {"run", "config"},
     {"envs", "models"},

@@ -18,11 +18,13 @@ from duo_ai.coordination.coord_env import CoordEnv
 from duo_ai.evaluation import Evaluator, format_summary
 from duo_ai.protocol.pairing import pairing_name, test_side_reasons
 from duo_ai.protocol.transfer import carry_to_test_novice
+from duo_ai.provenance import code_version
 from duo_ai.run_folder import CONFIG_FILE, RESULT_FILE, best_checkpoint
 from duo_ai.seeding import seed_everything
 
 logger = logging.getLogger("duo_ai")
 RESULT_VERSION = 3  # 3: the upper-reference flag is 'upper_reference' (2 called it 'oracle')
+UNRECORDED_VERSION = "not recorded"  # the code version of a result written before duo recorded it
 EXACT_OPTIMUM = "optimum (exact)"  # the method label of duo oracle's results
 PAIRING_LABELS = {
     "weak_novice": "",
@@ -62,8 +64,9 @@ def write_result(
 ) -> dict[str, Any]:
     """Write ``test_result.json``: the test summary with everything needed to place it in a table.
     A run with ``test_side`` reasons (``pairing.test_side_reasons``) is recorded as a skyline, the
-    reasons beside it, whatever pairing its config names. ``extra`` may override the method label
-    (an exact optimum is no policy) and add details."""
+    reasons beside it, whatever pairing its config names, and so is the code version that wrote it
+    (``duo_ai.provenance``). ``extra`` may override the method label (an exact optimum is no
+    policy) and add details."""
     pairing = "skyline" if test_side else pairing_name(config)
     if test_side:
         extra = {
@@ -84,6 +87,7 @@ def write_result(
         "selected_on_test": config.get("selection_split") == "test",
         "skyline": pairing == "skyline",
         "upper_reference": is_upper_reference(config) or bool(test_side),
+        "code_version": code_version(),
         **extra,
         "test": test,
     }
@@ -163,6 +167,8 @@ def read_result(folder: Path) -> dict[str, Any]:
             raise ValueError(f"{RESULT_FILE}: '{key}' must be a {kind.__name__}, got {value!r}")
     if result["alpha"] < 0:
         raise ValueError(f"{RESULT_FILE}: 'alpha' is a cost weight, >= 0; got {result['alpha']!r}")
+    if not isinstance(result.setdefault("code_version", UNRECORDED_VERSION), str):
+        raise ValueError(f"{RESULT_FILE}: 'code_version' must be a string, got {result['code_version']!r}")
     return result
 
 

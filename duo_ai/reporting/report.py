@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import sys
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import numpy as np
 from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import EXACT_OPTIMUM, read_result
+from duo_ai.provenance import MODIFIED
 from duo_ai.reporting.gain import FIXED_METHODS, Share, correct_for_many, envelope_area, method_share
 from duo_ai.run_folder import RESULT_FILE, configuration_key, configuration_label, run_settings
 
@@ -40,6 +41,7 @@ class FinishedRun:
     seed: int
     upper_reference: bool
     test: dict[str, Any]
+    code_version: str
 
 
 @dataclass
@@ -110,6 +112,7 @@ def read_run(folder: Path) -> FinishedRun:
         seed=int(result["seed"]),
         upper_reference=bool(result["upper_reference"]),
         test=result["test"],
+        code_version=result["code_version"],
     )
 
 
@@ -195,7 +198,9 @@ def across_tasks(areas: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]
 def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
     """Write results.md, results.csv and pareto.png into ``out``; return the pooled rows."""
     out = Path(out)
-    cells = pool(find_runs(paths))
+    runs = find_runs(paths)
+    versions = code_versions(runs)
+    cells = pool(runs)
     if out.exists() and any(out.iterdir()) and not (out / REPORT_MARKER).exists():
         raise DuoError(f"report: {out} holds files that duo report did not write; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
@@ -243,13 +248,29 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
         correct_for_many([area["share"] for area in areas if area["task"] == task and is_honest(area)])
     aggregates = across_tasks(areas, seed)
 
-    (out / "results.md").write_text(markdown(rows, areas, aggregates))
+    (out / "results.md").write_text(markdown(rows, areas, aggregates) + versions + "\n")
     pareto_plot(rows, out / "pareto.png")
     print(share_table(areas), end="")
     print(
         f"report of {sum(row['runs'] for row in rows)} runs written to {out}/: results.md, results.csv, pareto.png"
     )
     return {"rows": rows, "auc": areas, "across_tasks": aggregates}
+
+
+def code_versions(runs: list[FinishedRun]) -> str:
+    """The line naming the code versions of the runs (``duo_ai.provenance``), with a warning where
+    there are several: a table should come from one version of the code."""
+    counts = Counter(run.code_version for run in runs)
+    listing = ", ".join(
+        f"{version} ({count} run{'s' if count > 1 else ''})" for version, count in sorted(counts.items())
+    )
+    if len(counts) > 1 or any(version.endswith(MODIFIED) for version in counts):
+        print(
+            f"duo: warning: report: these runs do not come from one committed code version ({listing}); "
+            "a published table should: rerun the others at one commit",
+            file=sys.stderr,
+        )
+    return f"Code versions of these runs: {listing}."
 
 
 def cell_means(cells: dict[tuple[str, str, float], Cell], method: str, task: str, alphas: list[float]):

@@ -48,3 +48,14 @@ def test_a_result_without_episodes_is_refused_by_name(tmp_path):
     (tmp_path / "test_result.json").write_text(json.dumps({"version": 2, "test": {"reward_mean": 1.0}}))
     with pytest.raises(ValueError, match="test.episode_rewards must be a non-empty list of numbers"):
         read_result(tmp_path)
+
+
+def test_a_code_version_that_is_no_string_is_refused_by_name(tmp_path):
+    test = {"episode_rewards": [0.5], "base_reward_mean": 1.0, "num_episodes": 1, "action_1_fraction": 0.0}
+    result = {"version": 3, "method": "m", "task": "toy", "alpha": 0.2, "seed": 0, "upper_reference": False,
+              "test": test}  # fmt: skip
+    (tmp_path / "test_result.json").write_text(json.dumps(result))
+    assert read_result(tmp_path)["code_version"] == "not recorded"  # written before duo recorded it
+    (tmp_path / "test_result.json").write_text(json.dumps({**result, "code_version": 7}))
+    with pytest.raises(ValueError, match="'code_version' must be a string, got 7"):
+        read_result(tmp_path)

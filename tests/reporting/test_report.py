@@ -7,13 +7,16 @@ import numpy as np
 import pytest
 
 from duo_ai.cli.main import main
+from duo_ai.protocol import result as result_module
 from duo_ai.reporting.gain import holm
 from duo_ai.reporting.report import across_tasks, build_report
 
 
 @pytest.fixture
-def finished_runs(tmp_path, agent_checkpoints):
-    """always-expert and always-novice at alpha 0.2 and 0.4 on the toy chain (BP 0.5)."""
+def finished_runs(tmp_path, agent_checkpoints, monkeypatch):
+    """always-expert and always-novice at alpha 0.2 and 0.4 on the toy chain (BP 0.5), written by
+    code version abc1234 (a committed one, whatever state this checkout is in)."""
+    monkeypatch.setattr(result_module, "code_version", lambda: "abc1234")
     for agent in ("expert", "novice"):
         for alpha in (0.2, 0.4):
             args = [
@@ -283,3 +286,31 @@ def test_a_best_of_k_claim_is_corrected_over_the_learned_methods_of_a_task(tmp_p
     raw = [shares[method].p_above for method in "abc"]
     assert [shares[method].p_holm for method in "abc"] == pytest.approx(holm(raw))
     assert shares["a"].p_holm == pytest.approx(3 * min(raw))
+
+
+def test_the_report_names_its_runs_code_versions(finished_runs, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", str(finished_runs), "--out", str(out)]) == 0
+    assert "Code versions of these runs: abc1234 (4 runs)." in (out / "results.md").read_text()
+    assert "code version" not in capsys.readouterr().err
+
+
+def test_runs_of_several_code_versions_are_named_with_a_warning(finished_runs, tmp_path, capsys):
+    older = finished_runs / "novice_0.4" / "test_result.json"
+    result = json.loads(older.read_text())
+    older.write_text(json.dumps({**result, "code_version": "0000000"}))
+    unrecorded = finished_runs / "expert_0.4" / "test_result.json"
+    result = json.loads(unrecorded.read_text())
+    del result["code_version"]  # written before duo recorded its version
+    unrecorded.write_text(json.dumps(result))
+    assert main(["report", str(finished_runs), "--out", str(tmp_path / "report")]) == 0
+    listing = "0000000 (1 run), abc1234 (2 runs), not recorded (1 run)"
+    assert f"Code versions of these runs: {listing}." in (tmp_path / "report" / "results.md").read_text()
+    assert f"do not come from one committed code version ({listing})" in capsys.readouterr().err
+
+
+def test_runs_of_uncommitted_code_are_named_with_a_warning(finished_runs, tmp_path, capsys):
+    for path in finished_runs.rglob("test_result.json"):
+        path.write_text(json.dumps({**json.loads(path.read_text()), "code_version": "abc1234+modified"}))
+    assert main(["report", str(finished_runs), "--out", str(tmp_path / "report")]) == 0
+    assert "do not come from one committed code version (abc1234+modified (4 runs))" in capsys.readouterr().err
