@@ -313,4 +313,6 @@ def test_runs_of_uncommitted_code_are_named_with_a_warning(finished_runs, tmp_pa
     for path in finished_runs.rglob("test_result.json"):
         path.write_text(json.dumps({**json.loads(path.read_text()), "code_version": "abc1234+modified"}))
     assert main(["report", str(finished_runs), "--out", str(tmp_path / "report")]) == 0
-    assert "do not come from one committed code version (abc1234+modified (4 runs))" in capsys.readouterr().err
+    assert (
+        "do not come from one committed code version (abc1234+modified (4 runs))" in capsys.readouterr().err
+    )
