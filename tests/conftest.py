@@ -128,6 +128,11 @@ def agent_checkpoints(tmp_path):
     return paths
 
 
+# A random coordinator choosing between never and always asking: the cheapest coordinator that
+# fits and selects.
+RANDOM_SWEEP = ("policy.name=random", "algorithm.name=random", "algorithm.probs=[0.0,1.0]")
+
+
 def coord_args(tmp_path, checkpoints, *extra):
     """Command-line overrides of a toy coordinator run: novice as stand-in expert in training."""
     return [

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from duo_ai.cli.main import main
-from tests.conftest import coord_args
+from tests.conftest import RANDOM_SWEEP, coord_args
 
 
 def test_train_refuses_an_existing_folder_without_overwrite(tmp_path, agent_checkpoints, capsys):
@@ -31,9 +31,7 @@ def test_eval_writes_its_log_beside_the_loaded_policy(tmp_path, agent_checkpoint
         "--type",
         "coord",
         *common,
-        "policy.name=random",
-        "algorithm.name=random",
-        "algorithm.probs=[0.0,1.0]",
+        *RANDOM_SWEEP,
         "selection_split=test",  # best_test.ckpt: the always-asking choice
     ]
     assert main(train) == 0
@@ -56,13 +54,7 @@ def test_eval_writes_its_log_beside_the_loaded_policy(tmp_path, agent_checkpoint
 
 
 def test_protocol_result_is_the_val_sim_choice_on_test(tmp_path, agent_checkpoints):
-    args = coord_args(
-        tmp_path,
-        agent_checkpoints,
-        "policy.name=random",
-        "algorithm.name=random",
-        "algorithm.probs=[0.0,1.0]",
-    )
+    args = coord_args(tmp_path, agent_checkpoints, *RANDOM_SWEEP)
     assert main(["train", "--type", "coord", *args]) == 0
     result = json.loads((tmp_path / "exp" / "run" / "test_result.json").read_text())
     assert (result["selection_split"], result["selected_on_test"], result["skyline"]) == (
@@ -76,13 +68,7 @@ def test_protocol_result_is_the_val_sim_choice_on_test(tmp_path, agent_checkpoin
 
 
 def test_selecting_on_test_and_skyline_runs_are_flagged(tmp_path, agent_checkpoints):
-    args = coord_args(
-        tmp_path,
-        agent_checkpoints,
-        "policy.name=random",
-        "algorithm.name=random",
-        "algorithm.probs=[0.0,1.0]",
-    )
+    args = coord_args(tmp_path, agent_checkpoints, *RANDOM_SWEEP)
     assert main(["train", "--type", "coord", *args, "selection_split=test"]) == 0
     folder = tmp_path / "exp" / "run"
     assert json.loads((folder / "test_result.json").read_text())["selected_on_test"] is True

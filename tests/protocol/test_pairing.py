@@ -10,11 +10,9 @@ from duo_ai.cli.main import main
 from duo_ai.config.loader import load_config
 from duo_ai.envs.toy import ChainEnv
 from duo_ai.protocol import pairing
-from tests.conftest import coord_args, scripted
+from tests.conftest import RANDOM_SWEEP, coord_args, scripted
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-
-RANDOM_SWEEP = ("policy.name=random", "algorithm.name=random", "algorithm.probs=[0.0,1.0]")
 
 
 @pytest.fixture
