@@ -3,6 +3,7 @@ tell whether its rows come from one code version (a published table should)."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -11,9 +12,11 @@ PACKAGE = Path(__file__).resolve().parent
 MODIFIED = "+modified"  # after the commit: the package's files differ from it
 
 
+@functools.cache
 def code_version() -> str:
     """``<short commit>``, with ``+modified`` where the package's files have uncommitted changes;
-    ``duo_ai <version>`` where duo runs from an installed copy, not a git checkout."""
+    ``duo_ai <version>`` where duo runs from an installed copy, not a git checkout. Read once, at
+    the process's first call (a run's start): a commit made while it runs is not the code it loaded."""
     try:
         commit = git("rev-parse", "--short=7", "HEAD")
         changes = git("status", "--porcelain", "--", str(PACKAGE))

@@ -14,6 +14,14 @@ def git(folder, *args):
                           text=True).stdout.strip()  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def fresh_process():
+    """Each test reads the version as a process starting would (it is read once a process)."""
+    provenance.code_version.cache_clear()
+    yield
+    provenance.code_version.cache_clear()
+
+
 @pytest.fixture
 def checkout(tmp_path, monkeypatch):
     """A git checkout holding a package folder, which code_version reads as duo's own."""
@@ -36,6 +44,8 @@ def test_edits_to_the_package_are_marked_and_edits_beside_it_are_not(checkout):
     (checkout.parent / "notes.txt").write_text("not duo's code")
     assert provenance.code_version() == commit
     (checkout / "module.py").write_text("x = 2\n")
+    assert provenance.code_version() == commit  # read once: the code this process started with
+    provenance.code_version.cache_clear()  # a process started now
     assert provenance.code_version() == commit + "+modified"
 
 
