@@ -6,6 +6,10 @@ always-expert. A method's share of the gain is its area over the α grid above t
 envelope, divided by the best coordinator's area above it: 0% is no better than picking the
 right fixed agent for each α, 100% is the optimum, below 0% is worse than the fixed agents.
 
+A share is defined only where the available gain is clear of noise: at least ``MIN_GAIN`` and
+its 95% bootstrap interval over episodes above 0. A skyline whose gain lies within its own noise
+would otherwise turn every method's small differences into shares of any size (-5000%, +170%).
+
 Whether a method beats the fixed agents at all is read over its seeds (a one-sided Student's t
 test that its seeds' mean share is above 0), and a claim about the best of K methods tried on a
 task is read after Holm's correction over those K: the best of ten methods clears p < 0.05 by
@@ -34,6 +38,54 @@ class Share:
     p_above: float | None = None  # one-sided t over seeds: chance of a mean share this far above 0
     p_holm: float | None = None  # p_above after Holm's correction over the task's honest methods
     family: int = 0  # how many methods that correction counts
+
+
+@dataclass
+class AvailableGain:
+    """What the best coordinator of a task earns above the better fixed agent over one α grid."""
+
+    reference: str  # "optimum" (exact) or "skyline"
+    method: str  # the reference's row
+    best: float  # its area
+    envelope: float  # the better fixed agent's area
+    interval: tuple[float, float]  # 95% bootstrap interval over episodes of best - envelope
+
+    @property
+    def clear(self) -> bool:
+        """Large enough to divide by: at least MIN_GAIN, its interval above 0."""
+        return self.best - self.envelope >= MIN_GAIN and self.interval[0] > 0
+
+    def why_no_share(self, task: str, alphas: list[float]) -> str:
+        gain, (low, high) = self.best - self.envelope, self.interval
+        return (
+            f"{task} (α {', '.join(f'{a:g}' for a in alphas)}): no share of the gain is shown: the best "
+            f"{self.reference} ({self.method}) earns {gain:+.3f} over the better fixed agent, 95% interval "
+            f"over episodes [{low:+.3f}, {high:+.3f}], not clearly above 0 (or under {MIN_GAIN}): "
+            "a share would divide by noise"
+        )
+
+
+def gain_interval(
+    alphas: np.ndarray,
+    reference: list[np.ndarray],
+    novice: list[np.ndarray],
+    expert: list[np.ndarray],
+    rng: np.random.Generator,
+    samples: int = 1000,
+) -> tuple[float, float]:
+    """95% bootstrap interval of the reference's area above the better fixed agent's: every
+    row's episodes at every α resampled together, so the fixed agents' noise counts too."""
+
+    def resampled(rewards: list[np.ndarray]) -> np.ndarray:
+        return np.array([rng.choice(episodes, size=episodes.size).mean() for episodes in rewards])
+
+    gains = [
+        np.trapezoid(resampled(reference), alphas)
+        - envelope_area(alphas, resampled(novice), resampled(expert))
+        for _ in range(samples)
+    ]
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def envelope_area(alphas: np.ndarray, novice: np.ndarray, expert: np.ndarray) -> float:

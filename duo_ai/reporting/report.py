@@ -22,7 +22,15 @@ from duo_ai.errors import DuoError
 from duo_ai.evaluation.stats import mean_std_ci, mean_t_interval
 from duo_ai.protocol.result import EXACT_OPTIMUM, read_result
 from duo_ai.provenance import MODIFIED
-from duo_ai.reporting.gain import FIXED_METHODS, Share, correct_for_many, envelope_area, method_share
+from duo_ai.reporting.gain import (
+    FIXED_METHODS,
+    AvailableGain,
+    Share,
+    correct_for_many,
+    envelope_area,
+    gain_interval,
+    method_share,
+)
 from duo_ai.run_folder import RESULT_FILE, configuration_key, configuration_label, run_settings
 
 UPPER_REFERENCE_FLAG = " (upper reference)"  # beside a row that is no honest method
@@ -195,16 +203,9 @@ def across_tasks(areas: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]
     return aggregates
 
 
-def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
-    """Write results.md, results.csv and pareto.png into ``out``; return the pooled rows."""
-    out = Path(out)
-    runs = find_runs(paths)
-    versions = code_versions(runs)
-    cells = pool(runs)
-    if out.exists() and any(out.iterdir()) and not (out / REPORT_MARKER).exists():
-        raise DuoError(f"report: {out} holds files that duo report did not write; choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / REPORT_MARKER).touch()
+def table_rows(cells: dict[tuple[str, str, float], Cell]) -> list[dict[str, Any]]:
+    """One row per method, task and cost weight: its pooled test reward with intervals over
+    episodes and over seeds."""
     rows = []
     for (method, task, alpha), cell in sorted(
         cells.items(), key=lambda item: (item[0][1], item[0][0], item[0][2])
@@ -227,11 +228,14 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
                 "upper_reference": cell.upper_reference,
             }
         )
-    with (out / "results.csv").open("w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    return rows
 
+
+def area_rows(
+    rows: list[dict[str, Any]], cells: dict[tuple[str, str, float], Cell], seed: int
+) -> list[dict[str, Any]]:
+    """One row per method and task run at two cost weights or more: its area under test reward
+    over α, over episodes and over seeds (shares are attached later)."""
     areas = []
     for task, method in sorted({(row["task"], row["method"]) for row in rows}):
         points = sorted((alpha, cell) for (m, t, alpha), cell in cells.items() if (m, t) == (method, task))
@@ -242,15 +246,36 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
             areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area,
                           "seed_areas": per_seed, "auc_seeds": seed_auc(per_seed),
                           "upper_reference": any(cell.upper_reference for _, cell in points)})  # fmt: skip
-    for area in areas:
-        area["share"] = gain_share(area, cells)
+    return areas
+
+
+def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
+    """Write results.md, results.csv and pareto.png into ``out``; return the pooled rows."""
+    out = Path(out)
+    runs = find_runs(paths)
+    versions = code_versions(runs)
+    cells = pool(runs)
+    if out.exists() and any(out.iterdir()) and not (out / REPORT_MARKER).exists():
+        raise DuoError(f"report: {out} holds files that duo report did not write; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / REPORT_MARKER).touch()
+    rows = table_rows(cells)
+    with (out / "results.csv").open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    areas = area_rows(rows, cells, seed)
+    no_share = attach_shares(areas, cells, seed)
     for task in {area["task"] for area in areas}:  # a best-of-K claim on a task reads Holm's p
         correct_for_many([area["share"] for area in areas if area["task"] == task and is_honest(area)])
     aggregates = across_tasks(areas, seed)
 
-    (out / "results.md").write_text(markdown(rows, areas, aggregates) + versions + "\n")
+    notes = "".join(f"\n{line}\n" for line in [*no_share, versions])
+    (out / "results.md").write_text(markdown(rows, areas, aggregates) + notes)
     pareto_plot(rows, out / "pareto.png")
     print(share_table(areas), end="")
+    print("".join(f"{line}\n" for line in no_share), end="")
     print(
         f"report of {sum(row['runs'] for row in rows)} runs written to {out}/: results.md, results.csv, pareto.png"
     )
@@ -273,10 +298,10 @@ def code_versions(runs: list[FinishedRun]) -> str:
     return f"Code versions of these runs: {listing}."
 
 
-def cell_means(cells: dict[tuple[str, str, float], Cell], method: str, task: str, alphas: list[float]):
-    """The method's mean test reward at each α, or None if it misses one."""
+def episodes_at(cells: dict[tuple[str, str, float], Cell], method: str, task: str, alphas: list[float]):
+    """The method's test episodes at each α, or None if it misses one."""
     found = [cells.get((method, task, alpha)) for alpha in alphas]
-    return None if None in found else np.array([np.mean(cell.rewards) for cell in found])
+    return None if None in found else [np.array(cell.rewards) for cell in found]
 
 
 def is_method(label: str, method: str) -> bool:
@@ -284,31 +309,52 @@ def is_method(label: str, method: str) -> bool:
     return label == method or label.startswith(f"{method} (")
 
 
-def gain_share(area: dict[str, Any], cells: dict[tuple[str, str, float], Cell]) -> Share | None:
-    """A row's share of the available gain on its task and α grid: above the better fixed agent
-    (always novice, always expert), over the exact optimum's area, else the best skyline's
-    (labelled so). None where a reference is missing or the gain is too small to divide by."""
-    task, alphas = area["task"], area["alphas"]
+def available_gain(
+    task: str, alphas: list[float], cells: dict[tuple[str, str, float], Cell], seed: int
+) -> AvailableGain | None:
+    """The gain a share on this task and α grid divides by: the exact optimum's area above the
+    better fixed agent (always novice, always expert), else the best skyline's (labelled so).
+    None where a fixed agent or every reference misses an α of the grid."""
     methods = sorted({method for method, t, _ in cells if t == task})
     fixed = [
-        next((means for m in methods if is_method(m, fixed) and (means := cell_means(cells, m, task, alphas)) is not None), None)
+        next((found for m in methods if is_method(m, fixed) and (found := episodes_at(cells, m, task, alphas))), None)
         for fixed in FIXED_METHODS
     ]  # fmt: skip
-    if any(means is None for means in fixed):
+    if any(episodes is None for episodes in fixed):
         return None
-    envelope = envelope_area(np.array(alphas), *fixed)
+    grid = np.array(alphas)
+    envelope = envelope_area(grid, *[np.array([e.mean() for e in episodes]) for episodes in fixed])
     for reference, candidates in (
         ("optimum", [m for m in methods if m.startswith(EXACT_OPTIMUM)]),
         ("skyline", [m for m in methods if m.endswith("(skyline)")]),
     ):
-        best = [
-            np.trapezoid(means, alphas)
-            for m in candidates
-            if (means := cell_means(cells, m, task, alphas)) is not None
-        ]
-        if best:
-            return method_share(area["auc"][0], area["seed_areas"], envelope, float(max(best)), reference)
+        found = {m: episodes for m in candidates if (episodes := episodes_at(cells, m, task, alphas))}
+        areas = {m: float(np.trapezoid([e.mean() for e in episodes], grid)) for m, episodes in found.items()}
+        if areas:
+            best = max(areas, key=areas.get)
+            interval = gain_interval(grid, found[best], *fixed, row_rng(seed, task, f"gain of {best}"))
+            return AvailableGain(reference, best, areas[best], envelope, interval)
     return None
+
+
+def attach_shares(
+    areas: list[dict[str, Any]], cells: dict[tuple[str, str, float], Cell], seed: int
+) -> list[str]:
+    """Give each area row its share of the available gain (None where no clear gain is there to
+    divide by); return one line per task and grid saying why its shares are missing."""
+    gains: dict[tuple[str, tuple[float, ...]], AvailableGain | None] = {}
+    for area in areas:
+        key = (area["task"], tuple(area["alphas"]))
+        if key not in gains:
+            gains[key] = available_gain(area["task"], area["alphas"], cells, seed)
+        gain = gains[key]
+        area["share"] = (
+            method_share(area["auc"][0], area["seed_areas"], gain.envelope, gain.best, gain.reference)
+            if gain is not None and gain.clear
+            else None
+        )
+    return [gain.why_no_share(task, list(alphas)) for (task, alphas), gain in gains.items()
+            if gain is not None and not gain.clear]  # fmt: skip
 
 
 def is_honest(area: dict[str, Any]) -> bool:

@@ -212,6 +212,23 @@ def test_without_an_optimum_the_share_is_of_the_best_skyline(tmp_path, capsys):
     assert "toy  learned            25% of skyline" in capsys.readouterr().out
 
 
+def test_no_share_divides_by_a_skyline_gain_within_its_noise(tmp_path, capsys):
+    # the skyline earns 0.05 more than the fixed agents on average, with episodes of 0 and 1: its
+    # gain's interval spans 0, so a learned method 0.1 below would read -200% of it. No share.
+    for alpha in (0.0, 1.0):
+        write_run(tmp_path / f"runs/novice{alpha}", "always novice", alpha, 0, [0.0, 1.0] * 20)
+        write_run(tmp_path / f"runs/expert{alpha}", "always expert", alpha, 0, [0.0] * 40)
+        write_run(tmp_path / f"runs/sky{alpha}", "ppo obs (skyline)", alpha, 0, [0.0, 1.0] * 20 + [1.0, 1.0],
+                  upper_reference=True)  # fmt: skip
+        write_run(tmp_path / f"runs/m{alpha}", "learned", alpha, 0, [0.0, 1.0] * 20 + [0.0, 0.0])
+    assert main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "report")]) == 0
+    out = capsys.readouterr().out
+    assert "share of the available gain" not in out
+    why = "toy (α 0, 1): no share of the gain is shown: the best skyline (ppo obs (skyline)) earns +0.024"
+    assert why in out and why in (tmp_path / "report" / "results.md").read_text()
+    assert "not clearly above 0" in out
+
+
 def test_runs_of_other_budgets_are_other_rows_and_a_repeated_seed_counts_once(tmp_path, capsys):
     """Two budgets of one method are two configurations; a copy of a run (same configuration, same
     seed, another folder) is one seed, not two."""
