@@ -18,13 +18,12 @@ every run of the invocation has its result (until then it is only printed).
 from __future__ import annotations
 
 import argparse
-import time
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 from harness import commit, duo, publish
-from yrc0 import FIXED, add_grid_arguments, sweep_file, trial_cpus
+from yrc0 import FIXED, add_grid_arguments, sweep_file, total_hours, trial_cpus
 
 from duo_ai.protocol.result import read_result
 
@@ -98,16 +97,14 @@ def main() -> None:
     add_grid_arguments(parser, seeds=[0, 1, 2])
     parser.add_argument("--ppo-steps", type=int, default=131_072, help="training steps of a PPO coordinator")
     args = parser.parse_args()
-    started = time.time()
     if not args.report_only:
         run_grid(args, trial_cpus(args.jobs))
-    hours = (time.time() - started) / 3600
     report = duo("report", str(RUNS / "coinrun"), "--out", str(RUNS / "report"), capture=True)
     shares = report.stdout.split("report of")[0].strip()  # empty until a method has a share
     table = (RUNS / "report" / "results.md").read_text()
     measured = (
         f"Measured on 2 CPU cores by `python benchmarks/coinrun.py` ({len(list(RUNS.glob('**/test_result.json')))} "
-        f"runs; the last invocation {hours:.2f} h of wall time); reported at commit {commit()}. PPO "
+        f"runs, {total_hours(RUNS):.2f} h of wall time summed over the runs and groups, two at a time); reported at commit {commit()}. PPO "
         f"coordinators: {args.ppo_steps:,} steps each. Break-even cost weight of the pair (always-expert's "
         f"test reward down to always-novice's): {break_even()}.\n\n"
         + (f"```\n{shares}\n```\n\n" if shares else "")

@@ -132,26 +132,27 @@ def run_grid(args: argparse.Namespace, cpus: int) -> None:
                 duo("sweep", str(sweep), check=False, quiet=False)
 
 
-def run_seconds(folders: str = "**") -> list[float]:
-    """Wall seconds of the finished runs in ``RUNS.glob(folders)``: recorded in wall_seconds.txt by
+def run_seconds(folders: str = "**", runs: Path = RUNS) -> list[float]:
+    """Wall seconds of the finished runs in ``runs.glob(folders)``: recorded in wall_seconds.txt by
     runs made before duo sweep, in trial.json by sweep trials."""
-    seconds = [float(path.read_text()) for path in RUNS.glob(f"{folders}/wall_seconds.txt")]
-    trials = [json.loads(path.read_text()) for path in RUNS.glob(f"{folders}/trial.json")]
+    seconds = [float(path.read_text()) for path in runs.glob(f"{folders}/wall_seconds.txt")]
+    trials = [json.loads(path.read_text()) for path in runs.glob(f"{folders}/trial.json")]
     return seconds + [trial["wall_seconds"] for trial in trials if "wall_seconds" in trial]
 
 
-def group_seconds() -> list[float]:
+def group_seconds(runs: Path = RUNS) -> list[float]:
     """Wall seconds of each group of runs trained together (``group: true``): its runs' trial.json
     files all record the group's time, so a group counts once."""
-    trials = [(path.parents[2], json.loads(path.read_text())) for path in RUNS.glob("**/trial.json")]
+    trials = [(path.parents[2], json.loads(path.read_text())) for path in runs.glob("**/trial.json")]
     return list({(folder, trial["group_wall_seconds"]): trial["group_wall_seconds"]
                  for folder, trial in trials if "group_wall_seconds" in trial}.values())  # fmt: skip
 
 
-def total_hours() -> float:
-    """Wall time of every finished run or group, summed: the benchmark's cost on one machine, run
-    serially (a run alone counts its own time, a group of runs the group's)."""
-    return (sum(run_seconds()) + sum(group_seconds())) / 3600
+def total_hours(runs: Path = RUNS) -> float:
+    """Wall time of every finished run or group under ``runs``, summed: the benchmark's cost on one
+    machine, run serially (a run alone counts its own time, a group of runs the group's; a resumed
+    one, the time of its last part)."""
+    return (sum(run_seconds(runs=runs)) + sum(group_seconds(runs))) / 3600
 
 
 def main() -> None:
