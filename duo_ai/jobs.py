@@ -373,5 +373,6 @@ def make_group_envs(config: DictConfig, runs: int) -> tuple[dict[str, CoordEnv],
     copies (run k's are the k-th block of ``env.num_envs``)."""
     envs = make_coord_envs(config, make_base_envs(config))
     wider = OmegaConf.merge(config, {"env": {"num_envs": config.env.num_envs * runs}})
-    wide = make_coord_envs(config, make_base_envs(wider, ("train", *config.validation_splits)))
+    splits = ("train", *config.validation_splits)
+    wide = make_coord_envs(config, make_base_envs(wider, splits), envs["test"].base_penalty)
     return envs, wide

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
+import duo_ai
 from duo_ai.cli.main import main
+from duo_ai.jobs import make_group_envs
 from tests.conftest import RANDOM_SWEEP, coord_args
 
 
@@ -201,3 +203,18 @@ def test_the_run_folder_and_its_log_exist_before_training_starts(tmp_path, agent
         == 0
     )
     assert {"config.yaml", "train.log"} <= set(seen["files"])  # a user can follow it from the first step
+
+
+def test_a_groups_training_envs_charge_the_test_tasks_base_penalty(tmp_path, agent_checkpoints):
+    # validating on val_sim only, a group's train and validation envs are built without the test
+    # split (copies for every run): they must still
+    # charge the test expert's base penalty on the test chain (shift 1: 5 / 5 = 1), as a lone
+    # run's do, not one measured on the train chain (shift 0, where the test expert earns 0)
+    config = duo_ai.load_config(
+        None, coord_args(tmp_path, agent_checkpoints, "policy.name=ppo", "validation_splits=[val_sim]")
+    )
+    envs, wide = make_group_envs(config, runs=2)
+    assert envs["test"].base_penalty == pytest.approx(1.0)
+    assert {split: env.base_penalty for split, env in wide.items()} == {split: 1.0 for split in wide}
+    with pytest.raises(ValueError, match="without the test split, pass the test task's base_penalty"):
+        duo_ai.make_coord_envs(config, duo_ai.make_base_envs(config, ("train",)))

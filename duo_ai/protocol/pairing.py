@@ -153,15 +153,23 @@ def checkpoint_path(config: Any, key: str) -> str:
     return str(path)
 
 
-def make_coord_envs(config: Any, base_envs: dict[str, VectorEnv]) -> dict[str, CoordEnv]:
+def make_coord_envs(
+    config: Any, base_envs: dict[str, VectorEnv], base_penalty: float | None = None
+) -> dict[str, CoordEnv]:
     """Wrap each split's base env with the novice and expert the protocol gives it, and charge
-    every split the test task's costs (the base penalty of the test expert's task)."""
+    every split the test task's costs: ``base_penalty`` where given (envs built without the test
+    split must be given it), else the base penalty of the test expert's task."""
+    if base_penalty is None and "test" not in base_envs:
+        raise ValueError("make_coord_envs: without the test split, pass the test task's base_penalty")
     check_family_learner(config)
     needed = dict.fromkeys(key for split in base_envs for key in split_agent_keys(config, split))
     test_env = base_envs.get("test") or next(iter(base_envs.values()))
     agents = {key: load_policy(checkpoint_path(config, key), test_env) for key in needed}
-    test_expert = agents.get("test_expert") or load_policy(checkpoint_path(config, "test_expert"), test_env)
-    base_penalty = run_base_penalty(config, test_env, test_expert)
+    if base_penalty is None:
+        test_expert = agents.get("test_expert") or load_policy(
+            checkpoint_path(config, "test_expert"), test_env
+        )
+        base_penalty = run_base_penalty(config, test_env, test_expert)
     return {
         split: CoordEnv(
             config.coordination,
