@@ -167,7 +167,8 @@ def read_result(folder: Path) -> dict[str, Any]:
             raise ValueError(f"{RESULT_FILE}: '{key}' must be a {kind.__name__}, got {value!r}")
     if result["alpha"] < 0:
         raise ValueError(f"{RESULT_FILE}: 'alpha' is a cost weight, >= 0; got {result['alpha']!r}")
-    if not isinstance(result.setdefault("code_version", UNRECORDED_VERSION), str):
+    result.setdefault("code_version", UNRECORDED_VERSION)
+    if not isinstance(result["code_version"], str):
         raise ValueError(f"{RESULT_FILE}: 'code_version' must be a string, got {result['code_version']!r}")
     return result
 
