@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--address", default=None, help="join a Ray cluster: auto or ray://host:10001")
     report = commands.add_parser("report", help="table, AUC and Pareto plot of finished coordinator runs")
     report.add_argument("runs", nargs="+", help="experiment folders (searched for finished runs)")
-    report.add_argument("--out", default="report", help="folder for results.md, results.csv, pareto.png")
+    report.add_argument(
+        "--out", default="report", help="folder for results.md, results.csv, seeds.csv, pareto.png"
+    )
     plot = commands.add_parser("plot", help="learning curves: reward, base reward, expert share")
     plot.add_argument("runs", nargs="+", help="run folders, or folders searched for runs")
     plot.add_argument(

@@ -30,6 +30,7 @@ from duo_ai.reporting.gain import (
     envelope_area,
     gain_interval,
     method_share,
+    share_of_gain,
 )
 from duo_ai.run_folder import RESULT_FILE, configuration_key, configuration_label, run_settings
 
@@ -166,10 +167,10 @@ def auc(
     return point, float(low), float(high)
 
 
-def seed_areas(alphas: np.ndarray, cells: list[Cell]) -> dict[int, float]:
-    """Each seed's own area, for the seeds run at every alpha."""
+def seed_rewards(cells: list[Cell]) -> dict[int, list[float]]:
+    """Each seed's own mean test reward at every alpha of ``cells``, for the seeds run at all of them."""
     seeds = sorted(set.intersection(*(set(cell.seed_means) for cell in cells)))
-    return {seed: float(np.trapezoid([cell.seed_means[seed] for cell in cells], alphas)) for seed in seeds}
+    return {seed: [cell.seed_means[seed] for cell in cells] for seed in seeds}
 
 
 def seed_auc(areas: dict[int, float]) -> tuple[float, float] | None:
@@ -242,15 +243,17 @@ def area_rows(
         if len(points) >= 2:
             alphas = np.array([alpha for alpha, _ in points])
             area = auc(alphas, [np.array(cell.rewards) for _, cell in points], row_rng(seed, task, method))
-            per_seed = seed_areas(alphas, [cell for _, cell in points])
+            rewards = seed_rewards([cell for _, cell in points])
+            per_seed = {seed: float(np.trapezoid(means, alphas)) for seed, means in rewards.items()}
             areas.append({"task": task, "method": method, "alphas": alphas.tolist(), "auc": area,
-                          "seed_areas": per_seed, "auc_seeds": seed_auc(per_seed),
+                          "seed_rewards": rewards, "seed_areas": per_seed, "auc_seeds": seed_auc(per_seed),
                           "upper_reference": any(cell.upper_reference for _, cell in points)})  # fmt: skip
     return areas
 
 
 def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dict[str, Any]:
-    """Write results.md, results.csv and pareto.png into ``out``; return the pooled rows."""
+    """Write results.md, results.csv (pooled rows), seeds.csv (every seed) and pareto.png into
+    ``out``; return the pooled rows."""
     out = Path(out)
     runs = find_runs(paths)
     versions = code_versions(runs)
@@ -260,16 +263,14 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
     out.mkdir(parents=True, exist_ok=True)
     (out / REPORT_MARKER).touch()
     rows = table_rows(cells)
-    with (out / "results.csv").open("w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(out / "results.csv", rows)
 
     areas = area_rows(rows, cells, seed)
     no_share = attach_shares(areas, cells, seed)
     for task in {area["task"] for area in areas}:  # a best-of-K claim on a task reads Holm's p
         correct_for_many([area["share"] for area in areas if area["task"] == task and is_honest(area)])
     aggregates = across_tasks(areas, seed)
+    write_csv(out / "seeds.csv", seed_rows(areas))
 
     notes = "".join(f"\n{line}\n" for line in [*no_share, versions])
     (out / "results.md").write_text(markdown(rows, areas, aggregates) + notes)
@@ -277,9 +278,52 @@ def build_report(paths: list[str | Path], out: str | Path, seed: int = 0) -> dic
     print(share_table(areas), end="")
     print("".join(f"{line}\n" for line in no_share), end="")
     print(
-        f"report of {sum(row['runs'] for row in rows)} runs written to {out}/: results.md, results.csv, pareto.png"
+        f"report of {sum(row['runs'] for row in rows)} runs written to {out}/: results.md, results.csv, seeds.csv, pareto.png"
     )
     return {"rows": rows, "auc": areas, "across_tasks": aggregates}
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]) if rows else [])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def seed_rows(areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every seed of every method with seeds run at each α of its grid: its own mean test reward
+    at each α, its area and its share of the gain (empty where none is shown), one row per α."""
+    return [
+        {"task": area["task"], "method": area["method"], "seed": seed, "alpha": alpha, "reward_mean": reward,
+         "seed_area": area["seed_areas"][seed], "seed_share": area["seed_shares"].get(seed)}
+        for area in areas
+        for seed, rewards in area["seed_rewards"].items()
+        for alpha, reward in zip(area["alphas"], rewards, strict=True)
+    ]  # fmt: skip
+
+
+def seed_lines(areas: list[dict[str, Any]]) -> list[str]:
+    """The table of every seed of the methods run with two or more (seeds.csv has them all)."""
+    seeded = [area for area in areas if len(area["seed_areas"]) >= 2]
+    if not seeded:
+        return []
+    lines = [
+        "",
+        "Every seed of the methods run with several: its own mean test reward at each α of the grid, "
+        "its area and its share of the available gain (where one is shown):",
+        "",
+        "| task | method | seed | test reward at each α | area | share of the gain |",
+        "|---|---|---|---|---|---|",
+    ]
+    for area in seeded:
+        flag = UPPER_REFERENCE_FLAG if area["upper_reference"] else ""
+        for seed, rewards in area["seed_rewards"].items():
+            share = area["seed_shares"].get(seed)
+            lines.append(
+                f"| {area['task']} | {area['method']}{flag} | {seed} | {', '.join(f'{r:.3f}' for r in rewards)} | "
+                f"{area['seed_areas'][seed]:.3f} | {'-' if share is None else f'{round(share, 2) + 0:.0%}'} |"
+            )
+    return lines
 
 
 def code_versions(runs: list[FinishedRun]) -> str:
@@ -348,10 +392,16 @@ def attach_shares(
         if key not in gains:
             gains[key] = available_gain(area["task"], area["alphas"], cells, seed)
         gain = gains[key]
+        clear = gain is not None and gain.clear
         area["share"] = (
             method_share(area["auc"][0], area["seed_areas"], gain.envelope, gain.best, gain.reference)
-            if gain is not None and gain.clear
+            if clear
             else None
+        )
+        area["seed_shares"] = (
+            {seed: share_of_gain(a, gain.envelope, gain.best) for seed, a in area["seed_areas"].items()}
+            if clear
+            else {}
         )
     return [gain.why_no_share(task, list(alphas)) for (task, alphas), gain in gains.items()
             if gain is not None and not gain.clear]  # fmt: skip
@@ -440,6 +490,7 @@ def markdown(
             f"{row['runs']} | {row['episodes']} |"
         )
     lines += area_lines(areas)
+    lines += seed_lines(areas)
     if aggregates:
         lines += [
             "",

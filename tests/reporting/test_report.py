@@ -198,8 +198,22 @@ def test_share_of_the_gain_over_the_optimum_with_seeds(tmp_path, capsys):
     # one learned method: Holm over 1 leaves its p; t = 0.625 / (0.177 / sqrt 2) = 5 on 1 degree of freedom
     assert learned.p_above == pytest.approx(0.0628, abs=1e-4) and learned.p_holm == learned.p_above
     line = "62% (seeds: 63% ± 159%, 2; above 0: p 0.063, Holm over 1: 0.063)"
-    assert f"| 0.150 | {line} |" in (tmp_path / "report" / "results.md").read_text()
+    written = (tmp_path / "report" / "results.md").read_text()
+    assert f"| 0.150 | {line} |" in written
     assert f"toy  learned          {line}" in capsys.readouterr().out
+    # every seed is reported: its rewards over α, its area and its own share
+    assert "| toy | learned | 0 | 0.700, 0.400 | 0.550 | 50% |" in written
+    assert "| toy | learned | 1 | 0.800, 0.500 | 0.650 | 75% |" in written
+    with (tmp_path / "report" / "seeds.csv").open() as file:
+        seeds = [row for row in csv.DictReader(file) if row["method"] == "learned"]
+    assert [(row["seed"], row["alpha"]) for row in seeds] == [
+        ("0", "0.0"),
+        ("0", "1.0"),
+        ("1", "0.0"),
+        ("1", "1.0"),
+    ]
+    assert [float(row["reward_mean"]) for row in seeds] == pytest.approx([0.7, 0.4, 0.8, 0.5])
+    assert [float(row["seed_share"]) for row in seeds] == pytest.approx([0.5, 0.5, 0.75, 0.75])
 
 
 def test_without_an_optimum_the_share_is_of_the_best_skyline(tmp_path, capsys):
