@@ -104,7 +104,7 @@ def main() -> None:
     table = (RUNS / "report" / "results.md").read_text()
     measured = (
         f"Measured on 2 CPU cores by `python benchmarks/coinrun.py` ({len(list(RUNS.glob('**/test_result.json')))} "
-        f"runs, {total_hours(RUNS):.2f} h of wall time summed over the runs and groups, two at a time); reported at commit {commit()}. PPO "
+        f"runs, {total_hours(RUNS):.2f} h of wall time summed over the runs and groups; how many ran side by side is their invocations' `--jobs`, named in the reading); reported at commit {commit()}. PPO "
         f"coordinators: {args.ppo_steps:,} steps each. Break-even cost weight of the pair (always-expert's "
         f"test reward down to always-novice's): {break_even()}.\n\n"
         + (f"```\n{shares}\n```\n\n" if shares else "")
