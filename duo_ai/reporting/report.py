@@ -321,7 +321,7 @@ def seed_lines(areas: list[dict[str, Any]]) -> list[str]:
             share = area["seed_shares"].get(seed)
             lines.append(
                 f"| {area['task']} | {area['method']}{flag} | {seed} | {', '.join(f'{r:.3f}' for r in rewards)} | "
-                f"{area['seed_areas'][seed]:.3f} | {'-' if share is None else f'{round(share, 2) + 0:.0%}'} |"
+                f"{area['seed_areas'][seed]:.3f} | {'-' if share is None else percent(share)} |"
             )
     return lines
 
@@ -413,12 +413,16 @@ def is_honest(area: dict[str, Any]) -> bool:
     return area["share"] is not None and not area["upper_reference"] and not fixed
 
 
+def percent(value: float) -> str:
+    return f"{round(value, 2) + 0:.0%}"  # + 0: no "-0%"
+
+
 def format_share(share: Share | None) -> str:
     if share is None:
         return "-"
-    text = f"{round(share.point, 2) + 0:.0%}"  # + 0: no "-0%"
+    text = percent(share.point)
     if share.seeds_mean is not None:
-        text += f" (seeds: {round(share.seeds_mean, 2) + 0:.0%} ± {share.seeds_ci:.0%}, {share.seeds}"
+        text += f" (seeds: {percent(share.seeds_mean)} ± {share.seeds_ci:.0%}, {share.seeds}"
         if share.p_holm is not None:
             text += f"; above 0: p {share.p_above:.3f}, Holm over {share.family}: {share.p_holm:.3f}"
         text += ")"
