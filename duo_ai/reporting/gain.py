@@ -18,7 +18,7 @@ chance far more often than one method does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +38,7 @@ class Share:
     p_above: float | None = None  # one-sided t over seeds: chance of a mean share this far above 0
     p_holm: float | None = None  # p_above after Holm's correction over the task's honest methods
     family: int = 0  # how many methods that correction counts
+    seed_shares: dict[int, float] = field(default_factory=dict)  # each seed's own share, by seed
 
 
 @dataclass
@@ -106,9 +107,12 @@ def method_share(
     point = share_of_gain(area, envelope, best)
     if point is None:
         return None
-    per_seed = np.array([share_of_gain(a, envelope, best) for a in seed_areas.values()], dtype=float)
+    seed_shares = {seed: share_of_gain(a, envelope, best) for seed, a in seed_areas.items()}
+    per_seed = np.array(list(seed_shares.values()), dtype=float)
     mean, ci = mean_t_interval(per_seed) if len(per_seed) >= 2 else (None, None)
-    return Share(point, mean, ci, len(per_seed), reference, p_above=p_above_zero(per_seed))
+    return Share(
+        point, mean, ci, len(per_seed), reference, p_above=p_above_zero(per_seed), seed_shares=seed_shares
+    )
 
 
 def p_above_zero(per_seed: np.ndarray) -> float | None:

@@ -30,7 +30,6 @@ from duo_ai.reporting.gain import (
     envelope_area,
     gain_interval,
     method_share,
-    share_of_gain,
 )
 from duo_ai.run_folder import RESULT_FILE, configuration_key, configuration_label, run_settings
 
@@ -295,11 +294,16 @@ def seed_rows(areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
     at each α, its area and its share of the gain (empty where none is shown), one row per α."""
     return [
         {"task": area["task"], "method": area["method"], "seed": seed, "alpha": alpha, "reward_mean": reward,
-         "seed_area": area["seed_areas"][seed], "seed_share": area["seed_shares"].get(seed)}
+         "seed_area": area["seed_areas"][seed], "seed_share": seed_share(area, seed)}
         for area in areas
         for seed, rewards in area["seed_rewards"].items()
         for alpha, reward in zip(area["alphas"], rewards, strict=True)
     ]  # fmt: skip
+
+
+def seed_share(area: dict[str, Any], seed: int) -> float | None:
+    """The seed's own share of the gain; None where the row shows no share."""
+    return area["share"].seed_shares.get(seed) if area["share"] is not None else None
 
 
 def seed_lines(areas: list[dict[str, Any]]) -> list[str]:
@@ -318,7 +322,7 @@ def seed_lines(areas: list[dict[str, Any]]) -> list[str]:
     for area in seeded:
         flag = UPPER_REFERENCE_FLAG if area["upper_reference"] else ""
         for seed, rewards in area["seed_rewards"].items():
-            share = area["seed_shares"].get(seed)
+            share = seed_share(area, seed)
             lines.append(
                 f"| {area['task']} | {area['method']}{flag} | {seed} | {', '.join(f'{r:.3f}' for r in rewards)} | "
                 f"{area['seed_areas'][seed]:.3f} | {'-' if share is None else percent(share)} |"
@@ -392,16 +396,10 @@ def attach_shares(
         if key not in gains:
             gains[key] = available_gain(area["task"], area["alphas"], cells, seed)
         gain = gains[key]
-        clear = gain is not None and gain.clear
         area["share"] = (
             method_share(area["auc"][0], area["seed_areas"], gain.envelope, gain.best, gain.reference)
-            if clear
+            if gain is not None and gain.clear
             else None
-        )
-        area["seed_shares"] = (
-            {seed: share_of_gain(a, gain.envelope, gain.best) for seed, a in area["seed_areas"].items()}
-            if clear
-            else {}
         )
     return [gain.why_no_share(task, list(alphas)) for (task, alphas), gain in gains.items()
             if gain is not None and not gain.clear]  # fmt: skip
